@@ -1,0 +1,8 @@
+package dev.trident.train;
+
+/**
+ * One optimizer step. loss is the mean training cross-entropy in nats/token; progress is the fraction of the run
+ * done (by steps or by time, whichever bound is nearer); tokensPerSecond is over the whole run so far.
+ */
+public record StepMetrics(int step, int maxSteps, double loss, double learningRate, double gradNorm,
+                          double tokensPerSecond, double elapsedSeconds, double progress) {}

@@ -1,0 +1,27 @@
+package dev.trident.train;
+
+import java.nio.file.Path;
+
+/**
+ * A training run as the user asked for it. steps and minutes may both be set (the first bound reached ends the run);
+ * when neither is set the preset's default steps apply. resume continues from the checkpoint in out if one exists.
+ * Overrides (batchSize, seqLen, learningRate) are 0 to keep the preset's value.
+ */
+public record TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed,
+                           boolean resume, int batchSize, int seqLen, double learningRate, int evalEvery,
+                           int checkpointEvery) {
+
+    public static TrainOptions of(Path data, String preset, Path out) {
+        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0);
+    }
+
+    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery); }
+    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery); }
+    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery); }
+    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c); }
+}
