@@ -1,0 +1,82 @@
+package dev.trident.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records the backward step of every op run in a forward pass, then replays them in reverse. It also owns the
+ * memory of the pass: activation and gradient buffers are taken from a pool keyed by size and returned by
+ * {@link #reset()}, so a training step allocates nothing once the first step has run.
+ */
+public final class Tape {
+    private final List<Runnable> backwards = new ArrayList<>();
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    private final List<float[]> lent = new ArrayList<>();
+    private final List<Tensor> intermediates = new ArrayList<>();
+    private boolean recording = true;
+
+    /** Ops record backward steps only while recording (off for evaluation passes). */
+    public boolean recording() { return recording; }
+
+    public void setRecording(boolean on) { this.recording = on; }
+
+    /** Adds the backward step of an op that just ran. */
+    public void record(Runnable backward) {
+        if (recording) backwards.add(backward);
+    }
+
+    /** A pooled buffer of at least n floats with undefined contents, valid until {@link #reset()}. */
+    public float[] buffer(int n) {
+        ArrayDeque<float[]> q = free.get(n);
+        float[] b = q == null ? null : q.pollFirst();
+        if (b == null) b = new float[n];
+        lent.add(b);
+        return b;
+    }
+
+    /** A pooled buffer of n zeros. */
+    public float[] zeros(int n) {
+        float[] b = buffer(n);
+        Arrays.fill(b, 0, n, 0f);
+        return b;
+    }
+
+    /** A new intermediate tensor (pooled storage) that takes part in backward when recording. */
+    public Tensor tensor(int... shape) {
+        int n = 1;
+        for (int d : shape) n = Math.multiplyExact(n, d);
+        Tensor t = new Tensor(buffer(n), recording, shape);
+        intermediates.add(t);
+        return t;
+    }
+
+    /**
+     * The gradient buffer of t for an op to add into: allocated zeroed on first use. Intermediates get pooled
+     * buffers; parameters keep their own (zeroed by the optimizer).
+     */
+    public float[] grad(Tensor t) {
+        if (t.grad == null) t.grad = zeros(t.size());
+        return t.grad;
+    }
+
+    /** Runs every recorded backward step in reverse order, starting from d(loss)/d(loss) = 1. */
+    public void backward(Tensor loss) {
+        if (loss.size() != 1) throw new IllegalArgumentException("backward needs a scalar loss, got " + loss);
+        grad(loss)[0] = 1f;
+        for (int i = backwards.size() - 1; i >= 0; i--) backwards.get(i).run();
+        backwards.clear();
+    }
+
+    /** Forgets the graph and returns every pooled buffer; intermediates of the last pass become invalid. */
+    public void reset() {
+        backwards.clear();
+        for (Tensor t : intermediates) t.grad = null;
+        intermediates.clear();
+        for (float[] b : lent) free.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);
+        lent.clear();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.trident.nn;
+
+import dev.trident.autograd.Ops;
+import dev.trident.autograd.Tape;
+import dev.trident.autograd.Tensor;
+import dev.trident.kernels.RopeTable;
+
+/** One pre-norm transformer block: x = x + attn(norm(x)); x = x + ffn(norm(x)). */
+public final class Block {
+    public final RmsNorm attentionNorm, ffnNorm;
+    public final Attention attention;
+    public final FeedForward feedForward;
+
+    public Block(Parameters params, String name, AttentionSpec attn, FeedForwardSpec ffn, float normEps,
+                 RopeTable rope, double std, double residualStd) {
+        this.attentionNorm = new RmsNorm(params, name + ".input_layernorm", attn.dim(), normEps);
+        this.attention = new Attention(params, name + ".self_attn", attn, rope, std, residualStd);
+        this.ffnNorm = new RmsNorm(params, name + ".post_attention_layernorm", attn.dim(), normEps);
+        this.feedForward = new FeedForward(params, name + ".mlp", ffn, std, residualStd);
+    }
+
+    /** dropout p with a per-call seed; both branches' outputs are dropped before the residual add. */
+    public Tensor forward(Tape tape, Tensor x, int batch, int seq, float dropout, long seed) {
+        x = Ops.add(tape, x, Ops.dropout(tape, attention.forward(tape, attentionNorm.forward(tape, x), batch, seq), dropout, seed));
+        return Ops.add(tape, x, Ops.dropout(tape, feedForward.forward(tape, ffnNorm.forward(tape, x)), dropout, seed + 1));
+    }
+}
