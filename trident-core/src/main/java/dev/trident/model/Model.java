@@ -1,18 +1,44 @@
 package dev.trident.model;
 
+import dev.trident.TridentException;
+import dev.trident.tokenizer.Tokenizer;
+
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A trained model: config, weights and tokenizer, as loaded from a model directory. */
 public final class Model {
-    private Model() {}
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+
+    public Model(Transformer transformer, Tokenizer tokenizer) {
+        if (tokenizer.vocabSize() > transformer.config.vocabSize())
+            throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, model " + transformer.config.vocabSize());
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+    }
 
     /** Loads a model directory written by `trident train`; TridentException naming the file if it is bad. */
     public static Model load(Path dir) {
-        throw new UnsupportedOperationException("in progress");
+        if (!Files.isDirectory(dir)) throw new TridentException(dir + ": no such model directory; pass the --out folder of 'trident train'");
+        Path config = dir.resolve(ModelFiles.CONFIG), weights = dir.resolve(ModelFiles.WEIGHTS), tok = dir.resolve(ModelFiles.TOKENIZER);
+        for (Path p : new Path[]{config, weights, tok})
+            if (!Files.isRegularFile(p)) throw new TridentException(p + ": missing; " + dir + " is not a complete model directory");
+        ModelConfig cfg = ModelFiles.parseConfig(config);
+        Tokenizer tokenizer = Tokenizer.load(tok);
+        if (tokenizer.vocabSize() > cfg.vocabSize())
+            throw new TridentException(tok + ": has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + cfg.vocabSize());
+        Transformer t = new Transformer(cfg, 0);
+        ModelFiles.loadWeights(weights, t);
+        return new Model(t, tokenizer);
     }
 
+    public ModelConfig config() { return transformer.config; }
+
+    public Transformer transformer() { return transformer; }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
     /** Number of parameters. */
-    public long parameterCount() {
-        throw new UnsupportedOperationException("in progress");
-    }
+    public long parameterCount() { return transformer.params.count(); }
 }

@@ -1,11 +1,196 @@
 package dev.trident.train;
 
-/** Trains a model from raw text: tokenizer, data split, AdamW loop, evaluation and atomic checkpoints. */
+import dev.trident.TridentException;
+import dev.trident.autograd.Tape;
+import dev.trident.autograd.Tensor;
+import dev.trident.eval.Evaluator;
+import dev.trident.io.json.Json;
+import dev.trident.model.ModelConfig;
+import dev.trident.model.ModelFiles;
+import dev.trident.model.Presets;
+import dev.trident.model.Presets.Preset;
+import dev.trident.model.Transformer;
+import dev.trident.nn.Parameters.Parameter;
+import dev.trident.tokenizer.BpeTrainer;
+import dev.trident.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains a model from raw text: BPE tokenizer on the training bytes, a 90/10 byte split, the AdamW loop with
+ * warm-up + cosine schedule, gradient clipping and accumulation, periodic validation, atomic checkpoints, and
+ * resume that continues bit-exactly (the data of a step depends only on the seed and the step number).
+ */
 public final class Trainer {
+    private static final int TIME_CHECK_STEPS = 5;
+
     private Trainer() {}
 
     /** Runs the whole training job; throws TridentException for bad input (missing data, unknown preset...). */
     public static TrainResult train(TrainOptions options, TrainListener listener) {
-        throw new UnsupportedOperationException("in progress");
+        Preset preset = Presets.get(options.preset());
+        byte[] corpus = readCorpus(options.data());
+        Path out = options.out();
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new TridentException(out + ": cannot create output folder (" + e.getMessage() + ")");
+        }
+        Path statePath = out.resolve(TrainerState.FILE);
+        boolean resuming = options.resume() && Files.isRegularFile(statePath);
+
+        // Tokenizer: trained on the training split only, then frozen (a resumed run reuses the saved one).
+        byte[] trainBytes = Evaluator.trainingSplit(corpus), valBytes = Evaluator.validationSplit(corpus);
+        Tokenizer tokenizer;
+        Path tokPath = out.resolve(ModelFiles.TOKENIZER);
+        if (resuming) {
+            tokenizer = Tokenizer.load(tokPath);
+        } else {
+            listener.onPhase("training tokenizer");
+            tokenizer = BpeTrainer.train(trainBytes, preset.train().vocabSize(), List.of("<|endoftext|>"));
+            tokenizer.save(tokPath);
+        }
+        listener.onPhase("tokenizing");
+        TokenData train = new TokenData(tokenizer.encode(trainBytes));
+        int[] val = tokenizer.encode(valBytes);
+
+        TrainConfig tc = preset.train().with(options.batchSize(), options.seqLen(), options.learningRate(),
+                options.steps() != null ? options.steps() : 0).withEvalEvery(options.evalEvery());
+        ModelConfig mc = preset.model().withVocabSize(tokenizer.vocabSize());
+        // The model's context is the training window (nanoGPT's block_size): RoPE is never asked to extrapolate.
+        if (tc.seqLen() != mc.maxSeqLen()) mc = new ModelConfig(mc.vocabSize(), mc.dim(), mc.layers(), mc.heads(), mc.kvHeads(),
+                mc.headDim(), mc.hiddenDim(), tc.seqLen(), mc.ropeTheta(), mc.normEps(), mc.tiedEmbeddings());
+        if (train.length() <= tc.seqLen() + 1)
+            throw new TridentException(options.data() + ": too little text to train on (" + train.length() + " tokens; need more than " + (tc.seqLen() + 1) + ")");
+
+        Transformer model = new Transformer(mc, options.seed());
+        List<Parameter> params = model.params.all();
+        AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
+        int startStep = 0;
+        int scheduleSteps = tc.steps();
+        if (resuming) {
+            TrainerState.Loaded loaded = TrainerState.load(statePath, params, opt);
+            startStep = loaded.step();
+            scheduleSteps = options.steps() != null ? options.steps()
+                    : Json.asInt(loaded.run().get("schedule_steps"), "schedule_steps", 1, Integer.MAX_VALUE);
+        }
+        boolean timeBound = options.minutes() != null;
+        int maxSteps = options.steps() != null ? options.steps() : (timeBound ? Integer.MAX_VALUE : tc.steps());
+        double budget = timeBound ? options.minutes() * 60 : 0;
+        int checkpointEvery = options.checkpointEvery() > 0 ? options.checkpointEvery() : tc.evalEvery();
+
+        listener.onStart(new TrainPlan(preset.name(), model.params.count(), startStep,
+                maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, budget, tc.tokensPerStep(), train.length(), val.length));
+
+        Path csv = out.resolve("metrics.csv");
+        MetricsLog log = new MetricsLog(csv, resuming && startStep > 0);
+        List<StepMetrics> history = new ArrayList<>();
+        List<EvalPoint> evals = new ArrayList<>();
+        Tape tape = new Tape();
+        long t0 = System.nanoTime();
+        double timeAtCheck = 0;
+        int step = startStep;
+        double lastLoss = Double.NaN;
+        long tokensSeen = 0;
+        while (step < maxSteps) {
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            if (timeBound && elapsed >= budget) break;
+            // With only a time budget, size the cosine schedule from the measured step time.
+            if (timeBound && options.steps() == null && !resuming) {
+                if (step - startStep == 1) timeAtCheck = elapsed;
+                if (step - startStep == 1 + TIME_CHECK_STEPS || (step > startStep + TIME_CHECK_STEPS && step % tc.evalEvery() == 0)) {
+                    double perStep = step - startStep == 1 + TIME_CHECK_STEPS ? (elapsed - timeAtCheck) / TIME_CHECK_STEPS : elapsed / (step - startStep);
+                    scheduleSteps = Math.max(step + 1, (int) (step + (budget - elapsed) / perStep));
+                }
+            }
+            LrSchedule schedule = new LrSchedule(tc.learningRate(), tc.minLr(), Math.min(tc.warmupSteps(), Math.max(1, scheduleSteps / 10)), scheduleSteps);
+            double lr = schedule.at(step);
+
+            model.params.zeroGrads();
+            double loss = 0;
+            for (int micro = 0; micro < tc.gradAccum(); micro++) {
+                TokenData.Batch b = train.batch(options.seed(), step, micro, tc.batchSize(), tc.seqLen());
+                Tensor l = model.loss(tape, b.inputs(), b.targets(), b.batch(), b.seq(), tc.dropout(),
+                        options.seed() * 31 + step * 7919L + micro);
+                if (tc.gradAccum() > 1) l = dev.trident.autograd.Ops.scale(tape, l, 1f / tc.gradAccum());
+                loss += l.data[0];
+                tape.backward(l);
+                tape.reset();
+            }
+            if (!Double.isFinite(loss)) throw new TridentException("training diverged at step " + step + ": loss is " + loss + "; lower --lr or check the data");
+            double gradNorm = AdamW.clipGradNorm(params, tc.gradClip());
+            opt.step(lr);
+            step++;
+            tokensSeen += tc.tokensPerStep();
+            lastLoss = loss;
+            elapsed = (System.nanoTime() - t0) / 1e9;
+            double progress = timeBound ? Math.max(elapsed / budget, maxSteps == Integer.MAX_VALUE ? 0 : (double) step / maxSteps)
+                    : (double) step / maxSteps;
+            StepMetrics m = new StepMetrics(step, maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, loss, lr, gradNorm,
+                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress));
+            history.add(m);
+            listener.onStep(m);
+            EvalPoint ep = null;
+            if (step % tc.evalEvery() == 0) {
+                ep = validate(model, val, tc, valBytes.length, step, false);
+                evals.add(ep);
+                listener.onEval(ep);
+            }
+            log.append(m, ep);
+            if (step % checkpointEvery == 0 && step < maxSteps) {
+                checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
+                listener.onCheckpoint(step, out);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        listener.onPhase("final validation");
+        EvalPoint last = validate(model, val, tc, valBytes.length, step, true);
+        evals.add(last);
+        listener.onEval(last);
+        log.append(null, last);
+        checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
+        listener.onCheckpoint(step, out);
+        return new TrainResult(out, step, lastLoss, last, tokensSeen / Math.max(1e-9, seconds), seconds, history, evals, csv);
+    }
+
+    /** Validation on up to evalTokens tokens (all of them when full). BPB scales nats by the bytes covered. */
+    static EvalPoint validate(Transformer model, int[] val, TrainConfig tc, long valBytes, int step, boolean full) {
+        int n = full ? val.length : Math.min(val.length, tc.evalTokens());
+        double nats = Evaluator.totalNats(model, val, tc.seqLen(), n);
+        double perToken = nats / Math.max(1, n - 1);
+        double bytes = (double) valBytes * (n - 1) / Math.max(1, val.length - 1);
+        return new EvalPoint(step, perToken, nats / (Math.log(2) * bytes));
+    }
+
+    private static void checkpoint(Path out, Transformer model, List<Parameter> params, AdamW opt, int step,
+                                   int scheduleSteps, TrainOptions options, Preset preset) {
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("preset", preset.name());
+        run.put("seed", options.seed());
+        run.put("step", (long) step);
+        run.put("schedule_steps", (long) scheduleSteps);
+        run.put("data", options.data().toString());
+        TrainerState.save(out.resolve(TrainerState.FILE), step, run, params, opt);
+        ModelFiles.saveWeights(out, model);
+    }
+
+    static byte[] readCorpus(Path data) {
+        if (data == null) throw new TridentException("no data file given; pass --data FILE");
+        if (!Files.exists(data)) throw new TridentException("data file " + data + ": does not exist");
+        if (!Files.isRegularFile(data)) throw new TridentException("data file " + data + ": is not a regular file");
+        try {
+            long size = Files.size(data);
+            if (size == 0) throw new TridentException("data file " + data + ": is empty");
+            if (size > Integer.MAX_VALUE - 16) throw new TridentException("data file " + data + ": is larger than 2 GB; split it");
+            return Files.readAllBytes(data);
+        } catch (IOException e) {
+            throw new TridentException("data file " + data + ": cannot read (" + e.getMessage() + ")", e);
+        }
     }
 }

@@ -1,0 +1,103 @@
+package dev.trident.model;
+
+import dev.trident.TridentException;
+import dev.trident.io.AtomicFile;
+import dev.trident.io.json.Json;
+import dev.trident.io.safetensors.Safetensors;
+import dev.trident.nn.Parameters.Parameter;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model directory as Trident writes it: config.json (Hugging Face Llama keys), tokenizer.json and
+ * model.safetensors with Hugging Face tensor names. RoPE rotates adjacent pairs (the GGUF `llama` convention),
+ * recorded as "rope_pairing": "adjacent" in config.json.
+ */
+public final class ModelFiles {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    public static final String TOKENIZER = "tokenizer.json";
+
+    private ModelFiles() {}
+
+    public static Map<String, Object> configJson(ModelConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architectures", List.of("LlamaForCausalLM"));
+        m.put("model_type", "llama");
+        m.put("vocab_size", (long) c.vocabSize());
+        m.put("hidden_size", (long) c.dim());
+        m.put("num_hidden_layers", (long) c.layers());
+        m.put("num_attention_heads", (long) c.heads());
+        m.put("num_key_value_heads", (long) c.kvHeads());
+        m.put("head_dim", (long) c.headDim());
+        m.put("intermediate_size", (long) c.hiddenDim());
+        m.put("max_position_embeddings", (long) c.maxSeqLen());
+        m.put("rope_theta", c.ropeTheta());
+        m.put("rms_norm_eps", (double) c.normEps());
+        m.put("tie_word_embeddings", c.tiedEmbeddings());
+        m.put("rope_pairing", "adjacent");
+        m.put("torch_dtype", "float32");
+        return m;
+    }
+
+    public static ModelConfig parseConfig(Path file) {
+        Map<String, Object> m;
+        try {
+            m = Json.asObject(Json.read(file, 1 << 20), "config");
+        } catch (TridentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new TridentException(file + ": not a valid model config (" + e.getMessage() + ")", e);
+        }
+        try {
+            int dim = Json.asInt(m.get("hidden_size"), "hidden_size", 1, 1 << 16);
+            int heads = Json.asInt(m.get("num_attention_heads"), "num_attention_heads", 1, 1024);
+            Object hd = m.get("head_dim");
+            return new ModelConfig(
+                    Json.asInt(m.get("vocab_size"), "vocab_size", 1, 1 << 22), dim,
+                    Json.asInt(m.get("num_hidden_layers"), "num_hidden_layers", 1, 1024), heads,
+                    Json.asInt(m.getOrDefault("num_key_value_heads", (long) heads), "num_key_value_heads", 1, 1024),
+                    hd == null ? dim / heads : Json.asInt(hd, "head_dim", 2, 4096),
+                    Json.asInt(m.get("intermediate_size"), "intermediate_size", 1, 1 << 20),
+                    Json.asInt(m.get("max_position_embeddings"), "max_position_embeddings", 1, 1 << 24),
+                    Json.asDouble(m.getOrDefault("rope_theta", 10000.0), "rope_theta"),
+                    (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-5), "rms_norm_eps"),
+                    Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"));
+        } catch (TridentException e) {
+            throw new TridentException(file + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new TridentException(file + ": inconsistent model sizes (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Writes config.json and model.safetensors (each atomically). */
+    public static void saveWeights(Path dir, Transformer model) {
+        AtomicFile.write(dir.resolve(CONFIG), Json.writePretty(configJson(model.config)).getBytes(StandardCharsets.UTF_8));
+        List<Safetensors.Entry> entries = new ArrayList<>();
+        for (Parameter p : model.params.all()) entries.add(new Safetensors.Entry(p.name(), p.tensor().shape(), p.tensor().data));
+        Safetensors.writeF32(dir.resolve(WEIGHTS), entries, Map.of("format", "pt", "producer", "trident"));
+    }
+
+    /** Copies weights by name into a freshly built model, checking every name and shape. */
+    public static void loadWeights(Path file, Transformer model) {
+        Map<String, Safetensors.Entry> tensors = Safetensors.readF32(file);
+        for (Parameter p : model.params.all()) {
+            Safetensors.Entry e = tensors.get(p.name());
+            if (e == null) throw new TridentException(file + ": tensor " + p.name() + " is missing; the file does not match config.json");
+            if (!java.util.Arrays.equals(e.shape(), p.tensor().shape()))
+                throw new TridentException(file + ": tensor " + p.name() + " has shape " + java.util.Arrays.toString(e.shape())
+                        + " but config.json needs " + java.util.Arrays.toString(p.tensor().shape()));
+            System.arraycopy(e.values(), 0, p.tensor().data, 0, p.tensor().size());
+        }
+    }
+
+    public static boolean looksLikeModelDir(Path dir) {
+        return Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve(WEIGHTS));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.trident.train;
+
+import dev.trident.nn.Parameters.Parameter;
+
+import java.util.List;
+
+/**
+ * Adam with decoupled weight decay (Loshchilov and Hutter): for each parameter w with gradient g,
+ * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr (m_hat / (sqrt(v_hat) + eps) + wd w), with bias-corrected
+ * m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t). Weight decay applies only to parameters marked for it.
+ */
+public final class AdamW {
+    public final double beta1, beta2, eps, weightDecay;
+    private final List<Parameter> params;
+    final float[][] m, v;
+    int t;
+
+    public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+        this.params = params;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.m = new float[params.size()][];
+        this.v = new float[params.size()][];
+        for (int i = 0; i < params.size(); i++) {
+            m[i] = new float[params.get(i).tensor().size()];
+            v[i] = new float[params.get(i).tensor().size()];
+        }
+    }
+
+    /** Steps taken so far. */
+    public int steps() { return t; }
+
+    /** One update with learning rate lr from the gradients currently held by the parameters. */
+    public void step(double lr) {
+        t++;
+        float b1 = (float) beta1, b2 = (float) beta2;
+        float c1 = (float) (1 / (1 - Math.pow(beta1, t))), c2 = (float) (1 / (1 - Math.pow(beta2, t)));
+        float lrF = (float) lr, epsF = (float) eps;
+        for (int p = 0; p < params.size(); p++) {
+            Parameter param = params.get(p);
+            float[] w = param.tensor().data, g = param.tensor().grad, mp = m[p], vp = v[p];
+            float decay = param.decay() ? (float) (lr * weightDecay) : 0f;
+            for (int i = 0; i < mp.length; i++) {
+                float gi = g[i];
+                mp[i] = b1 * mp[i] + (1 - b1) * gi;
+                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi;
+                float mh = mp[i] * c1, vh = vp[i] * c2;
+                w[i] -= lrF * mh / ((float) Math.sqrt(vh) + epsF) + decay * w[i];
+            }
+        }
+    }
+
+    /** Global L2 norm of all gradients. */
+    public static double gradNorm(List<Parameter> params) {
+        double s = 0;
+        for (Parameter p : params) {
+            float[] g = p.tensor().grad;
+            for (int i = 0; i < p.tensor().size(); i++) s += (double) g[i] * g[i];
+        }
+        return Math.sqrt(s);
+    }
+
+    /** Scales every gradient so the global norm is at most maxNorm; returns the norm before clipping. */
+    public static double clipGradNorm(List<Parameter> params, double maxNorm) {
+        double norm = gradNorm(params);
+        if (maxNorm > 0 && norm > maxNorm) {
+            float s = (float) (maxNorm / (norm + 1e-6));
+            for (Parameter p : params) {
+                float[] g = p.tensor().grad;
+                for (int i = 0; i < p.tensor().size(); i++) g[i] *= s;
+            }
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.trident.train;
+
+import dev.trident.TridentException;
+import dev.trident.eval.Evaluator;
+import dev.trident.infer.Generator;
+import dev.trident.infer.SamplingOptions;
+import dev.trident.model.Model;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainerTest {
+    static Path corpus(Path dir) throws IOException {
+        Path shipped = Path.of("../data/tinyshakespeare.txt");
+        byte[] all = Files.readAllBytes(shipped);
+        Path p = dir.resolve("corpus.txt");
+        Files.write(p, java.util.Arrays.copyOf(all, 200_000));
+        return p;
+    }
+
+    @Test
+    void tinyPresetLearnsAndTheSavedModelReproducesItsValidationLoss(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        TrainResult r = Trainer.train(TrainOptions.of(data, "tiny", dir.resolve("out")).withSteps(150).withEvalEvery(50), TrainListener.NONE);
+        double first = r.history().getFirst().loss();
+        assertTrue(first > 5.5, "initial loss should be near ln(512) = 6.2, was " + first);
+        assertTrue(r.finalEval().valLoss() < first - 1.0, "validation loss " + r.finalEval().valLoss() + " vs initial " + first);
+
+        Model model = Model.load(dir.resolve("out"));
+        byte[] val = Evaluator.validationSplit(Files.readAllBytes(data));
+        var e = Evaluator.evaluate(model, val);
+        assertEquals(r.finalEval().valBpb(), e.bitsPerByte(), 1e-3, "reloaded model evaluates the same");
+
+        var g = new Generator(model).generate("ROMEO:", new SamplingOptions(20, 0.8, 0, 0.95, 42, false), null);
+        assertEquals(20, g.tokens().length);
+        var g2 = new Generator(model).generate("ROMEO:", new SamplingOptions(20, 0.8, 0, 0.95, 42, false), null);
+        assertEquals(g.text(), g2.text(), "same seed, same text");
+    }
+
+    @Test
+    void resumeContinuesBitExactly(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        TrainOptions base = TrainOptions.of(data, "tiny", dir.resolve("a")).withSteps(24).withEvalEvery(1000).withCheckpointEvery(8);
+        List<Double> straight = new ArrayList<>();
+        Trainer.train(base, new TrainListener() {
+            @Override public void onStep(StepMetrics m) { straight.add(m.loss()); }
+        });
+
+        // Same run, "killed" at step 13 (after the checkpoint at 8 and 16? no: at 13, so the last checkpoint is 8).
+        TrainOptions interrupted = base.withResume(true);
+        interrupted = new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), true, 0, 0, 0, 1000, 8);
+        List<Double> resumed = new ArrayList<>();
+        class Crash extends RuntimeException {}
+        assertThrows(Crash.class, () -> Trainer.train(new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), false, 0, 0, 0, 1000, 8),
+                new TrainListener() {
+                    @Override public void onStep(StepMetrics m) { if (m.step() == 13) throw new Crash(); }
+                }));
+        Trainer.train(interrupted, new TrainListener() {
+            @Override public void onStart(TrainPlan plan) { assertEquals(8, plan.startStep()); }
+            @Override public void onStep(StepMetrics m) { resumed.add(m.loss()); }
+        });
+        double[] expected = straight.subList(8, 24).stream().mapToDouble(Double::doubleValue).toArray();
+        double[] actual = resumed.stream().mapToDouble(Double::doubleValue).toArray();
+        assertArrayEquals(expected, actual, 0.0, "resumed losses must equal the uninterrupted run's");
+    }
+
+    @Test
+    void badInputsGiveOneLineErrorsNamingTheFile(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope.txt");
+        var e1 = assertThrows(TridentException.class, () -> Trainer.train(TrainOptions.of(missing, "tiny", dir.resolve("o")), TrainListener.NONE));
+        assertTrue(e1.getMessage().contains("nope.txt") && e1.getMessage().contains("does not exist"), e1.getMessage());
+        Path empty = Files.createFile(dir.resolve("empty.txt"));
+        var e2 = assertThrows(TridentException.class, () -> Trainer.train(TrainOptions.of(empty, "tiny", dir.resolve("o")), TrainListener.NONE));
+        assertTrue(e2.getMessage().contains("empty.txt") && e2.getMessage().contains("empty"), e2.getMessage());
+        var e3 = assertThrows(TridentException.class, () -> Trainer.train(TrainOptions.of(corpus(dir), "huge", dir.resolve("o")), TrainListener.NONE));
+        assertTrue(e3.getMessage().contains("huge") && e3.getMessage().contains("tiny"), e3.getMessage());
+        for (var e : List.of(e1, e2, e3)) assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
+    }
+
+    @Test
+    void damagedCheckpointsAreRefusedWithTheirFileName(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        Path out = dir.resolve("m");
+        Trainer.train(TrainOptions.of(data, "tiny", out).withSteps(3).withEvalEvery(1000), TrainListener.NONE);
+        // Truncated weights.
+        Path weights = out.resolve("model.safetensors");
+        byte[] w = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(w, w.length / 2));
+        var e = assertThrows(TridentException.class, () -> Model.load(out));
+        assertTrue(e.getMessage().contains("model.safetensors"), e.getMessage());
+        // A flipped byte in the trainer state fails its checksum on resume.
+        Path state = out.resolve(TrainerState.FILE);
+        byte[] s = Files.readAllBytes(state);
+        s[s.length / 2] ^= 0x40;
+        Files.write(state, s);
+        var e2 = assertThrows(TridentException.class, () -> Trainer.train(TrainOptions.of(data, "tiny", out).withSteps(6).withResume(true), TrainListener.NONE));
+        assertTrue(e2.getMessage().contains(TrainerState.FILE) && e2.getMessage().contains("checksum"), e2.getMessage());
+        // Garbage instead of a tokenizer.
+        Files.writeString(out.resolve("tokenizer.json"), "{\"hello\": 1}");
+        var e3 = assertThrows(TridentException.class, () -> Model.load(out));
+        assertTrue(e3.getMessage().contains("tokenizer.json"), e3.getMessage());
+    }
+}
