@@ -1,0 +1,395 @@
+package dev.trident.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A byte-level BPE tokenizer (GPT-2 style): text is split into chunks by {@link PreTokenizer}, each chunk's bytes
+ * start as the 256 byte tokens and are merged by rank ({@link MergeTable}). Any byte array round-trips exactly:
+ * {@code decodeBytes(encode(bytes))} equals {@code bytes}, valid UTF-8 or not.
+ *
+ * <p>Added tokens (special tokens such as {@code <|endoftext|>}) are only produced by {@link #encodeWithSpecials};
+ * {@link #encode} treats their text as plain text.
+ *
+ * <p>Immutable and thread-safe: any number of threads may encode concurrently. Repeated chunks are served from a
+ * bounded per-instance cache.
+ */
+public final class Tokenizer {
+    /** Default number of chunk-cache slots (each holds one word's ids). */
+    public static final int DEFAULT_CACHE_SLOTS = 1 << 16;
+
+    private final String[] vocab;          // id -> token string: byte-level for ordinary tokens, raw for added ones
+    private final byte[][] tokenBytes;     // id -> the bytes it decodes to
+    private final boolean[] added;         // id -> an added token (matched only by encodeWithSpecials)
+    private final boolean[] special;       // id -> flagged "special" in tokenizer.json
+    private final Map<String, Integer> idOf;
+    private final int[] byteToId = new int[256];
+    private final MergeTable merges;
+    private final boolean ignoreMerges;
+    private final int eosId;
+    private final int[] addedIdsLongestFirst;
+    private final ChunkCache cache;
+
+    /**
+     * Builds a tokenizer and checks it is consistent. Throws {@link IllegalArgumentException} describing the
+     * first problem; the file loader turns that into a {@code TridentException} naming the file.
+     *
+     * @param vocab        token strings by id; ordinary tokens in the byte-level alphabet, added tokens as raw text
+     * @param added        which ids are added tokens
+     * @param special      which added tokens are special (e.g. end of text)
+     * @param mergeLeft    left token id of each merge, in rank order
+     * @param mergeRight   right token id of each merge
+     * @param ignoreMerges the Hugging Face option: a chunk that is itself in the vocab becomes that one token
+     */
+    Tokenizer(String[] vocab, boolean[] added, boolean[] special, int[] mergeLeft, int[] mergeRight,
+              boolean ignoreMerges, int cacheSlots) {
+        int n = vocab.length;
+        if (added.length != n || special.length != n || mergeLeft.length != mergeRight.length) {
+            throw new IllegalArgumentException("inconsistent table sizes");
+        }
+        this.vocab = vocab.clone();
+        this.added = added.clone();
+        this.special = special.clone();
+        this.ignoreMerges = ignoreMerges;
+        this.tokenBytes = new byte[n][];
+        this.idOf = HashMap.newHashMap(n);
+        Arrays.fill(byteToId, -1);
+        List<Integer> addedIds = new ArrayList<>();
+        for (int id = 0; id < n; id++) {
+            String s = vocab[id];
+            if (s == null || s.isEmpty()) {
+                throw new IllegalArgumentException("token id " + id + " has no text");
+            }
+            if (idOf.putIfAbsent(s, id) != null) {
+                throw new IllegalArgumentException("token \"" + s + "\" appears twice (ids " + idOf.get(s) + " and "
+                        + id + ")");
+            }
+            if (added[id]) {
+                tokenBytes[id] = s.getBytes(StandardCharsets.UTF_8);
+                addedIds.add(id);
+            } else {
+                tokenBytes[id] = ByteLevelAlphabet.decode(s);
+                if (tokenBytes[id] == null) {
+                    throw new IllegalArgumentException("token " + id + " \"" + s
+                            + "\" is not in GPT-2's byte-level alphabet (is this a byte-level BPE vocab?)");
+                }
+                if (tokenBytes[id].length == 1) {
+                    byteToId[tokenBytes[id][0] & 0xFF] = id;
+                }
+            }
+            if (special[id] && !added[id]) {
+                throw new IllegalArgumentException("token " + id + " is special but not an added token");
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            if (byteToId[b] < 0) {
+                throw new IllegalArgumentException("the vocab has no token for byte 0x" + Integer.toHexString(b)
+                        + " (\"" + ByteLevelAlphabet.charOf(b) + "\"), so some text could not be encoded");
+            }
+        }
+        int[] result = new int[mergeLeft.length];
+        for (int r = 0; r < mergeLeft.length; r++) {
+            int a = mergeLeft[r];
+            int b = mergeRight[r];
+            if (a < 0 || a >= n || b < 0 || b >= n || added[a] || added[b]) {
+                throw new IllegalArgumentException("merge " + r + " refers to token ids " + a + ", " + b
+                        + " which are not ordinary vocab tokens");
+            }
+            Integer merged = idOf.get(vocab[a] + vocab[b]);
+            if (merged == null || added[merged]) {
+                throw new IllegalArgumentException("merge " + r + " (\"" + vocab[a] + "\" \"" + vocab[b]
+                        + "\") makes \"" + vocab[a] + vocab[b] + "\", which is not in the vocab");
+            }
+            result[r] = merged;
+        }
+        this.merges = new MergeTable(mergeLeft, mergeRight, result);
+        addedIds.sort(Comparator.comparingInt((Integer id) -> -tokenBytes[id].length).thenComparingInt(id -> id));
+        this.addedIdsLongestFirst = addedIds.stream().mapToInt(Integer::intValue).toArray();
+        this.eosId = pickEos(addedIds);
+        this.cache = new ChunkCache(cacheSlots);
+    }
+
+    /** Same tables, own cache. */
+    private Tokenizer(Tokenizer t, int cacheSlots) {
+        this.vocab = t.vocab;
+        this.tokenBytes = t.tokenBytes;
+        this.added = t.added;
+        this.special = t.special;
+        this.idOf = t.idOf;
+        System.arraycopy(t.byteToId, 0, byteToId, 0, 256);
+        this.merges = t.merges;
+        this.ignoreMerges = t.ignoreMerges;
+        this.eosId = t.eosId;
+        this.addedIdsLongestFirst = t.addedIdsLongestFirst;
+        this.cache = new ChunkCache(cacheSlots);
+    }
+
+    /** Loads a Hugging Face {@code tokenizer.json} (byte-level BPE); throws TridentException naming the file. */
+    public static Tokenizer load(Path file) {
+        return TokenizerJson.read(file);
+    }
+
+    /** Saves as a Hugging Face {@code tokenizer.json}, atomically. */
+    public void save(Path file) {
+        TokenizerJson.write(this, file);
+    }
+
+    /** This tokenizer with a chunk cache of {@code slots} entries (0 disables it; for benchmarks and tests). */
+    public Tokenizer withCacheSlots(int slots) {
+        return new Tokenizer(this, slots);
+    }
+
+    // ---- encoding ----
+
+    /** Encodes UTF-8 bytes (valid or not) as plain text: added tokens' text is not recognized. */
+    public int[] encode(byte[] utf8) {
+        return encode(utf8, 0, utf8.length);
+    }
+
+    /** Encodes {@code utf8[from, to)} as plain text. */
+    public int[] encode(byte[] utf8, int from, int to) {
+        java.util.Objects.checkFromToIndex(from, to, utf8.length);
+        IntList out = new IntList((to - from) / 3 + 8);
+        encodePlain(utf8, from, to, out, new Scratch());
+        return out.toArray();
+    }
+
+    /** Encodes text as plain text (its UTF-8 bytes). */
+    public int[] encode(String text) {
+        return encode(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Encodes text, turning occurrences of added tokens (e.g. {@code <|endoftext|>}) into their ids. */
+    public int[] encodeWithSpecials(String text) {
+        return encodeWithSpecials(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Encodes UTF-8 bytes, turning occurrences of added tokens into their ids (longest match wins). */
+    public int[] encodeWithSpecials(byte[] utf8) {
+        IntList out = new IntList(utf8.length / 3 + 8);
+        Scratch scratch = new Scratch();
+        int plainStart = 0;
+        for (int i = 0; i < utf8.length; ) {
+            int id = addedTokenAt(utf8, i);
+            if (id < 0) {
+                i++;
+                continue;
+            }
+            encodePlain(utf8, plainStart, i, out, scratch);
+            out.add(id);
+            i += tokenBytes[id].length;
+            plainStart = i;
+        }
+        encodePlain(utf8, plainStart, utf8.length, out, scratch);
+        return out.toArray();
+    }
+
+    private int addedTokenAt(byte[] s, int i) {
+        for (int id : addedIdsLongestFirst) {
+            byte[] t = tokenBytes[id];
+            if (s[i] == t[0] && i + t.length <= s.length && Arrays.equals(s, i, i + t.length, t, 0, t.length)) {
+                return id;
+            }
+        }
+        return -1;
+    }
+
+    /** Per-call working memory, so concurrent encodes share nothing mutable. */
+    private static final class Scratch {
+        int[] syms = new int[64];
+    }
+
+    private void encodePlain(byte[] s, int from, int to, IntList out, Scratch scratch) {
+        for (int i = from; i < to; ) {
+            int end = PreTokenizer.chunkEnd(s, i, to);
+            encodeChunk(s, i, end, out, scratch);
+            i = end;
+        }
+    }
+
+    private void encodeChunk(byte[] s, int from, int to, IntList out, Scratch scratch) {
+        int len = to - from;
+        if (len == 1) {
+            out.add(byteToId[s[from] & 0xFF]);
+            return;
+        }
+        boolean cacheable = cache.enabled() && len <= ChunkCache.MAX_CHUNK_BYTES;
+        int hash = 0;
+        if (cacheable) {
+            hash = ChunkCache.hash(s, from, to);
+            int[] hit = cache.get(s, from, to, hash);
+            if (hit != null) {
+                out.addAll(hit, hit.length);
+                return;
+            }
+        }
+        if (scratch.syms.length < len) {
+            scratch.syms = new int[Math.max(len, scratch.syms.length * 2)];
+        }
+        int[] syms = scratch.syms;
+        int n = -1;
+        if (ignoreMerges) {
+            Integer whole = idOf.get(ByteLevelAlphabet.encode(Arrays.copyOfRange(s, from, to)));
+            if (whole != null && !added[whole]) {
+                syms[0] = whole;
+                n = 1;
+            }
+        }
+        if (n < 0) {
+            for (int i = 0; i < len; i++) {
+                syms[i] = byteToId[s[from + i] & 0xFF];
+            }
+            n = merges.apply(syms, len);
+        }
+        out.addAll(syms, n);
+        if (cacheable) {
+            cache.put(s, from, to, hash, Arrays.copyOf(syms, n));
+        }
+    }
+
+    // ---- decoding ----
+
+    /** The bytes the ids stand for; concatenating them gives back what was encoded. */
+    public byte[] decodeBytes(int[] ids) {
+        return decodeBytes(ids, 0, ids.length);
+    }
+
+    /** The bytes {@code ids[from, to)} stand for. */
+    public byte[] decodeBytes(int[] ids, int from, int to) {
+        java.util.Objects.checkFromToIndex(from, to, ids.length);
+        int total = 0;
+        for (int i = from; i < to; i++) {
+            total += bytesOf(ids[i]).length;
+        }
+        byte[] out = new byte[total];
+        int pos = 0;
+        for (int i = from; i < to; i++) {
+            byte[] t = tokenBytes[ids[i]];
+            System.arraycopy(t, 0, out, pos, t.length);
+            pos += t.length;
+        }
+        return out;
+    }
+
+    /** The text the ids stand for; bytes that are not valid UTF-8 become U+FFFD. */
+    public String decode(int[] ids) {
+        return new String(decodeBytes(ids), StandardCharsets.UTF_8);
+    }
+
+    /** A decoder for generation that emits text only once characters are complete. */
+    public StreamingDecoder streamingDecoder() {
+        return new StreamingDecoder(this);
+    }
+
+    // ---- vocabulary ----
+
+    /** Number of token ids, added tokens included: ids are {@code 0 .. vocabSize()-1}. */
+    public int vocabSize() {
+        return vocab.length;
+    }
+
+    /**
+     * The token as written in the vocabulary (Hugging Face's {@code id_to_token}): GPT-2's printable byte-level
+     * form for ordinary tokens, e.g. {@code "Ġthe"} for " the", and the raw text for added tokens.
+     */
+    public String tokenText(int id) {
+        checkId(id);
+        return vocab[id];
+    }
+
+    /** The bytes token {@code id} decodes to (a copy). */
+    public byte[] tokenBytes(int id) {
+        return bytesOf(id).clone();
+    }
+
+    /** The bytes of token {@code id}, not copied: callers must not modify them. */
+    byte[] bytesOf(int id) {
+        checkId(id);
+        return tokenBytes[id];
+    }
+
+    /** The id of a token string as written in the vocabulary (see {@link #tokenText}), or -1. */
+    public int idOf(String token) {
+        Integer id = idOf.get(token);
+        return id == null ? -1 : id;
+    }
+
+    /** Whether {@code id} is an added token (special tokens such as end of text). */
+    public boolean isAdded(int id) {
+        checkId(id);
+        return added[id];
+    }
+
+    /** Whether {@code id} is flagged special. */
+    public boolean isSpecial(int id) {
+        checkId(id);
+        return special[id];
+    }
+
+    /** The special tokens' texts, in id order. */
+    public List<String> specialTokens() {
+        List<String> out = new ArrayList<>();
+        for (int id = 0; id < vocab.length; id++) {
+            if (special[id]) {
+                out.add(vocab[id]);
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The end-of-text token: {@code <|endoftext|>} if present, else the first special token whose text mentions
+     * an end ("end", "eos", {@code </s>}), else the first special token; -1 if there are none.
+     */
+    public int eosId() {
+        return eosId;
+    }
+
+    /** Number of merges (ranks). */
+    public int mergeCount() {
+        return merges.size();
+    }
+
+    /** The token ids merge {@code rank} joins: {@code [left, right]}. */
+    public int[] merge(int rank) {
+        return new int[] {merges.left(rank), merges.right(rank)};
+    }
+
+    boolean ignoreMerges() {
+        return ignoreMerges;
+    }
+
+    private int pickEos(List<Integer> addedIds) {
+        int firstSpecial = -1;
+        int endLike = -1;
+        for (int id : addedIds.stream().sorted().toList()) {
+            if (!special[id]) {
+                continue;
+            }
+            String lower = vocab[id].toLowerCase(java.util.Locale.ROOT);
+            if (lower.equals("<|endoftext|>")) {
+                return id;
+            }
+            if (firstSpecial < 0) {
+                firstSpecial = id;
+            }
+            if (endLike < 0 && (lower.contains("end") || lower.contains("eos") || lower.equals("</s>"))) {
+                endLike = id;
+            }
+        }
+        return endLike >= 0 ? endLike : firstSpecial;
+    }
+
+    private void checkId(int id) {
+        if (id < 0 || id >= vocab.length) {
+            throw new IllegalArgumentException("token id " + id + " out of range [0, " + vocab.length + ")");
+        }
+    }
+}
