@@ -4,14 +4,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register-blocked inner kernel: one MR x NR tile of C += (packed A micro-panel) x (packed B micro-panel).
+ * The register-blocked inner kernel: one MR x NR tile = (packed A micro-panel) x (packed B micro-panel).
  *
  * <p>The tile is held in 2 * MR vector accumulators (24 with 512-bit vectors, which fits the 32 vector registers of
  * AVX-512 with room for two B vectors and one broadcast of A). Per step of k it loads NR floats of B as two vectors,
  * broadcasts each of the MR floats of A and issues 2 * MR independent FMAs, which hides the FMA latency.
  *
- * <p>The accumulators are plain locals and the helpers are tiny static methods so C2 keeps everything in registers
- * (no vector boxing). This class is generated-style straight-line code on purpose; do not "simplify" it into arrays.
+ * <p>Why it looks like this: the accumulators are plain locals and the method calls nothing but Vector API
+ * intrinsics, so C2 keeps every vector in a register. Passing the accumulators to a helper that C2 declines to inline
+ * (this method is large, so it soon hits the inlining budget) makes C2 box them, which once cost a factor of ten.
+ * So the kernel only writes its tile to a small scratch array, and {@link #merge} adds that into C.
  */
 public final class MicroKernel {
     /** Vector shape; the kernel is written for two vectors per row. */
@@ -25,14 +27,10 @@ public final class MicroKernel {
     private MicroKernel() {}
 
     /**
-     * C[0..mr, 0..nr) = (first ? beta * C : C) + Ap * Bp over kc steps, where Ap holds kc groups of MR floats from
-     * {@code ai} and Bp holds kc groups of NR floats from {@code bi} (both zero-padded past the real mr / nr).
-     *
-     * @param beta scale of the old C; 0 means C is not read (so NaNs in C do not leak), 1 means plain accumulate
-     * @param tile scratch of MR * NR floats for partial edge tiles
+     * tile[MR x NR, row-major] = Ap * Bp over kc steps, where Ap holds kc groups of MR floats from {@code ai} and
+     * Bp holds kc groups of NR floats from {@code bi}.
      */
-    public static void kernel(int kc, float[] ap, int ai, float[] bp, int bi,
-                              float[] c, int cIdx, int ldc, float beta, int mr, int nr, float[] tile) {
+    public static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -62,54 +60,48 @@ public final class MicroKernel {
             a = FloatVector.broadcast(S, ap[ai + 10]); c100 = a.fma(b0, c100); c101 = a.fma(b1, c101);
             a = FloatVector.broadcast(S, ap[ai + 11]); c110 = a.fma(b0, c110); c111 = a.fma(b1, c111);
         }
-        if (mr == MR && nr == NR) {
-            store(c00, c01, c, cIdx + 0 * ldc, beta);
-            store(c10, c11, c, cIdx + 1 * ldc, beta);
-            store(c20, c21, c, cIdx + 2 * ldc, beta);
-            store(c30, c31, c, cIdx + 3 * ldc, beta);
-            store(c40, c41, c, cIdx + 4 * ldc, beta);
-            store(c50, c51, c, cIdx + 5 * ldc, beta);
-            store(c60, c61, c, cIdx + 6 * ldc, beta);
-            store(c70, c71, c, cIdx + 7 * ldc, beta);
-            store(c80, c81, c, cIdx + 8 * ldc, beta);
-            store(c90, c91, c, cIdx + 9 * ldc, beta);
-            store(c100, c101, c, cIdx + 10 * ldc, beta);
-            store(c110, c111, c, cIdx + 11 * ldc, beta);
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+        c60.intoArray(tile, 12 * L); c61.intoArray(tile, 13 * L);
+        c70.intoArray(tile, 14 * L); c71.intoArray(tile, 15 * L);
+        c80.intoArray(tile, 16 * L); c81.intoArray(tile, 17 * L);
+        c90.intoArray(tile, 18 * L); c91.intoArray(tile, 19 * L);
+        c100.intoArray(tile, 20 * L); c101.intoArray(tile, 21 * L);
+        c110.intoArray(tile, 22 * L); c111.intoArray(tile, 23 * L);
+    }
+
+    /**
+     * C[0..mr, 0..nr) = tile + beta * C. beta == 0 does not read C (so NaNs in C do not leak, as in the reference);
+     * beta == 1 is a plain accumulate (used for every KC block after the first).
+     */
+    public static void merge(float[] tile, float[] c, int cIdx, int ldc, float beta, int mr, int nr) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++) {
+                int row = cIdx + r * ldc;
+                FloatVector t0 = FloatVector.fromArray(S, tile, r * NR);
+                FloatVector t1 = FloatVector.fromArray(S, tile, r * NR + L);
+                if (beta != 0) {
+                    FloatVector o0 = FloatVector.fromArray(S, c, row);
+                    FloatVector o1 = FloatVector.fromArray(S, c, row + L);
+                    t0 = beta == 1 ? t0.add(o0) : t0.add(o0.mul(beta));
+                    t1 = beta == 1 ? t1.add(o1) : t1.add(o1.mul(beta));
+                }
+                t0.intoArray(c, row);
+                t1.intoArray(c, row + L);
+            }
             return;
         }
-        // Edge tile: spill the accumulators to scratch, then merge only the valid mr x nr part.
-        c00.intoArray(tile, 0 * NR); c01.intoArray(tile, 0 * NR + L);
-        c10.intoArray(tile, 1 * NR); c11.intoArray(tile, 1 * NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-        c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
-        c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
-        c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
-        c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
-        c100.intoArray(tile, 10 * NR); c101.intoArray(tile, 10 * NR + L);
-        c110.intoArray(tile, 11 * NR); c111.intoArray(tile, 11 * NR + L);
+        // Edge tile: only the valid nr columns exist in C.
         for (int r = 0; r < mr; r++) {
             int row = cIdx + r * ldc;
             for (int j = 0; j < nr; j++) {
                 float v = tile[r * NR + j];
                 c[row + j] = beta == 0 ? v : v + beta * c[row + j];
             }
-        }
-    }
-
-    /** One full row of the tile: C = acc + beta * C (beta == 0 does not read C). */
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int idx, float beta) {
-        if (beta == 0) {
-            v0.intoArray(c, idx);
-            v1.intoArray(c, idx + L);
-        } else if (beta == 1) {
-            v0.add(FloatVector.fromArray(S, c, idx)).intoArray(c, idx);
-            v1.add(FloatVector.fromArray(S, c, idx + L)).intoArray(c, idx + L);
-        } else {
-            v0.add(FloatVector.fromArray(S, c, idx).mul(beta)).intoArray(c, idx);
-            v1.add(FloatVector.fromArray(S, c, idx + L).mul(beta)).intoArray(c, idx + L);
         }
     }
 }

@@ -52,8 +52,8 @@ public final class PackedGemm {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            MicroKernel.kernel(kc, s.a, ir * kc, s.b, jr * kc,
-                                    c, cOff + (ic + ir) * ldc + jc + jr, ldc, betaBlock, mr, nr, s.tile);
+                            MicroKernel.kernel(kc, s.a, ir * kc, s.b, jr * kc, s.tile);
+                            MicroKernel.merge(s.tile, c, cOff + (ic + ir) * ldc + jc + jr, ldc, betaBlock, mr, nr);
                         }
                     }
                 }
