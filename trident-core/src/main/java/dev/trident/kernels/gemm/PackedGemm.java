@@ -14,21 +14,24 @@ package dev.trident.kernels.gemm;
 public final class PackedGemm {
     private PackedGemm() {}
 
-    /** Per-thread packing buffers, allocated once (per thread) and reused by every call. */
+    /**
+     * Per-thread packing buffers, reused by every call on that thread. They grow to the largest block seen
+     * (at most MC x KC and KC x NC), so a thread that only multiplies small matrices keeps small buffers.
+     */
     public static final class Scratch {
-        final float[] a;
-        final float[] b;
+        float[] a = new float[0];
+        float[] b = new float[0];
         final float[] tile = new float[MicroKernel.MR * MicroKernel.NR];
 
-        Scratch(Blocking bl) {
-            a = new float[bl.mc() * bl.kc()];
-            b = new float[bl.nc() * bl.kc()];
+        void ensure(int aLen, int bLen) {
+            if (a.length < aLen) a = new float[aLen];
+            if (b.length < bLen) b = new float[bLen];
         }
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(() -> new Scratch(Blocking.DEFAULT));
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** This thread's scratch for {@link Blocking#DEFAULT}. */
+    /** This thread's scratch. */
     public static Scratch scratch() {
         return SCRATCH.get();
     }
@@ -39,6 +42,9 @@ public final class PackedGemm {
                            float beta, float[] c, int cOff, int ldc,
                            int i0, int i1, int j0, int j1, Blocking bl, Scratch s) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
+        int kcMax = Math.min(bl.kc(), k);
+        s.ensure(Blocking.roundUp(Math.min(bl.mc(), i1 - i0), MR) * kcMax,
+                Blocking.roundUp(Math.min(bl.nc(), j1 - j0), NR) * kcMax);
         for (int jc = j0; jc < j1; jc += bl.nc()) {
             int nc = Math.min(bl.nc(), j1 - jc);
             for (int pc = 0; pc < k; pc += bl.kc()) {
