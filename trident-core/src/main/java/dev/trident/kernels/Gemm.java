@@ -1,20 +1,65 @@
 package dev.trident.kernels;
 
+import dev.trident.kernels.gemm.Blocking;
+import dev.trident.kernels.gemm.Gemv;
+import dev.trident.kernels.gemm.MicroKernel;
+import dev.trident.kernels.gemm.PackedGemm;
+import dev.trident.kernels.gemm.SmallGemm;
+
 /**
  * fp32 matrix multiply (Vector API, cache-blocked, on the {@link WorkerPool}). Same contract as
  * {@link Reference#sgemm}: C = op(A) * op(B) + beta * C, row-major.
+ *
+ * <p>Dispatch: tiny problems take {@link SmallGemm} (no packing, no threads); larger ones run the packed
+ * {@link PackedGemm} loop nest, split over the longer of M and N (in whole micro-tiles) across the pool threads,
+ * each thread on its own rectangle of C with its own packing scratch.
  */
 public final class Gemm {
+    /** Below this many multiply-adds, packing costs more than it saves. */
+    static final long SMALL_MNK = 48L * 48 * 48;
+    /** Below this many multiply-adds, waking a second thread costs more than it saves. */
+    static final long PARALLEL_MNK = 128L * 128 * 128;
+
     private Gemm() {}
 
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        Reference.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            // No products: C = beta * C (beta == 0 clears without reading).
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    int ci = cOff + i * ldc + j;
+                    c[ci] = beta == 0 ? 0f : beta * c[ci];
+                }
+            return;
+        }
+        long mnk = (long) m * n * k;
+        if (mnk < SMALL_MNK || m < 4 || n < 4) {
+            SmallGemm.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        WorkerPool pool = WorkerPool.global();
+        Blocking bl = Blocking.DEFAULT;
+        if (pool.threads() == 1 || mnk < PARALLEL_MNK) {
+            PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    0, m, 0, n, bl, PackedGemm.scratch());
+            return;
+        }
+        final int MR = MicroKernel.MR, NR = MicroKernel.NR;
+        int mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
+        if (nTiles >= mTiles) {
+            pool.parallelFor(nTiles, (from, to, w) -> PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb,
+                    beta, c, cOff, ldc, 0, m, from * NR, Math.min(n, to * NR), bl, PackedGemm.scratch()));
+        } else {
+            pool.parallelFor(mTiles, (from, to, w) -> PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb,
+                    beta, c, cOff, ldc, from * MR, Math.min(m, to * MR), 0, n, bl, PackedGemm.scratch()));
+        }
     }
 
     /** y = W x for a row-major rows x cols W; same contract as {@link Reference#gemv}. */
     public static void gemv(int rows, int cols, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff) {
-        Reference.gemv(rows, cols, w, wOff, x, xOff, y, yOff);
+        Gemv.gemv(rows, cols, w, wOff, x, xOff, y, yOff);
     }
 }

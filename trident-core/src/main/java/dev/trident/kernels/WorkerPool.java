@@ -80,8 +80,11 @@ public final class WorkerPool {
             pending.set(workers.length);
             for (Worker w : workers) w.signal();
             inside.set(true);
+            Throwable own = null;
             try {
                 runChunk(0, body, n);
+            } catch (Throwable t) {
+                own = t; // still wait for the workers, or they would race with the next job
             } finally {
                 inside.set(false);
             }
@@ -92,7 +95,7 @@ public final class WorkerPool {
                 else Thread.yield();
             }
             this.body = null;
-            Throwable f = failure;
+            Throwable f = own != null ? own : failure;
             if (f != null) {
                 if (f instanceof RuntimeException re) throw re;
                 if (f instanceof Error e) throw e;

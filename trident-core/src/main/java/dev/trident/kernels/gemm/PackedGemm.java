@@ -1,0 +1,69 @@
+package dev.trident.kernels.gemm;
+
+/**
+ * The blocked, packed GEMM on one rectangle of C, run by a single thread:
+ * <pre>
+ * for jc over N by NC:            pack B[pc.., jc..] (KC x NC)           -> scratch.b
+ *   for pc over K by KC:
+ *     for ic over M by MC:        pack A[ic.., pc..] (MC x KC)           -> scratch.a
+ *       for jr over NC by NR:
+ *         for ir over MC by MR:   MicroKernel on one MR x NR tile of C
+ * </pre>
+ * beta is applied on the first KC block only; later blocks accumulate into C.
+ */
+public final class PackedGemm {
+    private PackedGemm() {}
+
+    /**
+     * Per-thread packing buffers, reused by every call on that thread. They grow to the largest block seen
+     * (at most MC x KC and KC x NC), so a thread that only multiplies small matrices keeps small buffers.
+     */
+    public static final class Scratch {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        final float[] tile = new float[MicroKernel.MR * MicroKernel.NR];
+
+        void ensure(int aLen, int bLen) {
+            if (a.length < aLen) a = new float[aLen];
+            if (b.length < bLen) b = new float[bLen];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** This thread's scratch. */
+    public static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
+    /** C[i0..i1, j0..j1) = op(A) op(B) + beta C for that rectangle (full k). */
+    public static void run(boolean transA, boolean transB, int k,
+                           float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                           float beta, float[] c, int cOff, int ldc,
+                           int i0, int i1, int j0, int j1, Blocking bl, Scratch s) {
+        final int MR = MicroKernel.MR, NR = MicroKernel.NR;
+        int kcMax = Math.min(bl.kc(), k);
+        s.ensure(Blocking.roundUp(Math.min(bl.mc(), i1 - i0), MR) * kcMax,
+                Blocking.roundUp(Math.min(bl.nc(), j1 - j0), NR) * kcMax);
+        for (int jc = j0; jc < j1; jc += bl.nc()) {
+            int nc = Math.min(bl.nc(), j1 - jc);
+            for (int pc = 0; pc < k; pc += bl.kc()) {
+                int kc = Math.min(bl.kc(), k - pc);
+                float betaBlock = pc == 0 ? beta : 1f;
+                Packing.packB(transB, b, bOff, ldb, pc, jc, kc, nc, s.b);
+                for (int ic = i0; ic < i1; ic += bl.mc()) {
+                    int mc = Math.min(bl.mc(), i1 - ic);
+                    Packing.packA(transA, a, aOff, lda, ic, pc, mc, kc, s.a);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            MicroKernel.kernel(kc, s.a, ir * kc, s.b, jr * kc, s.tile);
+                            MicroKernel.merge(s.tile, c, cOff + (ic + ir) * ldc + jc + jr, ldc, betaBlock, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.trident.kernels.gemm;
+
+import java.util.Arrays;
+
+/**
+ * Copies blocks of op(A) and op(B) into the contiguous, zero-padded layouts the {@link MicroKernel} streams through.
+ * Transposes are resolved here, so the kernel only ever sees one layout.
+ *
+ * <ul>
+ *   <li>A block (mc x kc) becomes ceil(mc / MR) micro-panels; panel i holds, for each p, the MR floats
+ *       op(A)[i*MR .. i*MR+MR, p] (rows past mc are zero).</li>
+ *   <li>B block (kc x nc) becomes ceil(nc / NR) micro-panels; panel j holds, for each p, the NR floats
+ *       op(B)[p, j*NR .. j*NR+NR] (columns past nc are zero).</li>
+ * </ul>
+ */
+public final class Packing {
+    private static final int MR = MicroKernel.MR;
+    private static final int NR = MicroKernel.NR;
+
+    private Packing() {}
+
+    /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into dst (from 0). */
+    public static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int p0, int mc, int kc, float[] dst) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int rows = Math.min(MR, mc - ir);
+            int base = ir * kc; // panel start: (ir / MR) * MR * kc
+            if (rows < MR) Arrays.fill(dst, base, base + MR * kc, 0f);
+            if (transA) {
+                // op(A)[i, p] = a[p * lda + i]: the MR values of one p are contiguous in memory.
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (p0 + p) * lda + i0 + ir;
+                    System.arraycopy(a, src, dst, base + p * MR, rows);
+                }
+            } else {
+                // op(A)[i, p] = a[i * lda + p]: read each row sequentially, write with stride MR.
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + ir + r) * lda + p0;
+                    int d = base + r;
+                    for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
+                }
+            }
+        }
+    }
+
+    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into dst (from 0). */
+    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int j0, int kc, int nc, float[] dst) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int cols = Math.min(NR, nc - jr);
+            int base = jr * kc; // panel start: (jr / NR) * NR * kc
+            if (cols < NR) Arrays.fill(dst, base, base + NR * kc, 0f);
+            if (transB) {
+                // op(B)[p, j] = b[j * ldb + p]: read each row of B sequentially, write with stride NR.
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + jr + j) * ldb + p0;
+                    int d = base + j;
+                    for (int p = 0; p < kc; p++) dst[d + p * NR] = b[src + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * ldb + j0 + jr;
+                    System.arraycopy(b, src, dst, base + p * NR, cols);
+                }
+            }
+        }
+    }
+}
