@@ -129,4 +129,14 @@ public final class VecMath {
         }
         return s;
     }
+
+    /** sum_i exp(src[off+i] - shift) for i < n, without storing the exponentials. */
+    public static float sumExpShift(float[] src, int off, int n, float shift) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = n - L; i <= bound; i += L) acc = acc.add(exp(FloatVector.fromArray(F, src, off + i).sub(shift)));
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += expScalar(src[off + i] - shift);
+        return s;
+    }
 }
