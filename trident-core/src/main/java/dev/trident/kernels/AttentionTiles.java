@@ -41,10 +41,10 @@ final class AttentionTiles {
     }
 
     /**
-     * dst_i += sum_{j < n} coef[i*cStride + j] * src_j for the four destination rows dst_i at d0..d3 (distinct) and
-     * n source rows src_j at srcOff + j*srcStride, each of length d. (O += P V, dQ += dS K.)
+     * dst_i += sum_{j < n} coef[cOff + i*cStride + j] * src_j for the four destination rows dst_i at d0..d3
+     * (distinct) and n source rows src_j at srcOff + j*srcStride, each of length d. (O += P V, dQ += dS K.)
      */
-    static void rowsTimesMatrix(float[] coef, int cStride, float[] src, int srcOff, int srcStride, int n,
+    static void rowsTimesMatrix(float[] coef, int cOff, int cStride, float[] src, int srcOff, int srcStride, int n,
                                 float[] dst, int d0, int d1, int d2, int d3, int d) {
         var f = VecMath.F;
         int x = 0;
@@ -53,10 +53,10 @@ final class AttentionTiles {
             FloatVector a2 = FloatVector.fromArray(f, dst, d2 + x), a3 = FloatVector.fromArray(f, dst, d3 + x);
             for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
                 FloatVector v = FloatVector.fromArray(f, src, so);
-                a0 = v.fma(FloatVector.broadcast(f, coef[j]), a0);
-                a1 = v.fma(FloatVector.broadcast(f, coef[cStride + j]), a1);
-                a2 = v.fma(FloatVector.broadcast(f, coef[2 * cStride + j]), a2);
-                a3 = v.fma(FloatVector.broadcast(f, coef[3 * cStride + j]), a3);
+                a0 = v.fma(FloatVector.broadcast(f, coef[cOff + j]), a0);
+                a1 = v.fma(FloatVector.broadcast(f, coef[cOff + cStride + j]), a1);
+                a2 = v.fma(FloatVector.broadcast(f, coef[cOff + 2 * cStride + j]), a2);
+                a3 = v.fma(FloatVector.broadcast(f, coef[cOff + 3 * cStride + j]), a3);
             }
             a0.intoArray(dst, d0 + x);
             a1.intoArray(dst, d1 + x);
@@ -67,10 +67,10 @@ final class AttentionTiles {
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
                 float v = src[so];
-                s0 += coef[j] * v;
-                s1 += coef[cStride + j] * v;
-                s2 += coef[2 * cStride + j] * v;
-                s3 += coef[3 * cStride + j] * v;
+                s0 += coef[cOff + j] * v;
+                s1 += coef[cOff + cStride + j] * v;
+                s2 += coef[cOff + 2 * cStride + j] * v;
+                s3 += coef[cOff + 3 * cStride + j] * v;
             }
             dst[d0 + x] += s0;
             dst[d1 + x] += s1;
@@ -104,6 +104,25 @@ final class AttentionTiles {
             for (; x < d; x++) {
                 dst[dOff + x] += c0 * src[s0 + x] + c1 * src[s1 + x] + c2 * src[s2 + x] + c3 * src[s3 + x];
             }
+        }
+    }
+
+    /** dst[dOff..] += sum_{j < n} coef[cOff + j] * src_j, src_j at srcOff + j*srcStride, length d: one-row P V. */
+    static void rowTimesMatrix(float[] coef, int cOff, float[] src, int srcOff, int srcStride, int n,
+                               float[] dst, int dOff, int d) {
+        var f = VecMath.F;
+        int x = 0;
+        for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+            FloatVector a = FloatVector.fromArray(f, dst, dOff + x);
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
+                a = FloatVector.fromArray(f, src, so).fma(FloatVector.broadcast(f, coef[cOff + j]), a);
+            }
+            a.intoArray(dst, dOff + x);
+        }
+        for (; x < d; x++) {
+            float acc = 0;
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) acc += coef[cOff + j] * src[so];
+            dst[dOff + x] += acc;
         }
     }
 }

@@ -122,7 +122,7 @@ public final class FlashAttention {
                     if (corr != 1f) VecMath.scale(acc, i * d, d, corr);
                     m[i] = mNew;
                 }
-                AttentionTiles.rowsTimesMatrix(s, BC, v, kvBase + u0 * kvStride, kvStride, n,
+                AttentionTiles.rowsTimesMatrix(s, 0, BC, v, kvBase + u0 * kvStride, kvStride, n,
                         acc, 0, d, 2 * d, 3 * d, d);
             }
             for (int i = 0; i < rows; i++) {
@@ -175,7 +175,7 @@ public final class FlashAttention {
                 int kv0 = kvBase + u0 * kvStride;
                 AttentionTiles.matrixTransposeTimesRows(s, BC, dOut, q0, q1, q2, q3, n, dv, kv0, kvStride, d);
                 AttentionTiles.matrixTransposeTimesRows(dp, BC, q, q0, q1, q2, q3, n, dk, kv0, kvStride, d);
-                AttentionTiles.rowsTimesMatrix(dp, BC, k, kv0, kvStride, n, dqTile, 0, d, 2 * d, 3 * d, d);
+                AttentionTiles.rowsTimesMatrix(dp, 0, BC, k, kv0, kvStride, n, dqTile, 0, d, 2 * d, 3 * d, d);
             }
             for (int i = 0; i < rows; i++) System.arraycopy(dqTile, i * d, dq, qBase + (t0 + i) * qStride, d);
         }
