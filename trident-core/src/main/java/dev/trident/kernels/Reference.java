@@ -230,4 +230,49 @@ public final class Reference {
         }
         return count == 0 ? 0 : total / count;
     }
+
+    /**
+     * Attention of one query token over a KV cache (inference). q holds heads*headDim floats from qOff (head h at
+     * qOff + h*headDim); the caches hold position p, kv head g, element x at cacheOff + p*kvStride + g*headDim + x;
+     * the query attends to positions [0, len). out (heads*headDim from outOff) = softmax(scale * q k^T) v per head,
+     * query head h reading kv head h / (heads / kvHeads).
+     */
+    public static void decodeAttention(float[] q, int qOff, float[] kCache, float[] vCache, int cacheOff,
+                                       int kvStride, int len, int heads, int kvHeads, int headDim, float scale,
+                                       float[] out, int outOff) {
+        int group = heads / kvHeads;
+        double[] s = new double[len];
+        for (int h = 0; h < heads; h++) {
+            int qo = qOff + h * headDim, kvo = cacheOff + (h / group) * headDim;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int u = 0; u < len; u++) {
+                double dot = 0;
+                for (int d = 0; d < headDim; d++) dot += (double) q[qo + d] * kCache[kvo + u * kvStride + d];
+                s[u] = dot * scale;
+                max = Math.max(max, s[u]);
+            }
+            double sum = 0;
+            for (int u = 0; u < len; u++) sum += Math.exp(s[u] - max);
+            for (int d = 0; d < headDim; d++) {
+                double acc = 0;
+                for (int u = 0; u < len; u++) acc += Math.exp(s[u] - max) / sum * vCache[kvo + u * kvStride + d];
+                out[outOff + h * headDim + d] = (float) acc;
+            }
+        }
+    }
+
+    /**
+     * Several query tokens at once over a KV cache that already holds their keys and values (speculative-decoding
+     * verification, chunked prefill): query i (heads*headDim floats at qOff + i*qStride) sits at absolute position
+     * p0 + i and sees cache positions [0, p0 + i]; its output goes to outOff + i*outStride.
+     */
+    public static void decodeAttentionMany(float[] q, int qOff, int qStride, int nq, int p0,
+                                           float[] kCache, float[] vCache, int cacheOff, int kvStride,
+                                           int heads, int kvHeads, int headDim, float scale,
+                                           float[] out, int outOff, int outStride) {
+        for (int i = 0; i < nq; i++) {
+            decodeAttention(q, qOff + i * qStride, kCache, vCache, cacheOff, kvStride, p0 + i + 1,
+                    heads, kvHeads, headDim, scale, out, outOff + i * outStride);
+        }
+    }
 }

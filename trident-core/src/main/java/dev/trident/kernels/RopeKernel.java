@@ -1,11 +1,63 @@
 package dev.trident.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+
 /** Rotary position embedding in place; contract of {@link Reference#rope}. */
 public final class RopeKernel {
+    /** Swaps neighbours: (x0, x1, x2, x3, ...) -> (x1, x0, x3, x2, ...). */
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(VecMath.F, i -> i ^ 1);
+
     private RopeKernel() {}
 
+    /**
+     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head by angle pos * theta^(-2i/d), pos = posStart + r % period.
+     * Vector form: with c' = (c0, c0, c1, c1, ...) and s' = (-s0, s0, -s1, s1, ...),
+     * x' = x * c' + swap(x) * s', which is x0 c - x1 s, x1 c + x0 s per pair.
+     */
     public static void apply(float[] x, int rows, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
-        Reference.rope(x, rows, heads, headDim, posStart, period, table, inverse);
+        if (headDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dimension: " + headDim);
+        if (table.pairs() != headDim / 2) {
+            throw new IllegalArgumentException("RopeTable has " + table.pairs() + " pairs, head dim " + headDim);
+        }
+        Parallel.forRange(rows, 3L * heads * headDim, (r0, r1, worker) -> {
+            float[] cosE = new float[headDim], sinE = new float[headDim]; // one position's interleaved angles
+            for (int r = r0; r < r1; r++) {
+                expand(table, posStart + (r % period), inverse, cosE, sinE);
+                for (int h = 0; h < heads; h++) rotate(x, (r * heads + h) * headDim, headDim, cosE, sinE);
+            }
+        });
+    }
+
+    private static void expand(RopeTable table, int pos, boolean inverse, float[] cosE, float[] sinE) {
+        float[] cos = table.cosArray(), sin = table.sinArray();
+        int off = table.offset(pos);
+        int half = cosE.length / 2;
+        for (int i = 0; i < half; i++) {
+            float c = cos[off + i], s = inverse ? -sin[off + i] : sin[off + i];
+            cosE[2 * i] = c;
+            cosE[2 * i + 1] = c;
+            sinE[2 * i] = -s;
+            sinE[2 * i + 1] = s;
+        }
+    }
+
+    private static void rotate(float[] x, int base, int headDim, float[] cosE, float[] sinE) {
+        var f = VecMath.F;
+        int i = 0;
+        // LANES is even, so whole vectors never split a pair.
+        for (int bound = headDim - VecMath.L; i <= bound; i += VecMath.L) {
+            FloatVector v = FloatVector.fromArray(f, x, base + i);
+            FloatVector swapped = v.rearrange(SWAP_PAIRS);
+            swapped.fma(FloatVector.fromArray(f, sinE, i), v.mul(FloatVector.fromArray(f, cosE, i)))
+                    .intoArray(x, base + i);
+        }
+        for (; i < headDim; i += 2) {
+            float c = cosE[i], s = sinE[i + 1];
+            float x0 = x[base + i], x1 = x[base + i + 1];
+            x[base + i] = x0 * c - x1 * s;
+            x[base + i + 1] = x0 * s + x1 * c;
+        }
     }
 }

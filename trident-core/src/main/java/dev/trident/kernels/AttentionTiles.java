@@ -1,0 +1,128 @@
+package dev.trident.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The register-tiled inner loops of attention, four query rows at a time: each key or value row loaded from memory
+ * is used by four FMAs instead of one. Rows are headDim-long segments at arbitrary offsets (attention reads strided
+ * rows out of [tokens, heads * headDim] matrices). Callers that have fewer than four rows pass repeated source
+ * offsets (harmless for reads) and zero coefficients, and never a repeated destination offset.
+ */
+final class AttentionTiles {
+    private AttentionTiles() {}
+
+    /** s[sOff + i*sStride] = scale * (a_i . b) for the four rows a_i at a0..a3 and one row b at bOff, length d. */
+    static void dots4(float[] a, int a0, int a1, int a2, int a3, float[] b, int bOff, int d,
+                      float scale, float[] s, int sOff, int sStride) {
+        var f = VecMath.F;
+        FloatVector c0 = FloatVector.zero(f), c1 = c0, c2 = c0, c3 = c0;
+        int x = 0;
+        for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+            FloatVector bv = FloatVector.fromArray(f, b, bOff + x);
+            c0 = FloatVector.fromArray(f, a, a0 + x).fma(bv, c0);
+            c1 = FloatVector.fromArray(f, a, a1 + x).fma(bv, c1);
+            c2 = FloatVector.fromArray(f, a, a2 + x).fma(bv, c2);
+            c3 = FloatVector.fromArray(f, a, a3 + x).fma(bv, c3);
+        }
+        float r0 = c0.reduceLanes(VectorOperators.ADD), r1 = c1.reduceLanes(VectorOperators.ADD);
+        float r2 = c2.reduceLanes(VectorOperators.ADD), r3 = c3.reduceLanes(VectorOperators.ADD);
+        for (; x < d; x++) {
+            float bx = b[bOff + x];
+            r0 += a[a0 + x] * bx;
+            r1 += a[a1 + x] * bx;
+            r2 += a[a2 + x] * bx;
+            r3 += a[a3 + x] * bx;
+        }
+        s[sOff] = r0 * scale;
+        s[sOff + sStride] = r1 * scale;
+        s[sOff + 2 * sStride] = r2 * scale;
+        s[sOff + 3 * sStride] = r3 * scale;
+    }
+
+    /**
+     * dst_i += sum_{j < n} coef[cOff + i*cStride + j] * src_j for the four destination rows dst_i at d0..d3
+     * (distinct) and n source rows src_j at srcOff + j*srcStride, each of length d. (O += P V, dQ += dS K.)
+     */
+    static void rowsTimesMatrix(float[] coef, int cOff, int cStride, float[] src, int srcOff, int srcStride, int n,
+                                float[] dst, int d0, int d1, int d2, int d3, int d) {
+        var f = VecMath.F;
+        int x = 0;
+        for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+            FloatVector a0 = FloatVector.fromArray(f, dst, d0 + x), a1 = FloatVector.fromArray(f, dst, d1 + x);
+            FloatVector a2 = FloatVector.fromArray(f, dst, d2 + x), a3 = FloatVector.fromArray(f, dst, d3 + x);
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
+                FloatVector v = FloatVector.fromArray(f, src, so);
+                a0 = v.fma(FloatVector.broadcast(f, coef[cOff + j]), a0);
+                a1 = v.fma(FloatVector.broadcast(f, coef[cOff + cStride + j]), a1);
+                a2 = v.fma(FloatVector.broadcast(f, coef[cOff + 2 * cStride + j]), a2);
+                a3 = v.fma(FloatVector.broadcast(f, coef[cOff + 3 * cStride + j]), a3);
+            }
+            a0.intoArray(dst, d0 + x);
+            a1.intoArray(dst, d1 + x);
+            a2.intoArray(dst, d2 + x);
+            a3.intoArray(dst, d3 + x);
+        }
+        for (; x < d; x++) {
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
+                float v = src[so];
+                s0 += coef[cOff + j] * v;
+                s1 += coef[cOff + cStride + j] * v;
+                s2 += coef[cOff + 2 * cStride + j] * v;
+                s3 += coef[cOff + 3 * cStride + j] * v;
+            }
+            dst[d0 + x] += s0;
+            dst[d1 + x] += s1;
+            dst[d2 + x] += s2;
+            dst[d3 + x] += s3;
+        }
+    }
+
+    /**
+     * dst_j += sum_{i < 4} coef[i*cStride + j] * src_i for n destination rows dst_j at dstOff + j*dstStride and the
+     * four source rows src_i at s0..s3, each of length d. (dV += P^T dO, dK += dS^T Q.) Columns j whose four
+     * coefficients are all zero (masked keys) are skipped.
+     */
+    static void matrixTransposeTimesRows(float[] coef, int cStride, float[] src, int s0, int s1, int s2, int s3,
+                                         int n, float[] dst, int dstOff, int dstStride, int d) {
+        var f = VecMath.F;
+        for (int j = 0, dOff = dstOff; j < n; j++, dOff += dstStride) {
+            float c0 = coef[j], c1 = coef[cStride + j], c2 = coef[2 * cStride + j], c3 = coef[3 * cStride + j];
+            if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0) continue;
+            FloatVector b0 = FloatVector.broadcast(f, c0), b1 = FloatVector.broadcast(f, c1);
+            FloatVector b2 = FloatVector.broadcast(f, c2), b3 = FloatVector.broadcast(f, c3);
+            int x = 0;
+            for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+                FloatVector acc = FloatVector.fromArray(f, dst, dOff + x);
+                acc = FloatVector.fromArray(f, src, s0 + x).fma(b0, acc);
+                acc = FloatVector.fromArray(f, src, s1 + x).fma(b1, acc);
+                acc = FloatVector.fromArray(f, src, s2 + x).fma(b2, acc);
+                acc = FloatVector.fromArray(f, src, s3 + x).fma(b3, acc);
+                acc.intoArray(dst, dOff + x);
+            }
+            for (; x < d; x++) {
+                dst[dOff + x] += c0 * src[s0 + x] + c1 * src[s1 + x] + c2 * src[s2 + x] + c3 * src[s3 + x];
+            }
+        }
+    }
+
+    /** dst[dOff..] += sum_{j < n} coef[cOff + j] * src_j, src_j at srcOff + j*srcStride, length d: one-row P V. */
+    static void rowTimesMatrix(float[] coef, int cOff, float[] src, int srcOff, int srcStride, int n,
+                               float[] dst, int dOff, int d) {
+        var f = VecMath.F;
+        int x = 0;
+        for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+            FloatVector a = FloatVector.fromArray(f, dst, dOff + x);
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) {
+                a = FloatVector.fromArray(f, src, so).fma(FloatVector.broadcast(f, coef[cOff + j]), a);
+            }
+            a.intoArray(dst, dOff + x);
+        }
+        for (; x < d; x++) {
+            float acc = 0;
+            for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) acc += coef[cOff + j] * src[so];
+            dst[dOff + x] += acc;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.trident.kernels;
+
+/**
+ * When to go parallel: element-wise and row-wise kernels split work over the global {@link WorkerPool} only when
+ * there is enough of it to beat the hand-off cost (a few microseconds).
+ */
+final class Parallel {
+    /** Roughly the number of float operations below which a hand-off to the pool costs more than it saves. */
+    static final long MIN_WORK = 1L << 15;
+
+    private Parallel() {}
+
+    /**
+     * Runs body over [0, n) items, each costing about {@code workPerItem} flops: serially when the total is small,
+     * else in one contiguous chunk per pool thread.
+     */
+    static void forRange(int n, long workPerItem, WorkerPool.RangeBody body) {
+        if (n <= 0) return;
+        if (n == 1 || (long) n * workPerItem < MIN_WORK) {
+            body.run(0, n, 0);
+        } else {
+            WorkerPool.global().parallelFor(n, body);
+        }
+    }
+
+    /**
+     * Element-wise loops: splits [0, n) into blocks of {@code block} elements (a multiple of the vector length, so
+     * only the last chunk has a scalar tail) and runs body(from, to) on element ranges.
+     */
+    static void forElements(int n, int block, WorkerPool.RangeBody body) {
+        int blocks = (n + block - 1) / block;
+        forRange(blocks, block, (b0, b1, worker) -> body.run(b0 * block, Math.min(n, b1 * block), worker));
+    }
+}
