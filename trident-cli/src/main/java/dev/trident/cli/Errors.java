@@ -4,6 +4,7 @@ import dev.trident.TridentException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -26,6 +27,11 @@ final class Errors implements IParameterExceptionHandler, IExecutionExceptionHan
     @Override
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
+        // picocli reports missing options before unknown ones; the typo is the more useful news ("--step 3").
+        if (ex instanceof MissingParameterException && cmd.getParseResult() != null
+                && !cmd.getParseResult().unmatched().isEmpty()) {
+            ex = new UnmatchedArgumentException(cmd, cmd.getParseResult().unmatched());
+        }
         StringBuilder line = new StringBuilder(oneLine(ex.getMessage()));
         if (ex instanceof UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
             line.append("; did you mean ").append(String.join(" or ", unmatched.getSuggestions())).append('?');

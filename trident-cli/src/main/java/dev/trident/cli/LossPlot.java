@@ -20,8 +20,8 @@ import java.util.List;
 
 /** loss.png: training loss per step (raw, faint, and smoothed) and validation loss points, in nats/token. */
 final class LossPlot {
-    /** Weight of the newest step in the moving average; ~1/alpha steps of memory. */
-    static final double SMOOTHING = 0.05;
+    /** The smoothing window, as a fraction of the run: wide enough to see the trend through batch noise. */
+    static final double WINDOW_FRACTION = 0.02;
 
     private LossPlot() {}
 
@@ -31,6 +31,9 @@ final class LossPlot {
                 .xAxisTitle("step").yAxisTitle("loss (nats/token)").build();
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
+        chart.getStyler().setMarkerSize(8);
 
         if (!history.isEmpty()) {
             double[] x = new double[history.size()];
@@ -42,9 +45,15 @@ final class LossPlot {
             XYSeries r = chart.addSeries("train", x, raw);
             r.setMarker(SeriesMarkers.NONE);
             r.setLineColor(new Color(31, 119, 180, 60));
-            XYSeries s = chart.addSeries("train (smoothed)", x, smooth(raw, SMOOTHING));
+            XYSeries s = chart.addSeries("train (smoothed)", x, smooth(raw, Math.max(1, (int) (raw.length * WINDOW_FRACTION))));
             s.setMarker(SeriesMarkers.NONE);
             s.setLineColor(new Color(31, 119, 180));
+            // XChart puts x ticks on data values (1, 20, 39, ...) when all x are equally spaced, as steps are;
+            // one invisible off-grid point makes it choose round numbers instead.
+            XYSeries offGrid = chart.addSeries(" ", new double[] {x[0] + 0.5}, new double[] {raw[0]});
+            offGrid.setMarker(SeriesMarkers.NONE);
+            offGrid.setLineColor(new Color(0, 0, 0, 0));
+            offGrid.setShowInLegend(false);
         }
         if (!evals.isEmpty()) {
             double[] x = evals.stream().mapToDouble(EvalPoint::step).toArray();
@@ -64,18 +73,22 @@ final class LossPlot {
         Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Exponential moving average, debiased so the first points are not dragged towards zero. */
-    static double[] smooth(double[] y, double alpha) {
+    /**
+     * Centered moving average over 2*half+1 points (fewer at the ends), skipping non-finite values. Centered, unlike
+     * an exponential average, so the smoothed curve does not lag behind a falling loss.
+     */
+    static double[] smooth(double[] y, int half) {
         double[] out = new double[y.length];
-        double avg = 0, weight = 0;
         for (int i = 0; i < y.length; i++) {
-            if (!Double.isFinite(y[i])) {
-                out[i] = weight > 0 ? avg / weight : y[i];
-                continue;
+            double sum = 0;
+            int n = 0;
+            for (int j = Math.max(0, i - half); j <= Math.min(y.length - 1, i + half); j++) {
+                if (Double.isFinite(y[j])) {
+                    sum += y[j];
+                    n++;
+                }
             }
-            avg = (1 - alpha) * avg + alpha * y[i];
-            weight = (1 - alpha) * weight + alpha;
-            out[i] = avg / weight;
+            out[i] = n > 0 ? sum / n : Double.NaN;
         }
         return out;
     }
