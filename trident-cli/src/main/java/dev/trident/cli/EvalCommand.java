@@ -4,7 +4,6 @@ import dev.trident.TridentException;
 import dev.trident.eval.EvalResult;
 import dev.trident.eval.Evaluator;
 import dev.trident.model.Model;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
 
         EvalResult r;
         // The evaluator reports no progress yet, so the bar shows elapsed time only. TODO(lead): a progress hook.
-        try (ProgressBar bar = Progress.bar("eval", -1, 0, err)) {
+        try (Progress.Bar bar = Progress.bar("eval", -1, 0, err)) {
             bar.setExtraMessage("loading " + model);
             Model m = Model.load(model);
             bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes",

@@ -8,6 +8,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Progress bars on stderr. On a terminal the bar redraws in place; when stderr goes to a file or a pipe (CI logs,
@@ -21,29 +22,67 @@ final class Progress {
     /** True when a person is watching: a terminal that can redraw a line. */
     static boolean interactive() {
         var console = System.console();
-        String term = System.getenv("TERM");
-        return console != null && console.isTerminal() && !"dumb".equals(term);
+        return console != null && console.isTerminal() && !"dumb".equals(System.getenv("TERM"));
     }
 
     /**
-     * A bar of max units (-1 for one without an end, that shows elapsed time), starting at start.
-     * err is where log lines go when not interactive.
+     * A bar of max units (-1 for one without an end, that shows elapsed time), starting at start. err receives
+     * the bar; close the returned bar to end its line.
      */
-    static ProgressBar bar(String task, long max, long start, PrintWriter err) {
+    static Bar bar(String task, long max, long start, PrintWriter err) {
+        boolean tty = interactive();
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max);
         if (start > 0) b.startsFrom(start, Duration.ZERO);
-        if (interactive()) {
-            b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                    .setUpdateIntervalMillis(250)
-                    .setConsumer(new ConsoleProgressBarConsumer(System.err));
+        // Our own consumers: the library's console one can leave the final bar printed twice.
+        if (tty) {
+            int width = Math.max(40, new ConsoleProgressBarConsumer(System.err).getMaxRenderedLength() - 1);
+            b.setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250)
+                    .setConsumer(new DelegatingProgressBarConsumer(redraw(err), width));
         } else {
-            b.setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(15_000)
-                    .setConsumer(new DelegatingProgressBarConsumer(line -> {
-                        err.println(line.strip());
-                        err.flush();
-                    }, LOG_WIDTH));
+            b.setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(15_000)
+                    .setConsumer(new DelegatingProgressBarConsumer(logLines(err), LOG_WIDTH));
         }
-        return b.build();
+        return new Bar(b.build(), tty ? err : null);
+    }
+
+    /** Rewrites the current terminal line. */
+    private static Consumer<String> redraw(PrintWriter err) {
+        return line -> {
+            err.print('\r');
+            err.print(line);
+            err.flush();
+        };
+    }
+
+    /** One line per update, skipping repeats (the library renders the final state more than once). */
+    private static Consumer<String> logLines(PrintWriter err) {
+        String[] last = {null};
+        return line -> {
+            String s = line.strip();
+            if (s.equals(last[0])) return;
+            last[0] = s;
+            err.println(s);
+            err.flush();
+        };
+    }
+
+    /** A running bar; closing it renders the final state and, on a terminal, ends the line. */
+    record Bar(ProgressBar bar, PrintWriter terminal) implements AutoCloseable {
+        void stepTo(long n) {
+            bar.stepTo(n);
+        }
+
+        void setExtraMessage(String message) {
+            bar.setExtraMessage(message);
+        }
+
+        @Override
+        public void close() {
+            bar.close();
+            if (terminal != null) {
+                terminal.println();
+                terminal.flush();
+            }
+        }
     }
 }

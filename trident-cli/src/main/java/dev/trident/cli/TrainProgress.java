@@ -4,10 +4,8 @@ import dev.trident.train.EvalPoint;
 import dev.trident.train.StepMetrics;
 import dev.trident.train.TrainListener;
 import dev.trident.train.TrainPlan;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -19,10 +17,9 @@ final class TrainProgress implements TrainListener, AutoCloseable {
     static final int TIME_UNITS = 1000;
 
     private final PrintWriter err;
-    private ProgressBar bar;
+    private Progress.Bar bar;
     private boolean byTime;
     private EvalPoint lastEval;
-    private String lastCheckpoint = "";
 
     TrainProgress(PrintWriter err) {
         this.err = err;
@@ -51,22 +48,17 @@ final class TrainProgress implements TrainListener, AutoCloseable {
     public void onStep(StepMetrics m) {
         if (bar == null) return;
         bar.stepTo(byTime ? Math.round(Math.clamp(m.progress(), 0, 1) * TIME_UNITS) : m.step());
-        StringBuilder extra = new StringBuilder(String.format(Locale.ROOT,
-                "step %d loss %.3f %s tok/s lr %.1e", m.step(), m.loss(), Format.count(m.tokensPerSecond()),
-                m.learningRate()));
+        // Short: on an 80-column terminal the bar itself needs half the line. Steps are on the bar unless by time.
+        StringBuilder extra = new StringBuilder(byTime ? "step " + m.step() + " " : "");
+        extra.append(String.format(Locale.ROOT, "loss %.3f %s tok/s lr %.1e", m.loss(),
+                Format.count(m.tokensPerSecond()), m.learningRate()));
         if (lastEval != null) extra.append(String.format(Locale.ROOT, " val %.3f", lastEval.valLoss()));
-        extra.append(lastCheckpoint);
         bar.setExtraMessage(extra.toString());
     }
 
     @Override
     public void onEval(EvalPoint point) {
         lastEval = point;
-    }
-
-    @Override
-    public void onCheckpoint(int step, Path dir) {
-        lastCheckpoint = " (saved @" + step + ")";
     }
 
     @Override
