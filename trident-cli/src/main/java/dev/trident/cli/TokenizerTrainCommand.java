@@ -42,8 +42,10 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     private void trainTokenizer() {
-        // TODO(lead): wire BpeTrainer (dev.trident.tokenizer): train on data with vocab, progress bar, write out
-        // atomically, print vocab size and bytes/token on stdout.
+        // TODO(lead): wire BpeTrainer once dev.trident.tokenizer is in this branch (main has it):
+        //   Tokenizer t = BpeTrainer.train(data, vocab, List.of("<|endoftext|>"));  // specials as Trainer uses
+        //   t.save(out);  then print vocab size and bytes/token (data length / t.encode(bytes).length) on stdout.
+        //   BpeTrainer has no progress hook; an elapsed-time bar (Progress.bar(task, -1, 0, err)) as in EvalCommand.
         throw new TridentException("tokenizer training is not wired yet");
     }
 }
