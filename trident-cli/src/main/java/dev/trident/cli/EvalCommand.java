@@ -40,11 +40,10 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
 
+        Model m = Model.load(model); // before the bar, so a bad model directory is one line on stderr
         EvalResult r;
         // The evaluator reports no progress yet, so the bar shows elapsed time only. TODO(lead): a progress hook.
         try (Progress.Bar bar = Progress.bar("eval", -1, 0, err)) {
-            bar.setExtraMessage("loading " + model);
-            Model m = Model.load(model);
             bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes",
                     Format.count(m.parameterCount()), Format.count(validation.length)));
             r = Evaluator.evaluate(m, validation);
