@@ -1,0 +1,58 @@
+package dev.trident.cli;
+
+import dev.trident.TridentException;
+import dev.trident.eval.EvalResult;
+import dev.trident.eval.Evaluator;
+import dev.trident.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** trident eval: validation loss and bits per byte of a model on the last 10% of a text file. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Measure a model on the last 10%% of a text file (the same split `trident train` holds out).",
+                "Prints val_loss=<nats/token>, then, as its last line, val_bpb=<bits/byte>."})
+final class EvalCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ThreadsOption threads;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory from `trident train`.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "The text file to validate on.")
+    Path data;
+
+    @Override
+    public Integer call() {
+        threads.apply();
+        Checks.modelDir(model);
+        byte[] validation = Evaluator.validationSplit(Checks.readData(data));
+        if (validation.length == 0) {
+            throw new TridentException("data file " + data + ": too short to hold out 10% for validation");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        Model m = Model.load(model); // before the bar, so a bad model directory is one line on stderr
+        EvalResult r;
+        // The evaluator reports no progress yet, so the bar shows elapsed time only. TODO(lead): a progress hook.
+        try (Progress.Bar bar = Progress.bar("eval", -1, 0, err)) {
+            bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes",
+                    Format.count(m.parameterCount()), Format.count(validation.length)));
+            r = Evaluator.evaluate(m, validation);
+        }
+        err.printf(Locale.ROOT, "evaluated %,d tokens (%,d bytes) of %s%n", r.tokens(), r.bytes(), data);
+        err.flush();
+        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerToken());
+        out.printf(Locale.ROOT, "val_bpb=%.4f%n", r.bitsPerByte());
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.trident.cli;
+
+import dev.trident.train.TrainOptions;
+import dev.trident.train.TrainResult;
+import dev.trident.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** trident train: a model from a text file, with a progress bar, a summary, metrics.csv and loss.png. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model on a text file.",
+                "Writes the model, checkpoints, metrics.csv and loss.png to --out; prints a summary whose last "
+                        + "line is val_bpb=<number>."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ThreadsOption threads;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Training text (UTF-8). The last 10%% of its bytes is held out for validation.")
+    Path data;
+
+    @Option(names = "--preset", required = true, paramLabel = "NAME",
+            description = "Model and training preset (listed below).")
+    String preset;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the model and its run go.")
+    Path out;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Stop after N optimizer steps (default: the preset's).")
+    Integer steps;
+
+    @Option(names = "--minutes", paramLabel = "M",
+            description = "Stop after M minutes of training; with --steps, whichever comes first.")
+    Double minutes;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1337",
+            description = "Random seed for initialization and batches (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out if there is one.")
+    boolean resume;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "Sequences per step (default: the preset's).")
+    Integer batchSize;
+
+    @Option(names = "--seq-len", paramLabel = "T", description = "Tokens per sequence (default: the preset's).")
+    Integer seqLen;
+
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: the preset's).")
+    Double learningRate;
+
+    @Option(names = "--eval-every", paramLabel = "N",
+            description = "Measure validation loss every N steps (default: the preset's).")
+    Integer evalEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "Save a checkpoint every N steps (default: the preset's).")
+    Integer checkpointEvery;
+
+    @Override
+    public Integer call() {
+        threads.apply();
+        Checks.positive(spec, "--steps", steps);
+        Checks.positive(spec, "--minutes", minutes);
+        Checks.positive(spec, "--batch-size", batchSize);
+        Checks.positive(spec, "--seq-len", seqLen);
+        Checks.positive(spec, "--lr", learningRate);
+        Checks.positive(spec, "--eval-every", evalEvery);
+        Checks.positive(spec, "--checkpoint-every", checkpointEvery);
+        Checks.dataFile(data);
+        Checks.preset(preset);
+        Checks.outDir(out);
+
+        TrainOptions options = TrainOptions.of(data, preset, out)
+                .withSteps(steps).withMinutes(minutes).withSeed(seed).withResume(resume)
+                .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
+                .withLearningRate(learningRate == null ? 0 : learningRate)
+                .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        TrainResult result = run(options, stderr);
+        TrainReport.print(result, preset, TrainReport.plot(result, preset, stderr), true, stdout);
+        return ExitCodes.OK;
+    }
+
+    /** Runs the trainer with the progress bar on stderr; shared with `trident demo`. */
+    static TrainResult run(TrainOptions options, PrintWriter stderr) {
+        try (TrainProgress progress = new TrainProgress(stderr)) {
+            return Trainer.train(options, progress);
+        }
+    }
+
+    private static int orZero(Integer v) {
+        return v == null ? 0 : v;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.trident.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * train -> eval -> generate through the CLI on a slice of the built-in corpus, a few steps of the smallest preset.
+ * Skipped until the core's training and inference land (the API still throws "in progress").
+ */
+class EndToEndTest {
+    static final int SAMPLE_BYTES = 100_000;
+
+    @TempDir static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void sample() throws IOException {
+        try (InputStream in = EndToEndTest.class.getClassLoader().getResourceAsStream(Corpus.RESOURCE)) {
+            assertNotNull(in, "the built-in corpus is on the classpath");
+            data = Files.write(tmp.resolve("sample.txt"), Arrays.copyOf(in.readAllBytes(), SAMPLE_BYTES));
+        }
+    }
+
+    @Test
+    void trainThenEvalThenGenerate() {
+        assumeTrue(CommandErrorsTest.presetsAvailable(), "core training not implemented yet");
+        String preset = dev.trident.model.Presets.names().contains("tiny") ? "tiny" : dev.trident.model.Presets.names().getFirst();
+        Path model = tmp.resolve("model");
+
+        Cli train = Cli.run("train", "--data", data.toString(), "--preset", preset, "--out", model.toString(),
+                "--steps", "3", "--eval-every", "3", "--threads", "1");
+        assertEquals(ExitCodes.OK, train.exitCode(), train.err());
+        assertTrue(train.outLines().getLast().matches("val_bpb=\\d+\\.\\d+"), train.out());
+        assertTrue(Files.isRegularFile(model.resolve("loss.png")), "loss.png");
+
+        Cli eval = Cli.run("eval", "--model", model.toString(), "--data", data.toString());
+        assertEquals(ExitCodes.OK, eval.exitCode(), eval.err());
+        assertTrue(eval.outLines().getFirst().matches("val_loss=\\d+\\.\\d+"), eval.out());
+        assertTrue(eval.outLines().getLast().matches("val_bpb=\\d+\\.\\d+"), eval.out());
+
+        Cli gen = Cli.run("generate", "--model", model.toString(), "--prompt", "ROMEO:", "--max-tokens", "5");
+        assertEquals(ExitCodes.OK, gen.exitCode(), gen.err());
+        assertTrue(gen.err().contains("tokens/s"), gen.err());
+    }
+}
