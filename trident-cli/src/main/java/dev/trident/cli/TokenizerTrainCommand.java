@@ -1,6 +1,10 @@
 package dev.trident.cli;
 
 import dev.trident.TridentException;
+import dev.trident.tokenizer.BpeTrainer;
+import dev.trident.tokenizer.Tokenizer;
+
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,10 +46,14 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     }
 
     private void trainTokenizer() {
-        // TODO(lead): wire BpeTrainer once dev.trident.tokenizer is in this branch (main has it):
-        //   Tokenizer t = BpeTrainer.train(data, vocab, List.of("<|endoftext|>"));  // specials as Trainer uses
-        //   t.save(out);  then print vocab size and bytes/token (data length / t.encode(bytes).length) on stdout.
-        //   BpeTrainer has no progress hook; an elapsed-time bar (Progress.bar(task, -1, 0, err)) as in EvalCommand.
-        throw new TridentException("tokenizer training is not wired yet");
+        byte[] bytes = Checks.readData(data);
+        long t0 = System.nanoTime();
+        Tokenizer t = BpeTrainer.train(bytes, vocab, List.of("<|endoftext|>"));
+        t.save(out);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int tokens = t.encode(bytes).length;
+        spec.commandLine().getOut().printf(java.util.Locale.ROOT,
+                "wrote %s: %d tokens (%d merges) in %.1f s; %.2f bytes/token on %s%n",
+                out, t.vocabSize(), t.mergeCount(), seconds, (double) bytes.length / Math.max(1, tokens), data);
     }
 }
