@@ -1,24 +1,33 @@
 package dev.trident.infer;
 
+import dev.trident.kernels.DecodeAttention;
 import dev.trident.kernels.Gemm;
 import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.SwiGluKernel;
-import dev.trident.kernels.WorkerPool;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
 import dev.trident.nn.Block;
+import dev.trident.nn.FeedForward;
+import dev.trident.nn.MixtureOfExperts;
+
+import java.util.Arrays;
 
 /**
  * The inference forward pass over a {@link KvCache}: feeds n new tokens at the cache's end (n = 1 when decoding,
  * the prompt when pre-filling, the drafts when verifying speculation) and returns their logits. It reads the same
- * weight arrays as the training {@link Transformer} and allocates all its buffers once, for up to maxBatch tokens.
+ * weight arrays as the training {@link Transformer}, touches only the experts the router picks, and allocates all
+ * its buffers once, for up to maxBatch tokens.
  */
 public final class Decoder {
     private final Transformer model;
     private final ModelConfig c;
     private final int maxBatch, qDim, kvDim;
-    private final float[] x, xn, q, k, v, att, proj, gate, up, hid, logits, scores, invRms;
+    private final float[] x, xn, q, k, v, att, proj, gate, up, hid, logits, invRms;
+    // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
+    private final float[] affinity, gates, xg, yg;
+    private final int[] chosen, rowsOf;
+    private long expertBytesRead;
 
     public Decoder(Transformer model, int maxBatch) {
         this.model = model;
@@ -27,6 +36,7 @@ public final class Decoder {
         this.qDim = c.heads() * c.headDim();
         this.kvDim = c.kvHeads() * c.headDim();
         int d = c.dim();
+        int hidden = Math.max(c.hiddenDim(), c.moe() == null ? 0 : c.moe().expertHidden() * Math.max(1, c.moe().sharedExperts()));
         x = new float[maxBatch * d];
         xn = new float[maxBatch * d];
         q = new float[maxBatch * qDim];
@@ -34,12 +44,18 @@ public final class Decoder {
         v = new float[maxBatch * kvDim];
         att = new float[maxBatch * qDim];
         proj = new float[maxBatch * d];
-        gate = new float[maxBatch * c.hiddenDim()];
-        up = new float[maxBatch * c.hiddenDim()];
-        hid = new float[maxBatch * c.hiddenDim()];
+        gate = new float[maxBatch * hidden];
+        up = new float[maxBatch * hidden];
+        hid = new float[maxBatch * hidden];
         logits = new float[maxBatch * c.vocabSize()];
-        scores = new float[WorkerPool.global().threads() * c.maxSeqLen()];
         invRms = new float[maxBatch];
+        int experts = c.moe() == null ? 0 : c.moe().routedExperts(), active = c.moe() == null ? 0 : c.moe().activeExperts();
+        affinity = new float[maxBatch * experts];
+        gates = new float[maxBatch * active];
+        chosen = new int[maxBatch * active];
+        rowsOf = new int[maxBatch * active];
+        xg = new float[maxBatch * d];
+        yg = new float[maxBatch * d];
     }
 
     public KvCache newCache() {
@@ -50,6 +66,13 @@ public final class Decoder {
 
     public int maxBatch() { return maxBatch; }
 
+    /** Bytes of routed-expert weights read since the last call (decode reads only the chosen experts). */
+    public long takeExpertBytesRead() {
+        long b = expertBytesRead;
+        expertBytesRead = 0;
+        return b;
+    }
+
     /**
      * Runs tokens[0..n) at positions cache.length() ... and appends them to the cache. Returns the logits buffer:
      * row i (vocab floats at i * vocab) is the next-token distribution after tokens[i]. Valid until the next call.
@@ -58,73 +81,73 @@ public final class Decoder {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
         int pos0 = cache.length();
         if (pos0 + n > cache.capacity()) throw new IllegalStateException("context full: " + (pos0 + n) + " > " + cache.capacity());
-        int d = c.dim(), hd = c.hiddenDim(), vocab = c.vocabSize();
+        int d = c.dim(), vocab = c.vocabSize();
+        float scale = (float) (1 / Math.sqrt(c.headDim()));
         for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, tokens[i] * d, x, i * d, d);
         for (int l = 0; l < c.layers(); l++) {
             Block b = model.blocks[l];
             RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
-            matmul(xn, b.attention.wq.data, q, n, qDim, d);
-            matmul(xn, b.attention.wk.data, k, n, kvDim, d);
-            matmul(xn, b.attention.wv.data, v, n, kvDim, d);
+            matmul(xn, 0, b.attention.wq.data, q, 0, n, qDim, d);
+            matmul(xn, 0, b.attention.wk.data, k, 0, n, kvDim, d);
+            matmul(xn, 0, b.attention.wv.data, v, 0, n, kvDim, d);
             RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
             RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
             System.arraycopy(k, 0, cache.keys[l], pos0 * kvDim, n * kvDim);
             System.arraycopy(v, 0, cache.values[l], pos0 * kvDim, n * kvDim);
-            attend(cache.keys[l], cache.values[l], pos0, n);
-            matmul(att, b.attention.wo.data, proj, n, d, qDim);
+            DecodeAttention.attendMany(q, 0, qDim, n, pos0, cache.keys[l], cache.values[l], 0, kvDim,
+                    c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
+            matmul(att, 0, b.attention.wo.data, proj, 0, n, d, qDim);
             for (int i = 0; i < n * d; i++) x[i] += proj[i];
             RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
-            matmul(xn, b.feedForward.gate.data, gate, n, hd, d);
-            matmul(xn, b.feedForward.up.data, up, n, hd, d);
-            SwiGluKernel.forward(gate, up, hid, n * hd);
-            matmul(hid, b.feedForward.down.data, proj, n, d, hd);
+            switch (b.feedForward) {
+                case FeedForward f -> swiglu(f, xn, 0, proj, 0, n);
+                case MixtureOfExperts moe -> experts(moe, n);
+            }
             for (int i = 0; i < n * d; i++) x[i] += proj[i];
         }
         RmsNormKernel.forward(x, model.finalNorm.weight.data, xn, invRms, n, d, model.finalNorm.eps);
-        matmul(xn, model.head.data, logits, n, vocab, d);
+        matmul(xn, 0, model.head.data, logits, 0, n, vocab, d);
         cache.setLength(pos0 + n);
         return logits;
     }
 
-    /** y[n, out] = x[n, in] W^T: a GEMV per token when decoding one, a GEMM otherwise. */
-    private static void matmul(float[] x, float[] w, float[] y, int n, int out, int in) {
-        if (n == 1) Gemm.gemv(out, in, w, 0, x, 0, y, 0);
-        else Gemm.sgemm(false, true, n, out, in, x, 0, in, w, 0, in, 0f, y, 0, out);
+    /** out[n, d] = down(silu(in gate^T) * (in up^T)) for rows of in starting at inOff. */
+    private void swiglu(FeedForward f, float[] in, int inOff, float[] out, int outOff, int n) {
+        int d = c.dim(), h = f.spec.hiddenDim();
+        matmul(in, inOff, f.gate.data, gate, 0, n, h, d);
+        matmul(in, inOff, f.up.data, up, 0, n, h, d);
+        SwiGluKernel.forward(gate, up, hid, n * h);
+        matmul(hid, 0, f.down.data, out, outOff, n, d, h);
     }
 
-    /** Causal attention of the n new query rows (at pos0..) over the cache, one (token, head) pair per task. */
-    private void attend(float[] keys, float[] values, int pos0, int n) {
-        int heads = c.heads(), hd = c.headDim(), group = heads / c.kvHeads();
-        float scale = (float) (1 / Math.sqrt(hd));
-        int ctx = c.maxSeqLen();
-        WorkerPool.global().parallelFor(n * heads, (from, to, worker) -> {
-            int sOff = worker * ctx;
-            for (int task = from; task < to; task++) {
-                int i = task / heads, h = task % heads, kvh = h / group;
-                int len = pos0 + i + 1, qo = i * qDim + h * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int p = 0; p < len; p++) {
-                    int ko = p * kvDim + kvh * hd;
-                    float dot = 0;
-                    for (int e = 0; e < hd; e++) dot += q[qo + e] * keys[ko + e];
-                    float s = dot * scale;
-                    scores[sOff + p] = s;
-                    if (s > max) max = s;
-                }
-                float sum = 0;
-                for (int p = 0; p < len; p++) {
-                    float e = (float) Math.exp(scores[sOff + p] - max);
-                    scores[sOff + p] = e;
-                    sum += e;
-                }
-                float inv = 1 / sum;
-                java.util.Arrays.fill(att, qo, qo + hd, 0f);
-                for (int p = 0; p < len; p++) {
-                    float w = scores[sOff + p] * inv;
-                    int vo = p * kvDim + kvh * hd;
-                    for (int e = 0; e < hd; e++) att[qo + e] += w * values[vo + e];
-                }
+    /** proj = shared(xn) + sum_k g_k expert_k(xn): tokens grouped by expert, only the chosen experts' weights read. */
+    private void experts(MixtureOfExperts moe, int n) {
+        int d = c.dim(), e = moe.spec.routedExperts(), kk = moe.spec.activeExperts();
+        matmul(xn, 0, moe.router.weight.data, affinity, 0, n, e, d);
+        moe.router.affinities(affinity, affinity, n);
+        moe.router.select(affinity, n, chosen);
+        moe.router.gateWeights(affinity, chosen, n, gates);
+        if (moe.shared != null) swiglu(moe.shared, xn, 0, proj, 0, n);
+        else Arrays.fill(proj, 0, n * d, 0f);
+        long expertBytes = 4L * 3 * d * moe.spec.expertHidden();
+        for (int ex = 0; ex < e; ex++) {
+            int m = 0;
+            for (int p = 0; p < n * kk; p++) if (chosen[p] == ex) rowsOf[m++] = p;
+            if (m == 0) continue;
+            for (int r = 0; r < m; r++) System.arraycopy(xn, (rowsOf[r] / kk) * d, xg, r * d, d);
+            swiglu(moe.experts[ex], xg, 0, yg, 0, m);
+            expertBytesRead += expertBytes;
+            for (int r = 0; r < m; r++) {
+                int t = rowsOf[r] / kk;
+                float g = gates[rowsOf[r]];
+                for (int j = 0; j < d; j++) proj[t * d + j] += g * yg[r * d + j];
             }
-        });
+        }
+    }
+
+    /** y[n, out] = x[n, in] W^T: a GEMV per token when decoding one, a GEMM otherwise. */
+    private static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
+        if (n == 1) Gemm.gemv(out, in, w, 0, x, xOff, y, yOff);
+        else Gemm.sgemm(false, true, n, out, in, x, xOff, in, w, 0, in, 0f, y, yOff, out);
     }
 }

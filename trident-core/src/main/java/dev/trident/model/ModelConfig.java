@@ -2,6 +2,7 @@ package dev.trident.model;
 
 import dev.trident.nn.AttentionSpec;
 import dev.trident.nn.FeedForwardSpec;
+import dev.trident.nn.MoeSpec;
 
 /**
  * Every size of a Llama-style decoder. The layer specs ({@link AttentionSpec}, {@link FeedForwardSpec}) are derived
@@ -18,13 +19,41 @@ import dev.trident.nn.FeedForwardSpec;
  * @param ropeTheta      RoPE base
  * @param normEps        RMSNorm epsilon
  * @param tiedEmbeddings output head shares the embedding matrix
+ * @param moe            DeepSeekMoE sizes, or null for a dense model
+ * @param denseLayers    with moe: the first denseLayers blocks keep a dense FFN (DeepSeek's first_k_dense_replace)
  */
 public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
-                          int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings) {
+                          int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
+                          MoeSpec moe, int denseLayers) {
 
     public ModelConfig {
         if (vocabSize <= 0 || dim <= 0 || layers <= 0 || hiddenDim <= 0 || maxSeqLen <= 0)
             throw new IllegalArgumentException("model sizes must be positive");
+        if (moe != null && moe.dim() != dim) throw new IllegalArgumentException("MoE width " + moe.dim() + " != model width " + dim);
+        if (denseLayers < 0 || denseLayers > layers) throw new IllegalArgumentException("denseLayers " + denseLayers + " outside [0, " + layers + "]");
+    }
+
+    /** A dense Llama-style model. */
+    public ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
+                       int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings) {
+        this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, null, 0);
+    }
+
+    /** Whether block i uses the mixture of experts. */
+    public boolean isMoeLayer(int i) {
+        return moe != null && i >= denseLayers;
+    }
+
+    public int moeLayers() {
+        return moe == null ? 0 : layers - denseLayers;
+    }
+
+    public ModelConfig withMoe(MoeSpec m, int dense) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense);
+    }
+
+    public ModelConfig withMaxSeqLen(int n) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers);
     }
 
     public AttentionSpec attentionSpec() {
@@ -36,25 +65,45 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings);
+        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers);
     }
 
-    /** Parameters excluding the token embedding (and the head when tied): the usual "model size". */
+    /** Every parameter (embedding counted once when tied; MoE selection biases included). */
     public long parameterCount() {
+        return countParameters(false);
+    }
+
+    /** Parameters used per token: all but the routed experts not chosen (the embedding counts as one row read). */
+    public long activeParameterCount() {
+        return countParameters(true);
+    }
+
+    private long countParameters(boolean activeOnly) {
         long attn = (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim;
-        long ffn = 3L * dim * hiddenDim;
-        long perLayer = attn + ffn + 2L * dim;
+        long denseFfn = 3L * dim * hiddenDim;
+        long moeFfn = moe == null ? 0 : (activeOnly ? moe.activeParameters() : moe.totalParameters()) + moe.routedExperts();
+        long norms = 2L * dim;
         long embed = (long) vocabSize * dim;
-        return layers * perLayer + dim + embed + (tiedEmbeddings ? 0 : embed);
+        long total = (long) layers * (attn + norms) + (long) (layers - moeLayers()) * denseFfn + (long) moeLayers() * moeFfn + dim;
+        return total + embed + (tiedEmbeddings ? 0 : embed);
     }
 
     /**
-     * Forward FLOPs per token at context length ctx: 2 per multiply-add of every weight matrix (embedding lookup
-     * excluded) plus attention scores and weighted values. Training costs about 3x this.
+     * Forward FLOPs per token at context length ctx: 2 per multiply-add of every weight matrix a token passes through
+     * (the embedding lookup excluded, the output head included) plus attention scores and weighted values.
+     * Training costs about 3x this.
      */
     public double forwardFlopsPerToken(int ctx) {
-        double matmul = 2.0 * (parameterCount() - (long) vocabSize * dim * (tiedEmbeddings ? 0 : 1) - (long) layers * 2 * dim - dim);
+        long lookup = tiedEmbeddings ? 0 : (long) vocabSize * dim;
+        long vectors = (long) layers * 2 * dim + dim + (moe == null ? 0 : (long) moeLayers() * moe.routedExperts());
+        double matmul = 2.0 * (activeParameterCount() - lookup - vectors);
         double attention = 2.0 * 2 * layers * heads * headDim * ctx;
         return matmul + attention;
+    }
+
+    /** Bytes of fp32 weights read to produce one token: the active matrices (one embedding row when untied). */
+    public long weightBytesPerToken() {
+        long lookup = tiedEmbeddings ? 0 : (long) vocabSize * dim - dim;
+        return 4L * (activeParameterCount() - lookup);
     }
 }

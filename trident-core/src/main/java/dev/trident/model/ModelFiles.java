@@ -4,6 +4,7 @@ import dev.trident.TridentException;
 import dev.trident.io.AtomicFile;
 import dev.trident.io.json.Json;
 import dev.trident.io.safetensors.Safetensors;
+import dev.trident.nn.MoeSpec;
 import dev.trident.nn.Parameters.Parameter;
 
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,23 @@ public final class ModelFiles {
         m.put("rms_norm_eps", (double) c.normEps());
         m.put("tie_word_embeddings", c.tiedEmbeddings());
         m.put("rope_pairing", "adjacent");
+        if (c.moe() != null) {
+            // DeepSeek-V3's config.json keys for the mixture of experts.
+            MoeSpec moe = c.moe();
+            m.put("architectures", List.of("TridentMoeForCausalLM"));
+            m.put("model_type", "trident_moe");
+            m.put("n_routed_experts", (long) moe.routedExperts());
+            m.put("num_experts_per_tok", (long) moe.activeExperts());
+            m.put("n_shared_experts", (long) moe.sharedExperts());
+            m.put("moe_intermediate_size", (long) moe.expertHidden());
+            m.put("first_k_dense_replace", (long) c.denseLayers());
+            m.put("routed_scaling_factor", moe.routedScale());
+            m.put("scoring_func", moe.gating() == MoeSpec.Gating.SIGMOID ? "sigmoid" : "softmax");
+            m.put("norm_topk_prob", moe.normalizeTopK());
+            m.put("topk_method", "noaux_tc");
+            m.put("bias_update_speed", moe.biasUpdateRate());
+            m.put("aux_loss_alpha", moe.balanceAlpha());
+        }
         m.put("torch_dtype", "float32");
         return m;
     }
@@ -59,6 +77,26 @@ public final class ModelFiles {
             int dim = Json.asInt(m.get("hidden_size"), "hidden_size", 1, 1 << 16);
             int heads = Json.asInt(m.get("num_attention_heads"), "num_attention_heads", 1, 1024);
             Object hd = m.get("head_dim");
+            MoeSpec moe = null;
+            int dense = 0;
+            if (m.containsKey("n_routed_experts")) {
+                String scoring = Json.asString(m.getOrDefault("scoring_func", "sigmoid"), "scoring_func");
+                moe = new MoeSpec(dim,
+                        Json.asInt(m.get("n_routed_experts"), "n_routed_experts", 1, 4096),
+                        Json.asInt(m.get("num_experts_per_tok"), "num_experts_per_tok", 1, 4096),
+                        Json.asInt(m.getOrDefault("n_shared_experts", 0L), "n_shared_experts", 0, 64),
+                        Json.asInt(m.get("moe_intermediate_size"), "moe_intermediate_size", 1, 1 << 20),
+                        Json.asDouble(m.getOrDefault("routed_scaling_factor", 1.0), "routed_scaling_factor"),
+                        switch (scoring) {
+                            case "sigmoid" -> MoeSpec.Gating.SIGMOID;
+                            case "softmax" -> MoeSpec.Gating.SOFTMAX;
+                            default -> throw new TridentException("scoring_func '" + scoring + "' is not sigmoid or softmax");
+                        },
+                        Json.asBoolean(m.getOrDefault("norm_topk_prob", true), "norm_topk_prob"),
+                        Json.asDouble(m.getOrDefault("bias_update_speed", 0.0), "bias_update_speed"),
+                        Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"));
+                dense = Json.asInt(m.getOrDefault("first_k_dense_replace", 0L), "first_k_dense_replace", 0, 4096);
+            }
             return new ModelConfig(
                     Json.asInt(m.get("vocab_size"), "vocab_size", 1, 1 << 22), dim,
                     Json.asInt(m.get("num_hidden_layers"), "num_hidden_layers", 1, 1024), heads,
@@ -68,7 +106,7 @@ public final class ModelFiles {
                     Json.asInt(m.get("max_position_embeddings"), "max_position_embeddings", 1, 1 << 24),
                     Json.asDouble(m.getOrDefault("rope_theta", 10000.0), "rope_theta"),
                     (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-5), "rms_norm_eps"),
-                    Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"));
+                    Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense);
         } catch (TridentException e) {
             throw new TridentException(file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

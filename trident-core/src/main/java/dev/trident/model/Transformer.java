@@ -5,6 +5,7 @@ import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
 import dev.trident.kernels.RopeTable;
 import dev.trident.nn.Block;
+import dev.trident.nn.MixtureOfExperts;
 import dev.trident.nn.Parameters;
 import dev.trident.nn.RmsNorm;
 
@@ -31,7 +32,7 @@ public final class Transformer {
         this.blocks = new Block[config.layers()];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = new Block(params, "model.layers." + i, config.attentionSpec(), config.feedForwardSpec(),
-                    config.normEps(), rope, std, residualStd);
+                    config.isMoeLayer(i) ? config.moe() : null, config.normEps(), rope, std, residualStd);
         }
         this.finalNorm = new RmsNorm(params, "model.norm", config.dim(), config.normEps());
         this.head = config.tiedEmbeddings() ? embedding : params.matrix("lm_head.weight", config.vocabSize(), config.dim(), std);
@@ -51,9 +52,26 @@ public final class Transformer {
         return Ops.linear(tape, hidden(tape, tokens, batch, seq, 0f, 0), head);
     }
 
-    /** Mean next-token cross-entropy of a batch (targets[i] follows tokens[i]); dropout seeded per step. */
+    /**
+     * Training loss of a batch: mean next-token cross-entropy (targets[i] follows tokens[i]) plus the MoE layers'
+     * sequence-wise balance losses when enabled; dropout seeded per step.
+     */
     public Tensor loss(Tape tape, int[] tokens, int[] targets, int batch, int seq, float dropout, long seed) {
         Tensor h = hidden(tape, tokens, batch, seq, dropout, seed);
-        return Ops.crossEntropy(tape, Ops.linear(tape, h, head), targets);
+        Tensor loss = Ops.crossEntropy(tape, Ops.linear(tape, h, head), targets);
+        for (Block b : blocks) {
+            if (b.feedForward instanceof MixtureOfExperts moe) {
+                Tensor balance = moe.takeBalanceLoss();
+                if (balance != null) loss = Ops.add(tape, loss, balance);
+            }
+        }
+        return loss;
+    }
+
+    /** The mixture-of-experts layers, in block order (empty for a dense model). */
+    public java.util.List<MixtureOfExperts> moeLayers() {
+        java.util.List<MixtureOfExperts> out = new java.util.ArrayList<>();
+        for (Block b : blocks) if (b.feedForward instanceof MixtureOfExperts m) out.add(m);
+        return out;
     }
 }

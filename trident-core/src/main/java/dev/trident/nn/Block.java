@@ -9,19 +9,22 @@ import dev.trident.kernels.RopeTable;
 public final class Block {
     public final RmsNorm attentionNorm, ffnNorm;
     public final Attention attention;
-    public final FeedForward feedForward;
+    /** A dense {@link FeedForward} or a {@link MixtureOfExperts}. */
+    public final FeedForwardLayer feedForward;
 
-    public Block(Parameters params, String name, AttentionSpec attn, FeedForwardSpec ffn, float normEps,
+    /** moe null: a dense SwiGLU of ffn's sizes; else a mixture of experts. */
+    public Block(Parameters params, String name, AttentionSpec attn, FeedForwardSpec ffn, MoeSpec moe, float normEps,
                  RopeTable rope, double std, double residualStd) {
         this.attentionNorm = new RmsNorm(params, name + ".input_layernorm", attn.dim(), normEps);
         this.attention = new Attention(params, name + ".self_attn", attn, rope, std, residualStd);
         this.ffnNorm = new RmsNorm(params, name + ".post_attention_layernorm", attn.dim(), normEps);
-        this.feedForward = new FeedForward(params, name + ".mlp", ffn, std, residualStd);
+        this.feedForward = moe == null ? new FeedForward(params, name + ".mlp", ffn, std, residualStd)
+                : new MixtureOfExperts(params, name + ".mlp", moe, std, residualStd);
     }
 
     /** dropout p with a per-call seed; both branches' outputs are dropped before the residual add. */
     public Tensor forward(Tape tape, Tensor x, int batch, int seq, float dropout, long seed) {
         x = Ops.add(tape, x, Ops.dropout(tape, attention.forward(tape, attentionNorm.forward(tape, x), batch, seq), dropout, seed));
-        return Ops.add(tape, x, Ops.dropout(tape, feedForward.forward(tape, ffnNorm.forward(tape, x)), dropout, seed + 1));
+        return Ops.add(tape, x, Ops.dropout(tape, feedForward.forward(tape, ffnNorm.forward(tape, x), batch, seq), dropout, seed + 1));
     }
 }

@@ -5,7 +5,7 @@ import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
 
 /** SwiGLU feed-forward: down(silu(x W_gate) * (x W_up)). */
-public final class FeedForward {
+public final class FeedForward implements FeedForwardLayer {
     public final FeedForwardSpec spec;
     public final Tensor gate, up, down;
 
@@ -14,6 +14,11 @@ public final class FeedForward {
         this.gate = params.matrix(name + ".gate_proj.weight", spec.hiddenDim(), spec.dim(), std);
         this.up = params.matrix(name + ".up_proj.weight", spec.hiddenDim(), spec.dim(), std);
         this.down = params.matrix(name + ".down_proj.weight", spec.dim(), spec.hiddenDim(), residualStd);
+    }
+
+    @Override
+    public Tensor forward(Tape tape, Tensor x, int batch, int seq) {
+        return forward(tape, x);
     }
 
     public Tensor forward(Tape tape, Tensor x) {

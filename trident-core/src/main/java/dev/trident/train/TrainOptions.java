@@ -9,19 +9,32 @@ import java.nio.file.Path;
  */
 public record TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed,
                            boolean resume, int batchSize, int seqLen, double learningRate, int evalEvery,
-                           int checkpointEvery) {
+                           int checkpointEvery, MoeBalance moeBalance) {
 
-    public static TrainOptions of(Path data, String preset, Path out) {
-        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0);
+    /**
+     * Overrides of a mixture-of-experts preset's balancing: gamma of the bias update (0 = off) and alpha of the
+     * sequence-wise balance loss (0 = off).
+     */
+    public record MoeBalance(double gamma, double alpha) {}
+
+    public TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed, boolean resume,
+                        int batchSize, int seqLen, double learningRate, int evalEvery, int checkpointEvery) {
+        this(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, null);
     }
 
-    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery); }
-    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery); }
-    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery); }
-    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c); }
+    public static TrainOptions of(Path data, String preset, Path out) {
+        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0, null);
+    }
+
+    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b); }
+
+    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance); }
+    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance); }
+    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance); }
 }

@@ -63,14 +63,16 @@ public final class Trainer {
         TrainConfig tc = preset.train().with(options.batchSize(), options.seqLen(), options.learningRate(),
                 options.steps() != null ? options.steps() : 0).withEvalEvery(options.evalEvery());
         ModelConfig mc = preset.model().withVocabSize(tokenizer.vocabSize());
+        if (mc.moe() != null && options.moeBalance() != null)
+            mc = mc.withMoe(mc.moe().withBalancing(options.moeBalance().gamma(), options.moeBalance().alpha()), mc.denseLayers());
         // The model's context is the training window (nanoGPT's block_size): RoPE is never asked to extrapolate.
-        if (tc.seqLen() != mc.maxSeqLen()) mc = new ModelConfig(mc.vocabSize(), mc.dim(), mc.layers(), mc.heads(), mc.kvHeads(),
-                mc.headDim(), mc.hiddenDim(), tc.seqLen(), mc.ropeTheta(), mc.normEps(), mc.tiedEmbeddings());
+        if (tc.seqLen() != mc.maxSeqLen()) mc = mc.withMaxSeqLen(tc.seqLen());
         if (train.length() <= tc.seqLen() + 1)
             throw new TridentException(options.data() + ": too little text to train on (" + train.length() + " tokens; need more than " + (tc.seqLen() + 1) + ")");
 
         Transformer model = new Transformer(mc, options.seed());
         List<Parameter> params = model.params.all();
+        ExpertLoadTracker experts = new ExpertLoadTracker(model.moeLayers());
         AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
         int startStep = 0;
         int scheduleSteps = tc.steps();
@@ -126,6 +128,7 @@ public final class Trainer {
             if (!Double.isFinite(loss)) throw new TridentException("training diverged at step " + step + ": loss is " + loss + "; lower --lr or check the data");
             double gradNorm = AdamW.clipGradNorm(params, tc.gradClip());
             opt.step(lr);
+            double maxVio = experts.afterStep(); // auxiliary-loss-free bias update + load statistics
             step++;
             tokensSeen += tc.tokensPerStep();
             lastLoss = loss;
@@ -133,7 +136,7 @@ public final class Trainer {
             double progress = timeBound ? Math.max(elapsed / budget, maxSteps == Integer.MAX_VALUE ? 0 : (double) step / maxSteps)
                     : (double) step / maxSteps;
             StepMetrics m = new StepMetrics(step, maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, loss, lr, gradNorm,
-                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress));
+                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress), maxVio);
             history.add(m);
             listener.onStep(m);
             EvalPoint ep = null;
@@ -156,7 +159,8 @@ public final class Trainer {
         log.append(null, last);
         checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
         listener.onCheckpoint(step, out);
-        return new TrainResult(out, step, lastLoss, last, tokensSeen / Math.max(1e-9, seconds), seconds, history, evals, csv);
+        return new TrainResult(out, step, lastLoss, last, tokensSeen / Math.max(1e-9, seconds), seconds, history, evals, csv,
+                experts.loadShares());
     }
 
     /** Validation on up to evalTokens tokens (all of them when full). BPB scales nats by the bytes covered. */

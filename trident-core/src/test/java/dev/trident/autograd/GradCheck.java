@@ -67,8 +67,7 @@ final class GradCheck {
     }
 
     private static double eval(Function<Tape, Tensor> op, float[] r) {
-        Tape t = new Tape();
-        t.setRecording(false);
+        Tape t = new Tape(); // recording, as in training (dropout masks, balance losses), but never run backward
         Tensor out = op.apply(t);
         double s = 0;
         for (int i = 0; i < r.length; i++) s += (double) out.data[i] * r[i];

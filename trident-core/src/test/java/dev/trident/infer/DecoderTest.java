@@ -15,9 +15,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DecoderTest {
     private static final ModelConfig CONFIG = new ModelConfig(97, 48, 3, 6, 2, 8, 100, 64, 10000, 1e-5f, false);
 
+    private static final ModelConfig MOE = CONFIG.withMoe(new dev.trident.nn.MoeSpec(48, 6, 2, 1, 24, 1.7,
+            dev.trident.nn.MoeSpec.Gating.SIGMOID, true, 1e-3, 0), 1);
+
     @Test
     void cachedDecodeMatchesFullSequenceForward() {
-        Transformer model = new Transformer(CONFIG, 7);
+        check(new Transformer(CONFIG, 7));
+    }
+
+    @Test
+    void mixtureOfExpertsDecodeMatchesTrainingForwardAndReadsOnlyChosenExperts() {
+        Transformer model = new Transformer(MOE, 7);
+        for (var m : model.moeLayers()) for (int i = 0; i < 6; i++) m.router.bias.data[i] = 0.01f * i; // bias in play
+        check(model);
+        Decoder decoder = new Decoder(model, 4);
+        KvCache cache = decoder.newCache();
+        decoder.takeExpertBytesRead();
+        decoder.forward(cache, new int[]{3}, 1);
+        long perExpert = 4L * 3 * 48 * 24;
+        assertEquals(2 * 2 * perExpert, decoder.takeExpertBytesRead(), "one token reads K=2 experts in each of 2 MoE layers");
+    }
+
+    private static void check(Transformer model) {
+        ModelConfig CONFIG = model.config;
         int seq = 37;
         int[] tokens = new Random(3).ints(seq, 0, CONFIG.vocabSize()).toArray();
         Tape tape = new Tape();

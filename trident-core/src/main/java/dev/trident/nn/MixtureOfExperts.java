@@ -1,0 +1,45 @@
+package dev.trident.nn;
+
+import dev.trident.autograd.Ops;
+import dev.trident.autograd.Tape;
+import dev.trident.autograd.Tensor;
+
+/**
+ * DeepSeekMoE: N_s shared experts that every token passes through plus N_r fine-grained routed experts of which
+ * the {@link Router} picks K per token. FFN(u) = sum(shared(u)) + sum_k g_k * expert_k(u); the block adds the residual.
+ * The shared experts are stored as one SwiGLU of width N_s * expertHidden, which computes the same sum.
+ */
+public final class MixtureOfExperts implements FeedForwardLayer {
+    public final MoeSpec spec;
+    public final Router router;
+    public final FeedForward[] experts;
+    /** null when N_s = 0. */
+    public final FeedForward shared;
+    /** The balance loss of the last forward (null when alpha = 0 or not training); the model adds it to the loss. */
+    private Tensor lastBalanceLoss;
+
+    public MixtureOfExperts(Parameters params, String name, MoeSpec spec, double std, double residualStd) {
+        this.spec = spec;
+        this.router = new Router(params, name + ".gate", spec, std);
+        this.experts = new FeedForward[spec.routedExperts()];
+        for (int i = 0; i < experts.length; i++)
+            experts[i] = new FeedForward(params, name + ".experts." + i, new FeedForwardSpec(spec.dim(), spec.expertHidden()), std, residualStd);
+        this.shared = spec.sharedExperts() == 0 ? null
+                : new FeedForward(params, name + ".shared_experts", new FeedForwardSpec(spec.dim(), spec.sharedExperts() * spec.expertHidden()), std, residualStd);
+    }
+
+    @Override
+    public Tensor forward(Tape tape, Tensor x, int batch, int seq) {
+        Router.Routing routing = router.route(tape, x);
+        lastBalanceLoss = spec.balanceAlpha() > 0 && tape.recording() ? router.balanceLoss(tape, routing, batch, seq) : null;
+        Tensor routed = ExpertDispatch.apply(tape, x, routing, experts);
+        return shared == null ? routed : Ops.add(tape, routed, shared.forward(tape, x));
+    }
+
+    /** The sequence-wise balance loss of the last forward pass, or null. */
+    public Tensor takeBalanceLoss() {
+        Tensor l = lastBalanceLoss;
+        lastBalanceLoss = null;
+        return l;
+    }
+}

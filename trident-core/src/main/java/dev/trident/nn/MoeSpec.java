@@ -1,0 +1,43 @@
+package dev.trident.nn;
+
+/**
+ * Sizes and routing of a DeepSeekMoE layer.
+ *
+ * @param dim            model width d
+ * @param routedExperts  N_r fine-grained routed experts
+ * @param activeExperts  K experts chosen per token
+ * @param sharedExperts  N_s experts every token goes through
+ * @param expertHidden   SwiGLU hidden width of one expert
+ * @param routedScale    factor on the routed gate weights (DeepSeek-V3: routed_scaling_factor)
+ * @param gating         SIGMOID (DeepSeek-V3) or SOFTMAX (DeepSeek-V2, Qwen-MoE)
+ * @param normalizeTopK  divide the chosen K weights by their sum (always on for sigmoid gating)
+ * @param biasUpdateRate gamma of auxiliary-loss-free balancing; 0 turns it off
+ * @param balanceAlpha   alpha of the sequence-wise balance loss; 0 turns it off
+ */
+public record MoeSpec(int dim, int routedExperts, int activeExperts, int sharedExperts, int expertHidden,
+                      double routedScale, Gating gating, boolean normalizeTopK, double biasUpdateRate,
+                      double balanceAlpha) {
+
+    /** How affinities s_i are computed from the router logits u . e_i. */
+    public enum Gating { SIGMOID, SOFTMAX }
+
+    public MoeSpec {
+        if (routedExperts < 1 || activeExperts < 1 || activeExperts > routedExperts)
+            throw new IllegalArgumentException("need 1 <= K (" + activeExperts + ") <= N_r (" + routedExperts + ")");
+        if (sharedExperts < 0 || expertHidden < 1) throw new IllegalArgumentException("bad MoE sizes");
+    }
+
+    public MoeSpec withBalancing(double gamma, double alpha) {
+        return new MoeSpec(dim, routedExperts, activeExperts, sharedExperts, expertHidden, routedScale, gating,
+                normalizeTopK, gamma, alpha);
+    }
+
+    /** Weights of the FFN part run per token: shared + K routed experts (3 matrices each) plus the router. */
+    public long activeParameters() {
+        return 3L * dim * expertHidden * (sharedExperts + activeExperts) + (long) routedExperts * dim;
+    }
+
+    public long totalParameters() {
+        return 3L * dim * expertHidden * (sharedExperts + routedExperts) + (long) routedExperts * dim;
+    }
+}
