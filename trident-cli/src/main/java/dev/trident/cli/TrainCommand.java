@@ -1,5 +1,7 @@
 package dev.trident.cli;
 
+import dev.trident.TridentException;
+import dev.trident.model.Presets;
 import dev.trident.train.TrainOptions;
 import dev.trident.train.TrainResult;
 import dev.trident.train.Trainer;
@@ -64,9 +66,19 @@ final class TrainCommand implements Callable<Integer> {
             description = "Save a checkpoint every N steps (default: the preset's).")
     Integer checkpointEvery;
 
+    @Option(names = "--moe-gamma", paramLabel = "G",
+            description = "MoE presets: bias update rate of auxiliary-loss-free balancing; 0 turns it off (default: the preset's, 0.001).")
+    Double moeGamma;
+
+    @Option(names = "--moe-alpha", paramLabel = "A",
+            description = "MoE presets: weight of the sequence-wise balance loss; 0 turns it off (default: the preset's, 0.0001).")
+    Double moeAlpha;
+
     @Override
     public Integer call() {
         threads.apply();
+        Checks.nonNegative(spec, "--moe-gamma", moeGamma);
+        Checks.nonNegative(spec, "--moe-alpha", moeAlpha);
         Checks.positive(spec, "--steps", steps);
         Checks.positive(spec, "--minutes", minutes);
         Checks.positive(spec, "--batch-size", batchSize);
@@ -83,6 +95,12 @@ final class TrainCommand implements Callable<Integer> {
                 .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
+        if (moeGamma != null || moeAlpha != null) {
+            var moe = Presets.get(preset).model().moe();
+            if (moe == null) throw new TridentException("--moe-gamma and --moe-alpha need a mixture-of-experts preset; " + preset + " is dense");
+            options = options.withMoeBalance(new TrainOptions.MoeBalance(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
+                    moeAlpha != null ? moeAlpha : moe.balanceAlpha()));
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         TrainResult result = run(options, stderr);

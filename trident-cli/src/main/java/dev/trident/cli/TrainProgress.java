@@ -53,6 +53,7 @@ final class TrainProgress implements TrainListener, AutoCloseable {
         extra.append(String.format(Locale.ROOT, "loss %.3f %s tok/s lr %.1e", m.loss(),
                 Format.count(m.tokensPerSecond()), m.learningRate()));
         if (lastEval != null) extra.append(String.format(Locale.ROOT, " val %.3f", lastEval.valLoss()));
+        if (!Double.isNaN(m.maxVio())) extra.append(String.format(Locale.ROOT, " maxvio %.2f", m.maxVio()));
         bar.setExtraMessage(extra.toString());
     }
 

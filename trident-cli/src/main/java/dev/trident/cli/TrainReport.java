@@ -19,6 +19,7 @@ final class TrainReport {
                 + (last != null ? String.format(Locale.ROOT, ": val %.3f bits/byte", last.valBpb()) : "");
         try {
             LossPlot.write(png, title, r.history(), r.evals());
+            if (r.expertLoad() != null) ExpertLoadPlot.write(r.out().resolve("expert-load.png"), "Trident " + preset, r.expertLoad(), r.history());
             return png;
         } catch (Exception | LinkageError e) {
             err.println("trident: warning: could not write " + png + ": " + Errors.oneLine(e.toString()));
@@ -46,6 +47,13 @@ final class TrainReport {
         out.printf("model       %s%n", r.out());
         if (r.metricsCsv() != null) out.printf("metrics     %s%n", r.metricsCsv());
         if (plot != null) out.printf("plot        %s%n", plot);
+        if (r.expertLoad() != null) {
+            int n = Math.max(1, r.history().size() / 10);
+            double vio = r.history().subList(r.history().size() - n, r.history().size()).stream()
+                    .mapToDouble(m -> m.maxVio()).average().orElse(Double.NaN);
+            out.printf(Locale.ROOT, "expert load MaxVio %.3f (mean of the last 10%% of steps); heat map %s%n", vio,
+                    r.out().resolve("expert-load.png"));
+        }
         if (bpbLine && e != null) out.printf(Locale.ROOT, "val_bpb=%.4f%n", e.valBpb());
         out.flush();
     }
