@@ -3,6 +3,8 @@ package dev.trident.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
+import java.util.Arrays;
+
 /**
  * The register-tiled inner loops of attention, four query rows at a time: each key or value row loaded from memory
  * is used by four FMAs instead of one. Rows are headDim-long segments at arbitrary offsets (attention reads strided
@@ -123,6 +125,41 @@ final class AttentionTiles {
             float acc = 0;
             for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) acc += coef[cOff + j] * src[so];
             dst[dOff + x] += acc;
+        }
+    }
+
+    /**
+     * dst[x*dstStride + u] = src[srcOff + u*srcStride + x] for u < rows, x < d, and zero for u in [rows, dstStride):
+     * a [rows, d] slice of keys or values turned into [d, rows] so that scores become vector FMAs over keys.
+     */
+    static void transpose(float[] src, int srcOff, int srcStride, int rows, int d, float[] dst, int dstStride) {
+        for (int u = 0, so = srcOff; u < rows; u++, so += srcStride) {
+            for (int x = 0, o = u; x < d; x++, o += dstStride) dst[o] = src[so + x];
+        }
+        for (int x = 0; x < d; x++) Arrays.fill(dst, x * dstStride + rows, (x + 1) * dstStride, 0f);
+    }
+
+    /**
+     * s[sOff + i*sStride + j] = scale * sum_x a_i[x] * bT[x*bStride + bOff + j] for the four rows a_i at a0..a3 and
+     * j in [0, n) rounded up to whole vectors (bT must have that many columns; the extra scores are junk for the
+     * caller to ignore). With the keys transposed, each FMA computes one lane per key: no horizontal reductions.
+     */
+    static void scores4(float[] a, int a0, int a1, int a2, int a3, float[] bT, int bOff, int bStride, int d, int n,
+                        float scale, float[] s, int sOff, int sStride) {
+        var f = VecMath.F;
+        for (int j = 0; j < n; j += VecMath.L) {
+            FloatVector c0 = FloatVector.zero(f), c1 = c0, c2 = c0, c3 = c0;
+            for (int x = 0, bo = bOff + j; x < d; x++, bo += bStride) {
+                FloatVector bv = FloatVector.fromArray(f, bT, bo);
+                c0 = bv.fma(FloatVector.broadcast(f, a[a0 + x]), c0);
+                c1 = bv.fma(FloatVector.broadcast(f, a[a1 + x]), c1);
+                c2 = bv.fma(FloatVector.broadcast(f, a[a2 + x]), c2);
+                c3 = bv.fma(FloatVector.broadcast(f, a[a3 + x]), c3);
+            }
+            c0.mul(scale).intoArray(s, sOff + j);
+            c1.mul(scale).intoArray(s, sOff + sStride + j);
+            c2.mul(scale).intoArray(s, sOff + 2 * sStride + j);
+            c3.mul(scale).intoArray(s, sOff + 3 * sStride + j);
         }
     }
 }
