@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * FlashAttention (Vector API, tiled, pool-parallel) against the scalar reference, forward and backward, on a
  * typical training shape. Run: java -jar trident-bench/target/benchmarks.jar AttentionBenchmark
- * (add -p seq=128 etc. to vary; -jvmArgsAppend -Dtrident.threads=1 for a single-thread comparison).
+ * (add -p seq=128 etc. to vary). For a single-thread comparison add
+ * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Dtrident.threads=1"}: a -jvmArgsAppend on the command
+ * line replaces the one below, so it must repeat the module flag.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
