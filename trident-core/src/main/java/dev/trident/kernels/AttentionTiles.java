@@ -3,6 +3,8 @@ package dev.trident.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
+import java.util.Arrays;
+
 /**
  * The register-tiled inner loops of attention, four query rows at a time: each key or value row loaded from memory
  * is used by four FMAs instead of one. Rows are headDim-long segments at arbitrary offsets (attention reads strided
@@ -81,29 +83,55 @@ final class AttentionTiles {
 
     /**
      * dst_j += sum_{i < 4} coef[i*cStride + j] * src_i for n destination rows dst_j at dstOff + j*dstStride and the
-     * four source rows src_i at s0..s3, each of length d. (dV += P^T dO, dK += dS^T Q.) Columns j whose four
-     * coefficients are all zero (masked keys) are skipped.
+     * four source rows src_i at s0..s3, each of length d. (dV += P^T dO, dK += dS^T Q.)
      */
     static void matrixTransposeTimesRows(float[] coef, int cStride, float[] src, int s0, int s1, int s2, int s3,
                                          int n, float[] dst, int dstOff, int dstStride, int d) {
         var f = VecMath.F;
-        for (int j = 0, dOff = dstOff; j < n; j++, dOff += dstStride) {
-            float c0 = coef[j], c1 = coef[cStride + j], c2 = coef[2 * cStride + j], c3 = coef[3 * cStride + j];
-            if (c0 == 0 && c1 == 0 && c2 == 0 && c3 == 0) continue;
-            FloatVector b0 = FloatVector.broadcast(f, c0), b1 = FloatVector.broadcast(f, c1);
-            FloatVector b2 = FloatVector.broadcast(f, c2), b3 = FloatVector.broadcast(f, c3);
+        int j = 0;
+        // Two destination rows per pass: each source chunk loaded feeds eight FMAs instead of four.
+        for (; j + 1 < n; j += 2) {
+            int dA = dstOff + j * dstStride, dB = dA + dstStride;
+            FloatVector a0 = FloatVector.broadcast(f, coef[j]), a1 = FloatVector.broadcast(f, coef[cStride + j]);
+            FloatVector a2 = FloatVector.broadcast(f, coef[2 * cStride + j]);
+            FloatVector a3 = FloatVector.broadcast(f, coef[3 * cStride + j]);
+            FloatVector b0 = FloatVector.broadcast(f, coef[j + 1]);
+            FloatVector b1 = FloatVector.broadcast(f, coef[cStride + j + 1]);
+            FloatVector b2 = FloatVector.broadcast(f, coef[2 * cStride + j + 1]);
+            FloatVector b3 = FloatVector.broadcast(f, coef[3 * cStride + j + 1]);
             int x = 0;
             for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
-                FloatVector acc = FloatVector.fromArray(f, dst, dOff + x);
-                acc = FloatVector.fromArray(f, src, s0 + x).fma(b0, acc);
-                acc = FloatVector.fromArray(f, src, s1 + x).fma(b1, acc);
-                acc = FloatVector.fromArray(f, src, s2 + x).fma(b2, acc);
-                acc = FloatVector.fromArray(f, src, s3 + x).fma(b3, acc);
-                acc.intoArray(dst, dOff + x);
+                FloatVector v0 = FloatVector.fromArray(f, src, s0 + x), v1 = FloatVector.fromArray(f, src, s1 + x);
+                FloatVector v2 = FloatVector.fromArray(f, src, s2 + x), v3 = FloatVector.fromArray(f, src, s3 + x);
+                FloatVector accA = FloatVector.fromArray(f, dst, dA + x), accB = FloatVector.fromArray(f, dst, dB + x);
+                accA = v3.fma(a3, v2.fma(a2, v1.fma(a1, v0.fma(a0, accA))));
+                accB = v3.fma(b3, v2.fma(b2, v1.fma(b1, v0.fma(b0, accB))));
+                accA.intoArray(dst, dA + x);
+                accB.intoArray(dst, dB + x);
             }
             for (; x < d; x++) {
-                dst[dOff + x] += c0 * src[s0 + x] + c1 * src[s1 + x] + c2 * src[s2 + x] + c3 * src[s3 + x];
+                float v0 = src[s0 + x], v1 = src[s1 + x], v2 = src[s2 + x], v3 = src[s3 + x];
+                dst[dA + x] += coef[j] * v0 + coef[cStride + j] * v1 + coef[2 * cStride + j] * v2
+                        + coef[3 * cStride + j] * v3;
+                dst[dB + x] += coef[j + 1] * v0 + coef[cStride + j + 1] * v1 + coef[2 * cStride + j + 1] * v2
+                        + coef[3 * cStride + j + 1] * v3;
             }
+        }
+        for (; j < n; j++) {
+            int dA = dstOff + j * dstStride;
+            float c0 = coef[j], c1 = coef[cStride + j], c2 = coef[2 * cStride + j], c3 = coef[3 * cStride + j];
+            FloatVector a0 = FloatVector.broadcast(f, c0), a1 = FloatVector.broadcast(f, c1);
+            FloatVector a2 = FloatVector.broadcast(f, c2), a3 = FloatVector.broadcast(f, c3);
+            int x = 0;
+            for (int bound = d - VecMath.L; x <= bound; x += VecMath.L) {
+                FloatVector acc = FloatVector.fromArray(f, dst, dA + x);
+                acc = FloatVector.fromArray(f, src, s0 + x).fma(a0, acc);
+                acc = FloatVector.fromArray(f, src, s1 + x).fma(a1, acc);
+                acc = FloatVector.fromArray(f, src, s2 + x).fma(a2, acc);
+                acc = FloatVector.fromArray(f, src, s3 + x).fma(a3, acc);
+                acc.intoArray(dst, dA + x);
+            }
+            for (; x < d; x++) dst[dA + x] += c0 * src[s0 + x] + c1 * src[s1 + x] + c2 * src[s2 + x] + c3 * src[s3 + x];
         }
     }
 
@@ -123,6 +151,41 @@ final class AttentionTiles {
             float acc = 0;
             for (int j = 0, so = srcOff + x; j < n; j++, so += srcStride) acc += coef[cOff + j] * src[so];
             dst[dOff + x] += acc;
+        }
+    }
+
+    /**
+     * dst[x*dstStride + u] = src[srcOff + u*srcStride + x] for u < rows, x < d, and zero for u in [rows, dstStride):
+     * a [rows, d] slice of keys or values turned into [d, rows] so that scores become vector FMAs over keys.
+     */
+    static void transpose(float[] src, int srcOff, int srcStride, int rows, int d, float[] dst, int dstStride) {
+        for (int u = 0, so = srcOff; u < rows; u++, so += srcStride) {
+            for (int x = 0, o = u; x < d; x++, o += dstStride) dst[o] = src[so + x];
+        }
+        for (int x = 0; x < d; x++) Arrays.fill(dst, x * dstStride + rows, (x + 1) * dstStride, 0f);
+    }
+
+    /**
+     * s[sOff + i*sStride + j] = scale * sum_x a_i[x] * bT[x*bStride + bOff + j] for the four rows a_i at a0..a3 and
+     * j in [0, n) rounded up to whole vectors (bT must have that many columns; the extra scores are junk for the
+     * caller to ignore). With the keys transposed, each FMA computes one lane per key: no horizontal reductions.
+     */
+    static void scores4(float[] a, int a0, int a1, int a2, int a3, float[] bT, int bOff, int bStride, int d, int n,
+                        float scale, float[] s, int sOff, int sStride) {
+        var f = VecMath.F;
+        for (int j = 0; j < n; j += VecMath.L) {
+            FloatVector c0 = FloatVector.zero(f), c1 = c0, c2 = c0, c3 = c0;
+            for (int x = 0, bo = bOff + j; x < d; x++, bo += bStride) {
+                FloatVector bv = FloatVector.fromArray(f, bT, bo);
+                c0 = bv.fma(FloatVector.broadcast(f, a[a0 + x]), c0);
+                c1 = bv.fma(FloatVector.broadcast(f, a[a1 + x]), c1);
+                c2 = bv.fma(FloatVector.broadcast(f, a[a2 + x]), c2);
+                c3 = bv.fma(FloatVector.broadcast(f, a[a3 + x]), c3);
+            }
+            c0.mul(scale).intoArray(s, sOff + j);
+            c1.mul(scale).intoArray(s, sOff + sStride + j);
+            c2.mul(scale).intoArray(s, sOff + 2 * sStride + j);
+            c3.mul(scale).intoArray(s, sOff + 3 * sStride + j);
         }
     }
 }

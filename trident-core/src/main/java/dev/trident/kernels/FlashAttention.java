@@ -1,5 +1,7 @@
 package dev.trident.kernels;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.util.Arrays;
 
 /**
@@ -9,9 +11,10 @@ import java.util.Arrays;
  * <p>Layout: q and out are [B*T, H*D], k and v are [B*T, Hkv*D]; query head h reads kv head h / (H / Hkv).
  *
  * <p>Memory: besides the outputs, only {@code lse} (B*H*T floats) is kept between forward and backward. The working
- * set per thread is a tile of {@link #BR} query rows x {@link #BC} keys of scores plus BR accumulator rows of D
- * floats, held in a per-thread {@link Scratch} that is allocated once and reused: nothing scales with T^2, so
- * T = 4096 costs the same memory per thread as T = 128.
+ * set per thread is a tile of {@link #BR} query rows x {@link #BC} keys of scores, BR accumulator rows of D floats,
+ * and one head's K and V transposed to [D, T] (so that scores are vector FMAs across keys instead of dot products
+ * with horizontal sums), held in a per-thread {@link Scratch} that is allocated once and reused: O(T*D) per thread,
+ * nothing O(T^2).
  *
  * <p>Forward (per (b, h), per tile of BR query rows, FlashAttention-2): for each key block j, S = scale * Q K_j^T
  * (causal mask: -inf where key > query), m' = max(m, rowmax S), P = exp(S - m'), l = l * exp(m - m') + rowsum P,
@@ -36,17 +39,21 @@ public final class FlashAttention {
         final float[] dp = new float[BR * BC];  // dP, then scale * dS
         final float[] m = new float[BR], l = new float[BR], delta = new float[BR], lse = new float[BR];
         float[] acc = new float[0];             // BR rows of D: O in the forward pass, dQ in the backward
+        float[] kT = new float[0], vT = new float[0]; // one head's K (and V) transposed to [D, T rounded up]
 
         /** Floats held by this thread's scratch (for tests: must not depend on the sequence length). */
         static long floatsHeld() {
             Scratch sc = SCRATCH.get();
-            return sc.s.length + sc.dp.length + 4L * BR + sc.acc.length;
+            return sc.s.length + sc.dp.length + 4L * BR + sc.acc.length + sc.kT.length + sc.vT.length;
         }
 
-        static Scratch get(int headDim) {
+        static Scratch get(int headDim, int seq) {
             Scratch sc = SCRATCH.get();
-            if (sc.acc.length < BR * headDim) {
-                sc.acc = new float[BR * headDim];
+            if (sc.acc.length < BR * headDim) sc.acc = new float[BR * headDim];
+            int need = headDim * paddedSeq(seq);
+            if (sc.kT.length < need) {
+                sc.kT = new float[need];
+                sc.vT = new float[need];
             }
             return sc;
         }
@@ -57,7 +64,7 @@ public final class FlashAttention {
         checkShape(heads, kvHeads);
         long work = (long) seq * seq * headDim * 2; // ~flops of one (b, h) pair (causal half of 4 T^2 D)
         Parallel.forRange(batch * heads, work, (p0, p1, worker) -> {
-            Scratch sc = Scratch.get(headDim);
+            Scratch sc = Scratch.get(headDim, seq);
             for (int p = p0; p < p1; p++) {
                 forwardHead(q, k, v, out, lse, p / heads, p % heads, seq, heads, kvHeads, headDim, scale, sc);
             }
@@ -75,10 +82,14 @@ public final class FlashAttention {
         int group = heads / kvHeads;
         long work = (long) seq * seq * headDim * 5L * group;
         Parallel.forRange(batch * kvHeads, work, (p0, p1, worker) -> {
-            Scratch sc = Scratch.get(headDim);
+            Scratch sc = Scratch.get(headDim, seq);
+            int tp = paddedSeq(seq);
             for (int p = p0; p < p1; p++) {
                 int b = p / kvHeads, kvh = p % kvHeads;
                 clearKv(dk, dv, b, kvh, seq, kvHeads, headDim);
+                int kvBase = b * seq * kvHeads * headDim + kvh * headDim;
+                AttentionTiles.transpose(k, kvBase, kvHeads * headDim, seq, headDim, sc.kT, tp);
+                AttentionTiles.transpose(v, kvBase, kvHeads * headDim, seq, headDim, sc.vT, tp);
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     backwardHead(q, k, v, out, lse, dOut, dq, dk, dv, b, h, seq, heads, kvHeads, headDim, scale, sc);
                 }
@@ -97,7 +108,9 @@ public final class FlashAttention {
         int qStride = heads * d, kvStride = kvHeads * d;
         int qBase = b * seq * qStride + h * d;
         int kvBase = b * seq * kvStride + (h / (heads / kvHeads)) * d;
-        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.acc;
+        float[] s = sc.s, m = sc.m, l = sc.l, acc = sc.acc, kT = sc.kT;
+        int tp = paddedSeq(seq);
+        AttentionTiles.transpose(k, kvBase, kvStride, seq, d, kT, tp);
         for (int t0 = 0; t0 < seq; t0 += BR) {
             int rows = Math.min(BR, seq - t0);
             int q0 = rowOff(qBase, qStride, t0, 0, rows), q1 = rowOff(qBase, qStride, t0, 1, rows);
@@ -108,9 +121,7 @@ public final class FlashAttention {
             int keys = t0 + rows; // causal: the tile's last row sees keys [0, t0 + rows)
             for (int u0 = 0; u0 < keys; u0 += BC) {
                 int n = Math.min(BC, keys - u0);
-                for (int j = 0; j < n; j++) {
-                    AttentionTiles.dots4(q, q0, q1, q2, q3, k, kvBase + (u0 + j) * kvStride, d, scale, s, j, BC);
-                }
+                AttentionTiles.scores4(q, q0, q1, q2, q3, kT, u0, tp, d, n, scale, s, 0, BC);      // S = scale Q K^T
                 maskTile(s, t0, rows, u0, n);
                 for (int i = rows; i < BR; i++) Arrays.fill(s, i * BC, i * BC + n, 0f); // padding rows: P = 0
                 for (int i = 0; i < rows; i++) {
@@ -142,6 +153,7 @@ public final class FlashAttention {
         int kvBase = b * seq * kvStride + (h / (heads / kvHeads)) * d;
         int lseBase = (b * heads + h) * seq;
         float[] s = sc.s, dp = sc.dp, delta = sc.delta, rowLse = sc.lse, dqTile = sc.acc;
+        int tp = paddedSeq(seq); // K and V of this kv head were transposed into sc.kT / sc.vT by the caller
         for (int t0 = 0; t0 < seq; t0 += BR) {
             int rows = Math.min(BR, seq - t0);
             int q0 = rowOff(qBase, qStride, t0, 0, rows), q1 = rowOff(qBase, qStride, t0, 1, rows);
@@ -155,11 +167,8 @@ public final class FlashAttention {
             int keys = t0 + rows;
             for (int u0 = 0; u0 < keys; u0 += BC) {
                 int n = Math.min(BC, keys - u0);
-                for (int j = 0; j < n; j++) {
-                    int ko = kvBase + (u0 + j) * kvStride;
-                    AttentionTiles.dots4(q, q0, q1, q2, q3, k, ko, d, scale, s, j, BC);    // S
-                    AttentionTiles.dots4(dOut, q0, q1, q2, q3, v, ko, d, 1f, dp, j, BC);   // dP = dO V^T
-                }
+                AttentionTiles.scores4(q, q0, q1, q2, q3, sc.kT, u0, tp, d, n, scale, s, 0, BC);  // S
+                AttentionTiles.scores4(dOut, q0, q1, q2, q3, sc.vT, u0, tp, d, n, 1f, dp, 0, BC); // dP = dO V^T
                 maskTile(s, t0, rows, u0, n);
                 for (int i = 0; i < BR; i++) {
                     int si = i * BC;
@@ -169,8 +178,7 @@ public final class FlashAttention {
                         continue;
                     }
                     VecMath.expShiftSum(s, si, s, si, n, rowLse[i]);  // P = exp(S - lse)
-                    float di = delta[i];
-                    for (int j = 0; j < n; j++) dp[si + j] = scale * s[si + j] * (dp[si + j] - di); // scale * dS
+                    softmaxGrad(s, dp, si, n, delta[i], scale);
                 }
                 int kv0 = kvBase + u0 * kvStride;
                 AttentionTiles.matrixTransposeTimesRows(s, BC, dOut, q0, q1, q2, q3, n, dv, kv0, kvStride, d);
@@ -181,6 +189,17 @@ public final class FlashAttention {
         }
     }
 
+    /** dp <- scale * dS = scale * P * (dP - delta) over [off, off + n). */
+    private static void softmaxGrad(float[] p, float[] dp, int off, int n, float delta, float scale) {
+        var f = VecMath.F;
+        int j = 0;
+        for (int bound = n - VecMath.L; j <= bound; j += VecMath.L) {
+            FloatVector pv = FloatVector.fromArray(f, p, off + j).mul(scale);
+            pv.mul(FloatVector.fromArray(f, dp, off + j).sub(delta)).intoArray(dp, off + j);
+        }
+        for (; j < n; j++) dp[off + j] = scale * p[off + j] * (dp[off + j] - delta);
+    }
+
     /** Causal mask on a score tile: row t0+i may not see key u0+j > t0+i. */
     private static void maskTile(float[] s, int t0, int rows, int u0, int n) {
         if (u0 + n - 1 <= t0) return; // block entirely at or below the diagonal of the tile's first row
@@ -188,6 +207,11 @@ public final class FlashAttention {
             int first = Math.max(0, t0 + i + 1 - u0);
             if (first < n) Arrays.fill(s, i * BC + first, i * BC + n, Float.NEGATIVE_INFINITY);
         }
+    }
+
+    /** Columns of a transposed K or V: T rounded up to whole vectors (the padding holds zeros). */
+    static int paddedSeq(int seq) {
+        return (seq + VecMath.L - 1) / VecMath.L * VecMath.L;
     }
 
     /** Offset of tile row i, or of the tile's last real row for padding rows (reads only). */

@@ -5,8 +5,12 @@ package dev.trident.kernels;
  * there is enough of it to beat the hand-off cost (a few microseconds).
  */
 final class Parallel {
-    /** Roughly the number of float operations below which a hand-off to the pool costs more than it saves. */
-    static final long MIN_WORK = 1L << 15;
+    /**
+     * Roughly the number of float operations (~50-100 us of single-thread vector work) below which a hand-off to
+     * the pool costs more than it saves: waking a parked worker, and on a busy machine waiting for it to be
+     * scheduled at all, takes tens to hundreds of microseconds, and the caller waits for the slowest chunk.
+     */
+    static final long MIN_WORK = 1L << 20;
 
     private Parallel() {}
 

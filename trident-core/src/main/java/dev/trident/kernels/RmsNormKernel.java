@@ -5,9 +5,6 @@ import jdk.incubator.vector.VectorOperators;
 
 /** RMSNorm forward and backward, vectorized; contract of {@link Reference#rmsNormForward} / backward. */
 public final class RmsNormKernel {
-    /** Columns of dw one task owns in the backward pass (a multiple of every vector length). */
-    private static final int DW_BLOCK = 64;
-
     private RmsNormKernel() {}
 
     /** y = x * inv * w per row, inv = 1 / sqrt(mean(x^2) + eps); invRms (may be null) saves inv per row. */
@@ -19,17 +16,18 @@ public final class RmsNormKernel {
 
     /**
      * dx = inv * (dy*w - xhat * mean(dy*w*xhat)), xhat = x * inv (overwrites dx); dw += sum_rows dy * xhat.
-     * dx is parallel over rows; dw over column blocks, so no two threads add into the same dw element and the
-     * summation order over rows is the reference's.
+     * Parallel over rows in one pass over x and dy; each task sums its rows' dy * xhat into its own partial dw,
+     * and the partials are added into dw afterwards in task order (deterministic for a given thread count).
      */
     public static void backward(float[] x, float[] w, float[] invRms, float[] dy, float[] dx, float[] dw,
                                 int rows, int dim) {
-        Parallel.forRange(rows, 5L * dim, (r0, r1, worker) -> {
-            for (int r = r0; r < r1; r++) backwardRowDx(x, w, invRms, dy, dx, r, dim);
+        float[][] partial = new float[WorkerPool.global().threads()][];
+        Parallel.forRange(rows, 8L * dim, (r0, r1, worker) -> {
+            float[] part = new float[dim];
+            for (int r = r0; r < r1; r++) backwardRow(x, w, invRms, dy, dx, part, r, dim);
+            partial[worker] = part;
         });
-        int blocks = (dim + DW_BLOCK - 1) / DW_BLOCK;
-        Parallel.forRange(blocks, 3L * rows * DW_BLOCK, (b0, b1, worker) ->
-                accumulateDw(x, invRms, dy, dw, rows, dim, b0 * DW_BLOCK, Math.min(dim, b1 * DW_BLOCK)));
+        for (float[] part : partial) if (part != null) VecMath.axpy(1f, part, 0, dw, 0, dim);
     }
 
     private static void forwardRow(float[] x, float[] w, float[] y, float[] invRms, int r, int dim, float eps) {
@@ -52,7 +50,8 @@ public final class RmsNormKernel {
         for (; i < dim; i++) y[off + i] = x[off + i] * inv * w[i];
     }
 
-    private static void backwardRowDx(float[] x, float[] w, float[] invRms, float[] dy, float[] dx, int r, int dim) {
+    private static void backwardRow(float[] x, float[] w, float[] invRms, float[] dy, float[] dx, float[] dwPart,
+                                    int r, int dim) {
         var f = VecMath.F;
         int off = r * dim;
         float inv = invRms[r];
@@ -69,28 +68,15 @@ public final class RmsNormKernel {
         i = 0;
         for (int bound = dim - VecMath.L; i <= bound; i += VecMath.L) {
             FloatVector xhat = FloatVector.fromArray(f, x, off + i).mul(inv);
-            FloatVector g = FloatVector.fromArray(f, dy, off + i).mul(FloatVector.fromArray(f, w, i));
+            FloatVector d = FloatVector.fromArray(f, dy, off + i);
+            FloatVector g = d.mul(FloatVector.fromArray(f, w, i));
             xhat.mul(-mean).add(g).mul(inv).intoArray(dx, off + i);
+            d.fma(xhat, FloatVector.fromArray(f, dwPart, i)).intoArray(dwPart, i);
         }
         for (; i < dim; i++) {
             float xhat = x[off + i] * inv;
             dx[off + i] = inv * (dy[off + i] * w[i] - xhat * mean);
-        }
-    }
-
-    /** dw[c] += sum_r dy[r, c] * x[r, c] * inv[r] for columns c in [c0, c1). */
-    private static void accumulateDw(float[] x, float[] invRms, float[] dy, float[] dw, int rows, int dim,
-                                     int c0, int c1) {
-        var f = VecMath.F;
-        for (int r = 0; r < rows; r++) {
-            int off = r * dim;
-            float inv = invRms[r];
-            int c = c0;
-            for (int bound = c1 - VecMath.L; c <= bound; c += VecMath.L) {
-                FloatVector xhat = FloatVector.fromArray(f, x, off + c).mul(inv);
-                FloatVector.fromArray(f, dy, off + c).fma(xhat, FloatVector.fromArray(f, dw, c)).intoArray(dw, c);
-            }
-            for (; c < c1; c++) dw[c] += dy[off + c] * (x[off + c] * inv);
+            dwPart[i] += dy[off + i] * xhat;
         }
     }
 }

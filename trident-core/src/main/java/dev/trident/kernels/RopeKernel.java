@@ -7,6 +7,17 @@ import jdk.incubator.vector.VectorShuffle;
 public final class RopeKernel {
     /** Swaps neighbours: (x0, x1, x2, x3, ...) -> (x1, x0, x3, x2, ...). */
     private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(VecMath.F, i -> i ^ 1);
+    /** (x0, x1, x2, ...) -> (x0, x0, x1, x1, ...). */
+    private static final VectorShuffle<Float> DUPLICATE = VectorShuffle.fromOp(VecMath.F, i -> i / 2);
+    /** Sign pattern of s' = (-s, s, -s, s, ...), and its negation for the inverse rotation (constants). */
+    private static final float[] SIGNS = new float[VecMath.L], SIGNS_INVERSE = new float[VecMath.L];
+
+    static {
+        for (int i = 0; i < VecMath.L; i++) {
+            SIGNS[i] = i % 2 == 0 ? -1f : 1f;
+            SIGNS_INVERSE[i] = -SIGNS[i];
+        }
+    }
 
     private RopeKernel() {}
 
@@ -31,15 +42,26 @@ public final class RopeKernel {
     }
 
     private static void expand(RopeTable table, int pos, boolean inverse, float[] cosE, float[] sinE) {
+        var f = VecMath.F;
         float[] cos = table.cosArray(), sin = table.sinArray();
         int off = table.offset(pos);
-        int half = cosE.length / 2;
-        for (int i = 0; i < half; i++) {
+        int headDim = cosE.length;
+        FloatVector sign = FloatVector.fromArray(f, inverse ? SIGNS_INVERSE : SIGNS, 0);
+        int x = 0;
+        // A vector load of cos from pair x/2 on holds the next L/2 pairs in its low half; DUPLICATE spreads them
+        // to (c, c, c', c', ...). The load reads L floats, so stop where that would run off the table.
+        for (int bound = Math.min(headDim, 2 * (cos.length - off) - VecMath.L) - VecMath.L; x <= bound;
+             x += VecMath.L) {
+            FloatVector.fromArray(f, cos, off + x / 2).rearrange(DUPLICATE).intoArray(cosE, x);
+            FloatVector.fromArray(f, sin, off + x / 2).rearrange(DUPLICATE).mul(sign).intoArray(sinE, x);
+        }
+        for (; x < headDim; x += 2) {
+            int i = x / 2;
             float c = cos[off + i], s = inverse ? -sin[off + i] : sin[off + i];
-            cosE[2 * i] = c;
-            cosE[2 * i + 1] = c;
-            sinE[2 * i] = -s;
-            sinE[2 * i + 1] = s;
+            cosE[x] = c;
+            cosE[x + 1] = c;
+            sinE[x] = -s;
+            sinE[x + 1] = s;
         }
     }
 

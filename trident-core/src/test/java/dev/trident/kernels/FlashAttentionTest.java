@@ -17,9 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FlashAttentionTest {
     /** Runs forward and backward on the given shape and holds every output to the reference. */
     static void checkAgainstReference(long seed, int batch, int seq, int heads, int kvHeads, int headDim) {
+        checkAgainstReference(seed, batch, seq, heads, kvHeads, headDim, 1);
+    }
+
+    /** qSigma > 1 makes the softmax peaky: later key blocks often raise the running max (the rescale path). */
+    static void checkAgainstReference(long seed, int batch, int seq, int heads, int kvHeads, int headDim,
+                                      double qSigma) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int qn = batch * seq * heads * headDim, kvn = batch * seq * kvHeads * headDim;
-        float[] q = KernelAssert.gaussian(rnd, qn, 1), k = KernelAssert.gaussian(rnd, kvn, 1);
+        float[] q = KernelAssert.gaussian(rnd, qn, qSigma), k = KernelAssert.gaussian(rnd, kvn, 1);
         float[] v = KernelAssert.gaussian(rnd, kvn, 1), dOut = KernelAssert.gaussian(rnd, qn, 1);
         float scale = (float) (1 / Math.sqrt(headDim));
 
@@ -63,6 +69,11 @@ class FlashAttentionTest {
                 headDim);
     }
 
+    @Test
+    void peakySoftmaxAcrossManyKeyBlocks() {
+        checkAgainstReference(77, 1, 300, 2, 1, 16, 6.0);
+    }
+
     @Property(tries = 25, seed = "42")
     void matchesReferenceOnRandomShapes(@ForAll @IntRange(min = 1, max = 3) int batch,
                                         @ForAll @IntRange(min = 1, max = 80) int seq,
@@ -75,11 +86,11 @@ class FlashAttentionTest {
     /**
      * Long sequence, O(T) memory: at T = 4096 a T x T score matrix would be 64 MiB. (Allocation counters are no
      * use here: before C2 compiles the kernel, the interpreter boxes every vector.) Instead: the kernel's only
-     * working memory is its per-thread scratch, whose size must not depend on T, and causality lets us check the
-     * first rows against the reference run on a short prefix.
+     * working memory is its per-thread scratch, which may grow linearly in T (a transposed K and V of one head)
+     * but not quadratically, and causality lets us check the first rows against the reference on a short prefix.
      */
     @Test
-    void longSequenceUsesSeqIndependentScratchAndIsCausal() {
+    void longSequenceUsesLinearScratchAndIsCausal() {
         int seq = 4096, d = 8, prefix = 70;
         SplittableRandom rnd = new SplittableRandom(4096);
         float[] q = KernelAssert.gaussian(rnd, seq * d, 1), k = KernelAssert.gaussian(rnd, seq * d, 1);
@@ -90,8 +101,10 @@ class FlashAttentionTest {
         FlashAttention.forward(q, k, v, out, lse, 1, 16, 1, 1, d, scale);
         long small = FlashAttention.Scratch.floatsHeld();
         FlashAttention.forward(q, k, v, out, lse, 1, seq, 1, 1, d, scale);
-        assertEquals(small, FlashAttention.Scratch.floatsHeld(), "scratch grew with T");
-        assertTrue(small < 4096, "scratch holds " + small + " floats");
+        long large = FlashAttention.Scratch.floatsHeld();
+        // The scratch may hold a transposed K and V of one head (2 * T * D floats), never T x T scores.
+        assertTrue(large <= small + 2L * (seq - 16) * d + 64, "scratch holds " + large + " floats at T = " + seq);
+        assertTrue(large < (long) seq * seq / 100, "scratch holds " + large + " floats at T = " + seq);
 
         float[] wantOut = new float[prefix * d], wantLse = new float[prefix];
         Reference.attentionForward(Arrays.copyOf(q, prefix * d), Arrays.copyOf(k, prefix * d),

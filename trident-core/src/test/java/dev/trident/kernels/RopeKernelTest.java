@@ -38,4 +38,18 @@ class RopeKernelTest {
         RopeKernel.apply(y, rows, heads, headDim, 5, rows, table, true);
         assertClose("round trip", x, y, 1e-6, 1e-5);
     }
+
+    /** The last positions of the table: the vector loads of cos/sin must not run past its end. */
+    @Test
+    void lastTablePositions() {
+        for (int headDim : new int[] {2, 6, 16, 34, 64}) {
+            int rows = 5, heads = 2;
+            RopeTable table = new RopeTable(headDim, rows, 10000.0);
+            float[] x = KernelAssert.random(new SplittableRandom(headDim), rows * heads * headDim, -1, 1);
+            float[] want = x.clone(), got = x.clone();
+            Reference.rope(want, rows, heads, headDim, 0, rows, table, false);
+            RopeKernel.apply(got, rows, heads, headDim, 0, rows, table, false);
+            assertClose("rope at table end, headDim " + headDim, want, got, 1e-6, 1e-5);
+        }
+    }
 }
