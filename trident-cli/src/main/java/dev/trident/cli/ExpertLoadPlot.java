@@ -31,6 +31,7 @@ final class ExpertLoadPlot {
                 .title(String.format(Locale.ROOT, "%s: expert load / mean load per MoE layer (MaxVio last 10%%: %.2f)", title, vio))
                 .xAxisTitle("routed expert").yAxisTitle("MoE layer").build();
         chart.getStyler().setShowValue(true);
+        chart.getStyler().setDecimalPattern("0.00");
         chart.getStyler().setMin(0);
         chart.getStyler().setMax(2);
         chart.getStyler().setRangeColors(new Color[]{new Color(0x2166ac), Color.WHITE, new Color(0xb2182b)});

@@ -34,7 +34,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true"); // loss.png is drawn without a display
-        // TODO(lead): call dev.trident.kernels.Simd.checkOrWarn() here once it lands.
+        dev.trident.kernels.Simd.checkOrWarn(); // first, so a missing Vector API is one clear line, not a crash
         // UTF-8 regardless of the locale: generated text and scripts reading it both expect it.
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
                 StandardCharsets.UTF_8), true);
