@@ -74,9 +74,20 @@ final class TrainCommand implements Callable<Integer> {
             description = "MoE presets: weight of the sequence-wise balance loss; 0 turns it off (default: the preset's, 0.0001).")
     Double moeAlpha;
 
+    @Option(names = "--mtp", paramLabel = "D",
+            description = "Train D multi-token prediction modules (DeepSeek-V3 MTP, 0-4) for speculative decoding (default: the preset's).")
+    Integer mtp;
+
+    @Option(names = "--mtp-weight", paramLabel = "L",
+            description = "lambda: weight of the MTP losses, added as lambda / D * sum (default: 0.3, DeepSeek-V3's).")
+    Double mtpWeight;
+
     @Override
     public Integer call() {
         threads.apply();
+        Checks.nonNegative(spec, "--mtp", mtp);
+        if (mtp != null && mtp > 4) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mtp must be between 0 and 4, got " + mtp);
+        Checks.nonNegative(spec, "--mtp-weight", mtpWeight);
         Checks.nonNegative(spec, "--moe-gamma", moeGamma);
         Checks.nonNegative(spec, "--moe-alpha", moeAlpha);
         Checks.positive(spec, "--steps", steps);
@@ -95,6 +106,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
+        options = options.withMtp(mtp).withMtpWeight(mtpWeight);
         if (moeGamma != null || moeAlpha != null) {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma and --moe-alpha need a mixture-of-experts preset; " + preset + " is dense");

@@ -54,6 +54,7 @@ final class TrainProgress implements TrainListener, AutoCloseable {
                 Format.count(m.tokensPerSecond()), m.learningRate()));
         if (lastEval != null) extra.append(String.format(Locale.ROOT, " val %.3f", lastEval.valLoss()));
         if (!Double.isNaN(m.maxVio())) extra.append(String.format(Locale.ROOT, " maxvio %.2f", m.maxVio()));
+        if (!Double.isNaN(m.mtpLoss())) extra.append(String.format(Locale.ROOT, " mtp %.3f", m.mtpLoss()));
         bar.setExtraMessage(extra.toString());
     }
 
@@ -77,6 +78,8 @@ final class TrainProgress implements TrainListener, AutoCloseable {
     static String describe(TrainPlan p) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "preset %s: %s parameters, ",
                 p.preset(), Format.count(p.parameters())));
+        if (p.activeParameters() != p.parameters()) s.append(Format.count(p.activeParameters())).append(" active per token, ");
+        if (p.trainFlopsPerToken() > 0) s.append(String.format(Locale.ROOT, "%.1f MFLOP/token to train, ", p.trainFlopsPerToken() / 1e6));
         if (p.startStep() > 0) s.append("resuming at step ").append(p.startStep()).append(", ");
         s.append("up to ").append(String.format(Locale.ROOT, "%,d", p.maxSteps())).append(" steps");
         if (p.budgetSeconds() > 0) s.append(" or ").append(Format.duration(p.budgetSeconds()));

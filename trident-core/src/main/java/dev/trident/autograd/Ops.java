@@ -193,6 +193,29 @@ public final class Ops {
         return out;
     }
 
+    /** [a ; b] along the last dimension: a [N, p] and b [N, q] -> [N, p + q]. */
+    public static Tensor concat(Tape tape, Tensor a, Tensor b) {
+        int n = a.rows(), p = a.cols(), q = b.cols();
+        if (b.rows() != n) throw new IllegalArgumentException("concat: " + a + " ; " + b);
+        Tensor out = tape.tensor(n, p + q);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(a.data, i * p, out.data, i * (p + q), p);
+            System.arraycopy(b.data, i * q, out.data, i * (p + q) + p, q);
+        }
+        tape.record(() -> {
+            if (out.grad == null) return;
+            if (a.requiresGrad) {
+                float[] g = tape.grad(a);
+                for (int i = 0; i < n; i++) for (int j = 0; j < p; j++) g[i * p + j] += out.grad[i * (p + q) + j];
+            }
+            if (b.requiresGrad) {
+                float[] g = tape.grad(b);
+                for (int i = 0; i < n; i++) for (int j = 0; j < q; j++) g[i * q + j] += out.grad[i * (p + q) + p + j];
+            }
+        });
+        return out;
+    }
+
     static void addInto(float[] dst, float[] src, int n) {
         for (int i = 0; i < n; i++) dst[i] += src[i];
     }

@@ -21,22 +21,28 @@ import dev.trident.nn.MoeSpec;
  * @param tiedEmbeddings output head shares the embedding matrix
  * @param moe            DeepSeekMoE sizes, or null for a dense model
  * @param denseLayers    with moe: the first denseLayers blocks keep a dense FFN (DeepSeek's first_k_dense_replace)
+ * @param mtpDepth       D multi-token prediction modules after the main blocks (0 = none)
  */
 public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
                           int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
-                          MoeSpec moe, int denseLayers) {
+                          MoeSpec moe, int denseLayers, int mtpDepth) {
 
     public ModelConfig {
         if (vocabSize <= 0 || dim <= 0 || layers <= 0 || hiddenDim <= 0 || maxSeqLen <= 0)
             throw new IllegalArgumentException("model sizes must be positive");
         if (moe != null && moe.dim() != dim) throw new IllegalArgumentException("MoE width " + moe.dim() + " != model width " + dim);
         if (denseLayers < 0 || denseLayers > layers) throw new IllegalArgumentException("denseLayers " + denseLayers + " outside [0, " + layers + "]");
+        if (mtpDepth < 0 || mtpDepth > 4) throw new IllegalArgumentException("MTP depth " + mtpDepth + " outside [0, 4]");
     }
 
     /** A dense Llama-style model. */
     public ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
                        int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings) {
-        this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, null, 0);
+        this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, null, 0, 0);
+    }
+
+    public ModelConfig withMtpDepth(int d) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d);
     }
 
     /** Whether block i uses the mixture of experts. */
@@ -49,11 +55,11 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMoe(MoeSpec m, int dense) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth);
     }
 
     public ModelConfig withMaxSeqLen(int n) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth);
     }
 
     public AttentionSpec attentionSpec() {
@@ -65,7 +71,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers);
+        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth);
     }
 
     /** Every parameter (embedding counted once when tied; MoE selection biases included). */
@@ -73,7 +79,20 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
         return countParameters(false);
     }
 
-    /** Parameters used per token: all but the routed experts not chosen (the embedding counts as one row read). */
+    /** One MTP module: block, projection M_k and three norms. */
+    private long mtpModuleParameters(boolean activeOnly) {
+        long attn = (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim;
+        long ffn = moe == null ? 3L * dim * hiddenDim : (activeOnly ? moe.activeParameters() : moe.totalParameters()) + moe.routedExperts();
+        return attn + ffn + 2L * dim * dim + 5L * dim;
+    }
+
+    /** Forward FLOPs per token of the D MTP modules (their block, projection and the shared head) at context ctx. */
+    public double mtpForwardFlopsPerToken(int ctx) {
+        double perModule = 2.0 * (mtpModuleParameters(true) - 5L * dim + (long) vocabSize * dim) + 2.0 * 2 * heads * headDim * ctx;
+        return mtpDepth * perModule;
+    }
+
+    /** Parameters used per generated token by the main model (no MTP modules; only the chosen routed experts). */
     public long activeParameterCount() {
         return countParameters(true);
     }
@@ -85,6 +104,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
         long norms = 2L * dim;
         long embed = (long) vocabSize * dim;
         long total = (long) layers * (attn + norms) + (long) (layers - moeLayers()) * denseFfn + (long) moeLayers() * moeFfn + dim;
+        if (!activeOnly) total += (long) mtpDepth * mtpModuleParameters(false);
         return total + embed + (tiedEmbeddings ? 0 : embed);
     }
 

@@ -43,6 +43,7 @@ public final class ModelFiles {
         m.put("rms_norm_eps", (double) c.normEps());
         m.put("tie_word_embeddings", c.tiedEmbeddings());
         m.put("rope_pairing", "adjacent");
+        if (c.mtpDepth() > 0) m.put("num_nextn_predict_layers", (long) c.mtpDepth()); // DeepSeek-V3's key
         if (c.moe() != null) {
             // DeepSeek-V3's config.json keys for the mixture of experts.
             MoeSpec moe = c.moe();
@@ -106,7 +107,8 @@ public final class ModelFiles {
                     Json.asInt(m.get("max_position_embeddings"), "max_position_embeddings", 1, 1 << 24),
                     Json.asDouble(m.getOrDefault("rope_theta", 10000.0), "rope_theta"),
                     (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-5), "rms_norm_eps"),
-                    Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense);
+                    Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense,
+                    Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4));
         } catch (TridentException e) {
             throw new TridentException(file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -6,6 +6,7 @@ import dev.trident.autograd.Tensor;
 import dev.trident.kernels.RopeTable;
 import dev.trident.nn.Block;
 import dev.trident.nn.MixtureOfExperts;
+import dev.trident.nn.MultiTokenPrediction;
 import dev.trident.nn.Parameters;
 import dev.trident.nn.RmsNorm;
 
@@ -22,6 +23,14 @@ public final class Transformer {
     /** The output head [vocab, dim]; the embedding itself when tied. */
     public final Tensor head;
     public final RopeTable rope;
+    /** The multi-token prediction modules, or null. */
+    public final MultiTokenPrediction mtp;
+
+    /**
+     * The loss of a training batch: total (what backward runs on) = main + mtpWeight / D * sum(mtp) + balance;
+     * main is the next-token cross-entropy alone (comparable across models), mtp the per-depth losses.
+     */
+    public record Loss(Tensor total, double main, double[] mtp, double balance) {}
 
     public Transformer(ModelConfig config, long seed) {
         this.config = config;
@@ -36,6 +45,10 @@ public final class Transformer {
         }
         this.finalNorm = new RmsNorm(params, "model.norm", config.dim(), config.normEps());
         this.head = config.tiedEmbeddings() ? embedding : params.matrix("lm_head.weight", config.vocabSize(), config.dim(), std);
+        // MTP modules use the last block's kind of FFN (a MoE model's MTP block is a MoE block, as in DeepSeek-V3).
+        this.mtp = config.mtpDepth() == 0 ? null : new MultiTokenPrediction(params, config.mtpDepth(), config.layers(),
+                config.attentionSpec(), config.feedForwardSpec(), config.isMoeLayer(config.layers() - 1) ? config.moe() : null,
+                config.normEps(), rope, std, residualStd, embedding, head);
     }
 
     /** Final hidden states [batch*seq, dim] (after the final norm) for tokens laid out [batch][seq]. */
@@ -53,25 +66,48 @@ public final class Transformer {
     }
 
     /**
-     * Training loss of a batch: mean next-token cross-entropy (targets[i] follows tokens[i]) plus the MoE layers'
-     * sequence-wise balance losses when enabled; dropout seeded per step.
+     * Training loss of a batch: mean next-token cross-entropy (targets[i] follows tokens[i]), plus the MTP losses
+     * weighted by mtpWeight / D, plus the MoE layers' sequence-wise balance losses when enabled; dropout seeded.
      */
-    public Tensor loss(Tape tape, int[] tokens, int[] targets, int batch, int seq, float dropout, long seed) {
+    public Loss loss(Tape tape, int[] tokens, int[] targets, int batch, int seq, float dropout, long seed, float mtpWeight) {
         Tensor h = hidden(tape, tokens, batch, seq, dropout, seed);
-        Tensor loss = Ops.crossEntropy(tape, Ops.linear(tape, h, head), targets);
-        for (Block b : blocks) {
-            if (b.feedForward instanceof MixtureOfExperts moe) {
-                Tensor balance = moe.takeBalanceLoss();
-                if (balance != null) loss = Ops.add(tape, loss, balance);
+        Tensor main = Ops.crossEntropy(tape, Ops.linear(tape, h, head), targets);
+        Tensor total = main;
+        double[] mtpLosses = new double[mtp == null ? 0 : mtp.depth()];
+        if (mtp != null) {
+            Tensor[] depth = mtp.losses(tape, h, targets, batch, seq, dropout, seed + 99991L);
+            for (int k = 0; k < depth.length; k++) {
+                mtpLosses[k] = depth[k].data[0];
+                total = Ops.add(tape, total, Ops.scale(tape, depth[k], mtpWeight / depth.length));
             }
         }
-        return loss;
+        double balance = 0;
+        for (MixtureOfExperts moe : moeLayers(true)) {
+            Tensor b = moe.takeBalanceLoss();
+            if (b != null) {
+                balance += b.data[0];
+                total = Ops.add(tape, total, b);
+            }
+        }
+        return new Loss(total, main.data[0], mtpLosses, balance);
     }
 
-    /** The mixture-of-experts layers, in block order (empty for a dense model). */
+    /** Mean next-token cross-entropy of a batch, without MTP (for tests and evaluation). */
+    public Tensor loss(Tape tape, int[] tokens, int[] targets, int batch, int seq, float dropout, long seed) {
+        return loss(tape, tokens, targets, batch, seq, dropout, seed, 0f).total();
+    }
+
+    /** The mixture-of-experts layers of the main blocks, in order (empty for a dense model). */
     public java.util.List<MixtureOfExperts> moeLayers() {
+        return moeLayers(false);
+    }
+
+    /** The MoE layers of the main blocks and, with withMtp, of the MTP modules' blocks. */
+    public java.util.List<MixtureOfExperts> moeLayers(boolean withMtp) {
         java.util.List<MixtureOfExperts> out = new java.util.ArrayList<>();
         for (Block b : blocks) if (b.feedForward instanceof MixtureOfExperts m) out.add(m);
+        if (withMtp && mtp != null)
+            for (MultiTokenPrediction.Module m : mtp.modules) if (m.block.feedForward instanceof MixtureOfExperts x) out.add(x);
         return out;
     }
 }

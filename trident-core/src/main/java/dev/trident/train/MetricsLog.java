@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /** metrics.csv: one row per step (and per validation), appended as training goes so a crash keeps the history. */
 final class MetricsLog {
-    static final String HEADER = "step,loss,lr,grad_norm,tokens_per_s,elapsed_s,val_loss,val_bpb,max_vio\n";
+    static final String HEADER = "step,loss,lr,grad_norm,tokens_per_s,elapsed_s,val_loss,val_bpb,max_vio,mtp_loss\n";
     private final Path file;
 
     MetricsLog(Path file, boolean append) {
@@ -25,12 +25,13 @@ final class MetricsLog {
 
     void append(StepMetrics m, EvalPoint e) {
         String row = m == null
-                ? String.format(Locale.ROOT, "%d,,,,,,%.6f,%.6f,%n", e.step(), e.valLoss(), e.valBpb())
-                : String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f,%.1f,%.2f,%s,%s,%s%n", m.step(), m.loss(), m.learningRate(),
+                ? String.format(Locale.ROOT, "%d,,,,,,%.6f,%.6f,,%n", e.step(), e.valLoss(), e.valBpb())
+                : String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f,%.1f,%.2f,%s,%s,%s,%s%n", m.step(), m.loss(), m.learningRate(),
                 m.gradNorm(), m.tokensPerSecond(), m.elapsedSeconds(),
                 e == null ? "" : String.format(Locale.ROOT, "%.6f", e.valLoss()),
                 e == null ? "" : String.format(Locale.ROOT, "%.6f", e.valBpb()),
-                Double.isNaN(m.maxVio()) ? "" : String.format(Locale.ROOT, "%.4f", m.maxVio()));
+                Double.isNaN(m.maxVio()) ? "" : String.format(Locale.ROOT, "%.4f", m.maxVio()),
+                Double.isNaN(m.mtpLoss()) ? "" : String.format(Locale.ROOT, "%.6f", m.mtpLoss()));
         try {
             Files.writeString(file, row, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException ex) {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  */
 public record TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed,
                            boolean resume, int batchSize, int seqLen, double learningRate, int evalEvery,
-                           int checkpointEvery, MoeBalance moeBalance) {
+                           int checkpointEvery, MoeBalance moeBalance, Integer mtpDepth, Double mtpWeight) {
 
     /**
      * Overrides of a mixture-of-experts preset's balancing: gamma of the bias update (0 = off) and alpha of the
@@ -19,22 +19,26 @@ public record TrainOptions(Path data, String preset, Path out, Integer steps, Do
 
     public TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed, boolean resume,
                         int batchSize, int seqLen, double learningRate, int evalEvery, int checkpointEvery) {
-        this(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, null);
+        this(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, null, null, null);
     }
 
     public static TrainOptions of(Path data, String preset, Path out) {
-        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0, null);
+        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0, null, null, null);
     }
 
-    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b); }
+    /** D multi-token prediction modules (null: the preset's). */
+    public TrainOptions withMtp(Integer d) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, d, mtpWeight); }
+    /** lambda, the MTP loss weight (null: 0.3). */
+    public TrainOptions withMtpWeight(Double w) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, w); }
+    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b, mtpDepth, mtpWeight); }
 
-    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance); }
-    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance); }
-    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance); }
+    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance, mtpDepth, mtpWeight); }
 }

@@ -63,6 +63,8 @@ public final class Trainer {
         TrainConfig tc = preset.train().with(options.batchSize(), options.seqLen(), options.learningRate(),
                 options.steps() != null ? options.steps() : 0).withEvalEvery(options.evalEvery());
         ModelConfig mc = preset.model().withVocabSize(tokenizer.vocabSize());
+        if (options.mtpDepth() != null) mc = mc.withMtpDepth(options.mtpDepth());
+        if (options.mtpWeight() != null) tc = tc.withMtpWeight(options.mtpWeight());
         if (mc.moe() != null && options.moeBalance() != null)
             mc = mc.withMoe(mc.moe().withBalancing(options.moeBalance().gamma(), options.moeBalance().alpha()), mc.denseLayers());
         // The model's context is the training window (nanoGPT's block_size): RoPE is never asked to extrapolate.
@@ -72,7 +74,7 @@ public final class Trainer {
 
         Transformer model = new Transformer(mc, options.seed());
         List<Parameter> params = model.params.all();
-        ExpertLoadTracker experts = new ExpertLoadTracker(model.moeLayers());
+        ExpertLoadTracker experts = new ExpertLoadTracker(model.moeLayers(true));
         AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
         int startStep = 0;
         int scheduleSteps = tc.steps();
@@ -88,7 +90,8 @@ public final class Trainer {
         int checkpointEvery = options.checkpointEvery() > 0 ? options.checkpointEvery() : tc.evalEvery();
 
         listener.onStart(new TrainPlan(preset.name(), model.params.count(), startStep,
-                maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, budget, tc.tokensPerStep(), train.length(), val.length));
+                maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, budget, tc.tokensPerStep(), train.length(), val.length,
+                mc.activeParameterCount(), 3 * (mc.forwardFlopsPerToken(tc.seqLen() / 2) + mc.mtpForwardFlopsPerToken(tc.seqLen() / 2))));
 
         Path csv = out.resolve("metrics.csv");
         MetricsLog log = new MetricsLog(csv, resuming && startStep > 0);
@@ -115,14 +118,15 @@ public final class Trainer {
             double lr = schedule.at(step);
 
             model.params.zeroGrads();
-            double loss = 0;
+            double loss = 0, mtpLoss = 0;
             for (int micro = 0; micro < tc.gradAccum(); micro++) {
                 TokenData.Batch b = train.batch(options.seed(), step, micro, tc.batchSize(), tc.seqLen());
-                Tensor l = model.loss(tape, b.inputs(), b.targets(), b.batch(), b.seq(), tc.dropout(),
-                        options.seed() * 31 + step * 7919L + micro);
-                if (tc.gradAccum() > 1) l = dev.trident.autograd.Ops.scale(tape, l, 1f / tc.gradAccum());
-                loss += l.data[0];
-                tape.backward(l);
+                Transformer.Loss l = model.loss(tape, b.inputs(), b.targets(), b.batch(), b.seq(), tc.dropout(),
+                        options.seed() * 31 + step * 7919L + micro, (float) tc.mtpWeight());
+                Tensor total = tc.gradAccum() > 1 ? dev.trident.autograd.Ops.scale(tape, l.total(), 1f / tc.gradAccum()) : l.total();
+                loss += l.main() / tc.gradAccum();
+                for (double m : l.mtp()) mtpLoss += m / l.mtp().length / tc.gradAccum();
+                tape.backward(total);
                 tape.reset();
             }
             if (!Double.isFinite(loss)) throw new TridentException("training diverged at step " + step + ": loss is " + loss + "; lower --lr or check the data");
@@ -136,7 +140,8 @@ public final class Trainer {
             double progress = timeBound ? Math.max(elapsed / budget, maxSteps == Integer.MAX_VALUE ? 0 : (double) step / maxSteps)
                     : (double) step / maxSteps;
             StepMetrics m = new StepMetrics(step, maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, loss, lr, gradNorm,
-                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress), maxVio);
+                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress), maxVio,
+                    mc.mtpDepth() > 0 ? mtpLoss : Double.NaN);
             history.add(m);
             listener.onStep(m);
             EvalPoint ep = null;

@@ -80,6 +80,14 @@ class OpsGradientProperties {
     }
 
     @Property(tries = 6, seed = "20261128")
+    void concat(@ForAll @IntRange(min = 1, max = 4) int n, @ForAll @IntRange(min = 1, max = 5) int p,
+                @ForAll @IntRange(min = 1, max = 5) int q, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random rng = new Random(seed);
+        Tensor a = GradCheck.random(rng, true, n, p), b = GradCheck.random(rng, true, n, q);
+        GradCheck.check("concat", List.of(a, b), t -> Ops.concat(t, a, b), seed, TOL);
+    }
+
+    @Property(tries = 6, seed = "20261128")
     void addAndScale(@ForAll @IntRange(min = 1, max = 9) int n, @ForAll @IntRange(min = 0, max = 1000) int seed) {
         Random rng = new Random(seed);
         Tensor a = GradCheck.random(rng, true, n), b = GradCheck.random(rng, true, n);
