@@ -10,6 +10,8 @@ import dev.trident.model.Transformer;
 import dev.trident.nn.Block;
 import dev.trident.nn.FeedForward;
 import dev.trident.nn.MixtureOfExperts;
+import dev.trident.nn.MultiTokenPrediction;
+import dev.trident.nn.RmsNorm;
 
 import java.util.Arrays;
 
@@ -25,7 +27,7 @@ public final class Decoder {
     private final int maxBatch, qDim, kvDim;
     private final float[] x, xn, q, k, v, att, proj, gate, up, hid, logits, invRms;
     // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
-    private final float[] affinity, gates, xg, yg;
+    private final float[] affinity, gates, xg, yg, concat;
     private final int[] chosen, rowsOf;
     private long expertBytesRead;
 
@@ -56,6 +58,7 @@ public final class Decoder {
         rowsOf = new int[maxBatch * active];
         xg = new float[maxBatch * d];
         yg = new float[maxBatch * d];
+        concat = new float[c.mtpDepth() > 0 ? maxBatch * 2 * d : 0];
     }
 
     public KvCache newCache() {
@@ -81,34 +84,84 @@ public final class Decoder {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
         int pos0 = cache.length();
         if (pos0 + n > cache.capacity()) throw new IllegalStateException("context full: " + (pos0 + n) + " > " + cache.capacity());
-        int d = c.dim(), vocab = c.vocabSize();
-        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        int d = c.dim();
         for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, tokens[i] * d, x, i * d, d);
-        for (int l = 0; l < c.layers(); l++) {
-            Block b = model.blocks[l];
-            RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
-            matmul(xn, 0, b.attention.wq.data, q, 0, n, qDim, d);
-            matmul(xn, 0, b.attention.wk.data, k, 0, n, kvDim, d);
-            matmul(xn, 0, b.attention.wv.data, v, 0, n, kvDim, d);
-            RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-            RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-            System.arraycopy(k, 0, cache.keys[l], pos0 * kvDim, n * kvDim);
-            System.arraycopy(v, 0, cache.values[l], pos0 * kvDim, n * kvDim);
-            DecodeAttention.attendMany(q, 0, qDim, n, pos0, cache.keys[l], cache.values[l], 0, kvDim,
-                    c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
-            matmul(att, 0, b.attention.wo.data, proj, 0, n, d, qDim);
-            for (int i = 0; i < n * d; i++) x[i] += proj[i];
-            RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
-            switch (b.feedForward) {
-                case FeedForward f -> swiglu(f, xn, 0, proj, 0, n);
-                case MixtureOfExperts moe -> experts(moe, n);
-            }
-            for (int i = 0; i < n * d; i++) x[i] += proj[i];
-        }
-        RmsNormKernel.forward(x, model.finalNorm.weight.data, xn, invRms, n, d, model.finalNorm.eps);
-        matmul(xn, 0, model.head.data, logits, 0, n, vocab, d);
+        for (int l = 0; l < c.layers(); l++) block(model.blocks[l], cache.keys[l], cache.values[l], pos0, n);
         cache.setLength(pos0 + n);
+        return head(model.finalNorm, n);
+    }
+
+    /**
+     * The final hidden states (after the final norm) of the tokens of the last {@link #forward} call, n rows of dim
+     * floats: h^0 for the MTP modules. Valid until the next call.
+     */
+    public float[] hidden() {
+        return xn;
+    }
+
+    /** The residual stream before the final norm after the last call (h^k of an MTP module after mtpForward). */
+    public float[] residual() {
+        return x;
+    }
+
+    /**
+     * MTP module k (1-based) over n positions appended to its own one-layer cache: position i reads token ids[i]
+     * (t_{i+k}) and the previous depth's representation prev[prevOff + i*d ...]. Returns logits (rows of vocab);
+     * {@link #residual()} then holds h^k for the next depth.
+     */
+    public float[] mtpForward(int k, KvCache cache, int[] ids, int idOff, float[] prev, int prevOff, int n) {
+        if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
+        MultiTokenPrediction.Module m = model.mtp.modules[k - 1];
+        int d = c.dim(), pos0 = cache.length();
+        if (pos0 + n > cache.capacity()) throw new IllegalStateException("MTP context full");
+        for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, ids[idOff + i] * d, proj, i * d, d);
+        RmsNormKernel.forward(proj, m.embeddingNorm.weight.data, xn, invRms, n, d, m.embeddingNorm.eps);
+        System.arraycopy(prev, prevOff, proj, 0, n * d);
+        RmsNormKernel.forward(proj, m.hiddenNorm.weight.data, yg, invRms, n, d, m.hiddenNorm.eps);
+        for (int i = 0; i < n; i++) { // [emb ; h] rows of 2d
+            System.arraycopy(yg, i * d, concat, i * 2 * d + d, d);
+            System.arraycopy(xn, i * d, concat, i * 2 * d, d);
+        }
+        matmul(concat, 0, m.projection.data, x, 0, n, d, 2 * d);
+        block(m.block, cache.keys[0], cache.values[0], pos0, n);
+        cache.setLength(pos0 + n);
+        return head(m.finalNorm, n);
+    }
+
+    /** A KV cache for one MTP module. */
+    public KvCache newMtpCache() {
+        return new KvCache(1, c.maxSeqLen(), kvDim);
+    }
+
+    /** logits = head(norm(x)) for n rows; xn keeps the normed rows. */
+    private float[] head(RmsNorm norm, int n) {
+        RmsNormKernel.forward(x, norm.weight.data, xn, invRms, n, c.dim(), norm.eps);
+        matmul(xn, 0, model.head.data, logits, 0, n, c.vocabSize(), c.dim());
         return logits;
+    }
+
+    /** One transformer block on the residual stream x for n tokens at pos0.., appending to a layer's cache. */
+    private void block(Block b, float[] keys, float[] values, int pos0, int n) {
+        int d = c.dim();
+        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
+        matmul(xn, 0, b.attention.wq.data, q, 0, n, qDim, d);
+        matmul(xn, 0, b.attention.wk.data, k, 0, n, kvDim, d);
+        matmul(xn, 0, b.attention.wv.data, v, 0, n, kvDim, d);
+        RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+        RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+        System.arraycopy(k, 0, keys, pos0 * kvDim, n * kvDim);
+        System.arraycopy(v, 0, values, pos0 * kvDim, n * kvDim);
+        DecodeAttention.attendMany(q, 0, qDim, n, pos0, keys, values, 0, kvDim,
+                c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
+        matmul(att, 0, b.attention.wo.data, proj, 0, n, d, qDim);
+        for (int i = 0; i < n * d; i++) x[i] += proj[i];
+        RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
+        switch (b.feedForward) {
+            case FeedForward f -> swiglu(f, xn, 0, proj, 0, n);
+            case MixtureOfExperts moe -> experts(moe, n);
+        }
+        for (int i = 0; i < n * d; i++) x[i] += proj[i];
     }
 
     /** out[n, d] = down(silu(in gate^T) * (in up^T)) for rows of in starting at inOff. */

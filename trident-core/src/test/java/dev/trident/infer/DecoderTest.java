@@ -36,6 +36,41 @@ class DecoderTest {
         assertEquals(2 * 2 * perExpert, decoder.takeExpertBytesRead(), "one token reads K=2 experts in each of 2 MoE layers");
     }
 
+    @Test
+    void mtpModulesDecodeLikeTheirTrainingForward() {
+        Transformer model = new Transformer(CONFIG.withMtpDepth(2), 13);
+        int seq = 20, d = CONFIG.dim(), vocab = CONFIG.vocabSize();
+        int[] tokens = new Random(8).ints(seq + 2, 0, vocab).toArray();
+        int[] in = java.util.Arrays.copyOf(tokens, seq);
+        Tape tape = new Tape();
+        tape.setRecording(false);
+        // Training side: h^0, then module k reads t_{i+k} and h^{k-1}.
+        Tensor h = model.hidden(tape, in, 1, seq, 0f, 0);
+        float[][] expected = new float[3][];
+        for (int k = 1; k <= 2; k++) {
+            int[] ids = java.util.Arrays.copyOfRange(tokens, k, k + seq);
+            var m = model.mtp.modules[k - 1];
+            h = m.forward(tape, dev.trident.autograd.Ops.embedding(tape, model.embedding, ids), h, 1, seq, 0f, 0);
+            expected[k] = dev.trident.autograd.Ops.linear(tape, m.finalNorm.forward(tape, h), model.head).data.clone();
+        }
+        // Inference side, in uneven chunks with separate caches.
+        Decoder decoder = new Decoder(model, 8);
+        KvCache main = decoder.newCache(), m1 = decoder.newMtpCache(), m2 = decoder.newMtpCache();
+        float[] h0 = new float[seq * d], h1 = new float[seq * d];
+        double worst = 0;
+        for (int pos = 0, n; pos < seq; pos += n) {
+            n = Math.min(seq - pos, pos % 2 == 0 ? 7 : 3);
+            decoder.forward(main, java.util.Arrays.copyOfRange(in, pos, pos + n), n);
+            System.arraycopy(decoder.hidden(), 0, h0, pos * d, n * d);
+            float[] l1 = decoder.mtpForward(1, m1, tokens, pos + 1, h0, pos * d, n);
+            for (int i = 0; i < n * vocab; i++) worst = Math.max(worst, Math.abs(l1[i] - expected[1][pos * vocab + i]));
+            System.arraycopy(decoder.residual(), 0, h1, pos * d, n * d);
+            float[] l2 = decoder.mtpForward(2, m2, tokens, pos + 2, h1, pos * d, n);
+            for (int i = 0; i < n * vocab; i++) worst = Math.max(worst, Math.abs(l2[i] - expected[2][pos * vocab + i]));
+        }
+        assertTrue(worst < 1e-4, "MTP decode differs from the training forward by " + worst);
+    }
+
     private static void check(Transformer model) {
         ModelConfig CONFIG = model.config;
         int seq = 37;
