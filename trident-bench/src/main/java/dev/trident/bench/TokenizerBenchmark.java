@@ -83,7 +83,6 @@ public class TokenizerBenchmark {
 
     /** One training run from scratch (use with -bm ss, or read the average time). */
     @Benchmark
-    @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx2g"})
     public Tokenizer train() {
         return BpeTrainer.train(text, vocabSize, List.of("<|endoftext|>"));
     }
