@@ -33,10 +33,13 @@ public final class BpeTrainer {
     public static Tokenizer train(Path file, int vocabSize, List<String> specialTokens) {
         byte[] text;
         try {
+            if (Files.size(file) > Integer.MAX_VALUE - 8) {
+                throw new TridentException(file + ": training text is over 2 GB; train on a sample of it");
+            }
             text = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new TridentException(file + ": no such file; pass the training text file", e);
-        } catch (IOException | OutOfMemoryError e) {
+        } catch (IOException e) {
             throw new TridentException(file + ": cannot read training text (" + e + ")", e);
         }
         return train(text, vocabSize, specialTokens);

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Turns a stream of token ids into text as it is generated. A token may end in the middle of a UTF-8 character
  * (an emoji is often split across tokens), so bytes of an unfinished character are held back until the rest
- * arrives. Bytes that can never form a valid character are emitted as U+FFFD. Not thread-safe: one per stream.
+ * arrives. Bytes that are not valid UTF-8 come out as U+FFFD, exactly as in {@link Tokenizer#decode}. Not thread-safe: one per stream.
  */
 public final class StreamingDecoder {
     private final Tokenizer tokenizer;
@@ -39,8 +39,9 @@ public final class StreamingDecoder {
     }
 
     /**
-     * Length of the longest prefix that does not end inside a character that could still be completed: only a
-     * trailing, so far well-formed, partial sequence is held back.
+     * Length of the prefix to emit now: everything, unless the last character is still missing bytes, in which
+     * case it is held back. Cutting only just before a lead byte means each piece decodes exactly as the whole
+     * text would (a malformed sequence never swallows a lead byte), U+FFFD replacements included.
      */
     static int completePrefix(byte[] b) {
         int n = b.length;
@@ -51,25 +52,8 @@ public final class StreamingDecoder {
             }
             int need = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
                     : lead >= 0xF0 && lead <= 0xF4 ? 4 : 1;
-            if (need <= back || !validSecondByte(lead, back >= 2 ? b[n - back + 1] & 0xFF : -1)) {
-                return n; // complete, or can never complete: emit all
-            }
-            return n - back;
+            return need > back ? n - back : n;
         }
         return n;
-    }
-
-    /** The second byte of E0/ED/F0/F4 sequences has a narrower range (no overlongs, surrogates, > U+10FFFF). */
-    private static boolean validSecondByte(int lead, int second) {
-        if (second < 0) {
-            return true;
-        }
-        return switch (lead) {
-            case 0xE0 -> second >= 0xA0;
-            case 0xED -> second <= 0x9F;
-            case 0xF0 -> second >= 0x90;
-            case 0xF4 -> second <= 0x8F;
-            default -> true;
-        };
     }
 }

@@ -112,4 +112,79 @@ class BpeTrainerTest {
                 () -> BpeTrainer.train(java.nio.file.Path.of("no/such/file.txt"), 300, List.of()));
         assertTrue(e.getMessage().startsWith("no/such/file.txt: no such file"), e.getMessage());
     }
+
+    @Test
+    void agreesWithANaiveTrainerOnRandomText() {
+        java.util.Random rnd = new java.util.Random(11);
+        String alphabet = "aaabbbcd  e'\n.1";
+        for (int iter = 0; iter < 30; iter++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 400; i++) {
+                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            }
+            byte[] text = sb.toString().getBytes(StandardCharsets.UTF_8);
+            int vocab = 256 + 5 + rnd.nextInt(60);
+            assertEquals(naiveMerges(text, vocab), mergesOf(BpeTrainer.train(text, vocab, List.of())), sb::toString);
+        }
+    }
+
+    /** Recounts every pair before every merge: slow, obviously right. */
+    private static List<String> naiveMerges(byte[] text, int vocabSize) {
+        java.util.Map<String, Integer> chunkFreq = new java.util.HashMap<>();
+        for (int i = 0; i < text.length; ) {
+            int end = PreTokenizer.chunkEnd(text, i, text.length);
+            chunkFreq.merge(new String(text, i, end - i, StandardCharsets.ISO_8859_1), 1, Integer::sum);
+            i = end;
+        }
+        List<List<Integer>> words = new java.util.ArrayList<>();
+        List<Integer> freqs = new java.util.ArrayList<>();
+        chunkFreq.forEach((w, f) -> {
+            words.add(new java.util.ArrayList<>(w.chars().boxed().toList()));
+            freqs.add(f);
+        });
+        List<String> tokens = new java.util.ArrayList<>();
+        for (int b = 0; b < 256; b++) {
+            tokens.add(String.valueOf((char) b));
+        }
+        List<String> merges = new java.util.ArrayList<>();
+        while (tokens.size() < vocabSize) {
+            java.util.Map<List<Integer>, Integer> counts = new java.util.HashMap<>();
+            for (int w = 0; w < words.size(); w++) {
+                for (int i = 0; i + 1 < words.get(w).size(); i++) {
+                    counts.merge(List.of(words.get(w).get(i), words.get(w).get(i + 1)), freqs.get(w), Integer::sum);
+                }
+            }
+            List<Integer> best = null;
+            for (var e : counts.entrySet()) {
+                if (best == null || e.getValue() > counts.get(best) || (e.getValue().equals(counts.get(best))
+                        && (e.getKey().get(0) < best.get(0)
+                        || (e.getKey().get(0).equals(best.get(0)) && e.getKey().get(1) < best.get(1))))) {
+                    best = e.getKey();
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            String merged = tokens.get(best.get(0)) + tokens.get(best.get(1));
+            int id = tokens.indexOf(merged);
+            if (id < 0) {
+                id = tokens.size();
+                tokens.add(merged);
+            }
+            merges.add(byteLevel(tokens.get(best.get(0))) + " " + byteLevel(tokens.get(best.get(1))));
+            for (List<Integer> w : words) {
+                for (int i = 0; i + 1 < w.size(); i++) {
+                    if (w.get(i).equals(best.get(0)) && w.get(i + 1).equals(best.get(1))) {
+                        w.set(i, id);
+                        w.remove(i + 1);
+                    }
+                }
+            }
+        }
+        return merges;
+    }
+
+    private static String byteLevel(String latin1) {
+        return ByteLevelAlphabet.encode(latin1.getBytes(StandardCharsets.ISO_8859_1));
+    }
 }
