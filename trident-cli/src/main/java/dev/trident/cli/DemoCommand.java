@@ -19,15 +19,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * trident demo: the whole story in one command. Trains a small model on the built-in Shakespeare for a few minutes,
- * then writes a sample from it.
+ * trident demo: the whole story in one command. Trains a small DeepSeek-style model (mixture of experts with one
+ * multi-token prediction module) on the built-in Shakespeare for a few minutes, then writes a sample from it with
+ * self-speculative decoding.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Train a small model on the built-in Shakespeare corpus for a few minutes, then generate "
                 + "a sample from it.",
                 "Prints a training summary, the sample, and, as its last line, val_bpb=<bits/byte>."})
 final class DemoCommand implements Callable<Integer> {
-    static final String DEFAULT_PRESET = "small";
+    static final String DEFAULT_PRESET = "small-moe";
     static final String PROMPT = "ROMEO:";
     static final int SAMPLE_TOKENS = 300;
 
@@ -50,6 +51,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seed for training and sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--mtp", paramLabel = "D", defaultValue = "1",
+            description = "Multi-token prediction modules to train and draft with; 0 samples without speculation (default: ${DEFAULT-VALUE}).")
+    int mtp;
+
     @Override
     public Integer call() {
         threads.apply();
@@ -63,16 +68,18 @@ final class DemoCommand implements Callable<Integer> {
         stderr.printf(Locale.ROOT, "demo: training preset %s on %s for %s, then sampling from \"%s\"%n",
                 name, Corpus.NAME, Format.duration(minutes * 60), PROMPT);
         stderr.flush();
-        TrainOptions options = TrainOptions.of(corpus, name, out).withMinutes(minutes).withSeed(seed);
+        Checks.nonNegative(spec, "--mtp", mtp);
+        TrainOptions options = TrainOptions.of(corpus, name, out).withMinutes(minutes).withSeed(seed).withMtp(mtp);
         TrainResult result = TrainCommand.run(options, stderr);
         TrainReport.print(result, name, TrainReport.plot(result, name, stderr), false, stdout);
 
         stdout.println();
-        stdout.println("--- sample (temperature 0.8) ---");
+        stdout.println("--- sample (temperature 0.8" + (mtp > 0 ? ", speculative decoding with " + mtp + " MTP draft" + (mtp > 1 ? "s" : "") : "") + ") ---");
         stdout.print(PROMPT);
         stdout.flush();
-        GenerateCommand.generate(Model.load(out), PROMPT,
-                new SamplingOptions(SAMPLE_TOKENS, 0.8, 0, 1.0, seed, true), stdout, stderr);
+        SamplingOptions sampling = new SamplingOptions(SAMPLE_TOKENS, 0.8, 0, 1.0, seed, true);
+        if (mtp > 0) GenerateCommand.speculative(Model.load(out), PROMPT, sampling, mtp, stdout, stderr);
+        else GenerateCommand.generate(Model.load(out), PROMPT, sampling, stdout, stderr);
         stdout.println("---");
         stderr.printf("next: ./trident generate --model %s --prompt 'JULIET:'  (or see loss.png in %s)%n", out, out);
         stderr.flush();

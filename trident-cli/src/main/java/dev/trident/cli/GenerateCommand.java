@@ -2,6 +2,8 @@ package dev.trident.cli;
 
 import dev.trident.infer.GenerationResult;
 import dev.trident.infer.Generator;
+import dev.trident.infer.SpeculationStats;
+import dev.trident.infer.SpeculativeGenerator;
 import dev.trident.infer.SamplingOptions;
 import dev.trident.model.Model;
 import picocli.CommandLine.Command;
@@ -54,10 +56,25 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep going past the end-of-text token until --max-tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--speculative",
+            description = "Decode with the model's MTP modules as drafters (self-speculative decoding); prints acceptance and tokens per forward.")
+    boolean speculative;
+
+    @Option(names = "--draft-depth", paramLabel = "D",
+            description = "With --speculative: drafts per step, 1..the model's MTP depth (default: all of them).")
+    Integer draftDepth;
+
+    @Option(names = "--compare",
+            description = "With --speculative: also decode the same request without speculation and print the speed-up.")
+    boolean compare;
+
     @Override
     public Integer call() {
         threads.apply();
         Checks.positive(spec, "--max-tokens", maxTokens);
+        Checks.positive(spec, "--draft-depth", draftDepth);
+        if ((draftDepth != null || compare) && !speculative)
+            throw new ParameterException(spec.commandLine(), "--draft-depth and --compare need --speculative");
         Checks.nonNegative(spec, "--temperature", temperature);
         Checks.nonNegative(spec, "--top-k", topK);
         if (!(topP > 0 && topP <= 1)) {
@@ -65,17 +82,47 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Checks.modelDir(model);
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
-        generate(Model.load(model), prompt, sampling, spec.commandLine().getOut(), spec.commandLine().getErr());
+        Model m = Model.load(model);
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (!speculative) {
+            generate(m, prompt, sampling, out, err);
+            return ExitCodes.OK;
+        }
+        int depth = draftDepth != null ? draftDepth : m.config().mtpDepth();
+        if (compare) { // warm the JIT on both paths first, so the timed runs compare steady states
+            new Generator(m).generate(prompt, sampling, null);
+            new SpeculativeGenerator(m, depth).generate(prompt, sampling, null);
+        }
+        GenerationResult r = speculative(m, prompt, sampling, depth, out, err);
+        if (compare) {
+            GenerationResult plain = new Generator(m).generate(prompt, sampling, null);
+            err.printf(Locale.ROOT, "plain_tok_s=%.1f speculative_tok_s=%.1f speedup=%.2f%n", plain.decodeTokensPerSecond(),
+                    r.decodeTokensPerSecond(), r.decodeTokensPerSecond() / Math.max(1e-9, plain.decodeTokensPerSecond()));
+            err.flush();
+        }
         return ExitCodes.OK;
     }
 
-    /** Streams a generation to out, piece by piece, then its figures to err; shared with `trident demo`. */
-    static GenerationResult generate(Model model, String prompt, SamplingOptions sampling,
-                                     PrintWriter out, PrintWriter err) {
-        GenerationResult r = new Generator(model).generate(prompt, sampling, piece -> {
+    /** Streams a speculative generation, then its figures and the acceptance line scripts read; shared with demo. */
+    static GenerationResult speculative(Model m, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
+        GenerationResult r = stream(new SpeculativeGenerator(m, depth).generate(prompt, sampling, printer(out)), out, err);
+        SpeculationStats st = r.speculation();
+        StringBuilder perDepth = new StringBuilder();
+        for (int j = 0; j < depth; j++) perDepth.append(String.format(Locale.ROOT, " acceptance_d%d=%.3f", j + 1, st.acceptance(j)));
+        err.printf(Locale.ROOT, "speculative depth=%d acceptance=%.3f tokens_per_forward=%.2f%s tok_s=%.1f%n",
+                depth, st.acceptance(), st.tokensPerForward(), perDepth, r.decodeTokensPerSecond());
+        err.flush();
+        return r;
+    }
+
+    private static java.util.function.Consumer<String> printer(PrintWriter out) {
+        return piece -> {
             out.print(piece);
             out.flush(); // a person is watching the words appear
-        });
+        };
+    }
+
+    private static GenerationResult stream(GenerationResult r, PrintWriter out, PrintWriter err) {
         out.println();
         out.flush();
         err.printf(Locale.ROOT, "%d prompt tokens (prefill %s), %d generated in %s (%.1f tokens/s), stop: %s%n",
@@ -83,5 +130,11 @@ final class GenerateCommand implements Callable<Integer> {
                 Format.duration(r.decodeSeconds()), r.decodeTokensPerSecond(), r.stopReason());
         err.flush();
         return r;
+    }
+
+    /** Streams a generation to out, piece by piece, then its figures to err; shared with `trident demo`. */
+    static GenerationResult generate(Model model, String prompt, SamplingOptions sampling,
+                                     PrintWriter out, PrintWriter err) {
+        return stream(new Generator(model).generate(prompt, sampling, printer(out)), out, err);
     }
 }
