@@ -27,8 +27,8 @@ final class AttentionTiles {
             c2 = FloatVector.fromArray(f, a, a2 + x).fma(bv, c2);
             c3 = FloatVector.fromArray(f, a, a3 + x).fma(bv, c3);
         }
-        float r0 = c0.reduceLanes(VectorOperators.ADD), r1 = c1.reduceLanes(VectorOperators.ADD);
-        float r2 = c2.reduceLanes(VectorOperators.ADD), r3 = c3.reduceLanes(VectorOperators.ADD);
+        float r0 = VecMath.sum(c0), r1 = VecMath.sum(c1);
+        float r2 = VecMath.sum(c2), r3 = VecMath.sum(c3);
         for (; x < d; x++) {
             float bx = b[bOff + x];
             r0 += a[a0 + x] * bx;

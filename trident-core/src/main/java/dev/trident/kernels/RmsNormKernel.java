@@ -39,7 +39,7 @@ public final class RmsNormKernel {
             FloatVector v = FloatVector.fromArray(f, x, off + i);
             acc = v.fma(v, acc);
         }
-        float ss = acc.reduceLanes(VectorOperators.ADD);
+        float ss = VecMath.sum(acc);
         for (; i < dim; i++) ss += x[off + i] * x[off + i];
         float inv = (float) (1.0 / Math.sqrt((double) ss / dim + eps));
         if (invRms != null) invRms[r] = inv;
@@ -62,7 +62,7 @@ public final class RmsNormKernel {
             FloatVector g = FloatVector.fromArray(f, dy, off + i).mul(FloatVector.fromArray(f, w, i));
             acc = g.fma(FloatVector.fromArray(f, x, off + i), acc);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        float dot = VecMath.sum(acc);
         for (; i < dim; i++) dot += dy[off + i] * w[i] * x[off + i];
         float mean = dot * inv / dim;
         i = 0;

@@ -1,5 +1,7 @@
 package dev.trident.kernels.gemm;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.kernels.WorkerPool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -49,8 +51,8 @@ public final class Gemv {
             s2 = FloatVector.fromArray(S, w, w2 + p).fma(xv, s2);
             s3 = FloatVector.fromArray(S, w, w3 + p).fma(xv, s3);
         }
-        float t0 = s0.reduceLanes(VectorOperators.ADD), t1 = s1.reduceLanes(VectorOperators.ADD);
-        float t2 = s2.reduceLanes(VectorOperators.ADD), t3 = s3.reduceLanes(VectorOperators.ADD);
+        float t0 = VecMath.sum(s0), t1 = VecMath.sum(s1);
+        float t2 = VecMath.sum(s2), t3 = VecMath.sum(s3);
         for (; p < cols; p++) {
             float xv = x[xOff + p];
             t0 += w[w0 + p] * xv;

@@ -1,5 +1,7 @@
 package dev.trident.kernels.gemm;
 
+import dev.trident.kernels.VecMath;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -50,7 +52,7 @@ public final class SmallGemm {
             acc0 = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), acc0);
             acc1 = FloatVector.fromArray(S, x, xo + p + L).fma(FloatVector.fromArray(S, y, yo + p + L), acc1);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sum(acc0.add(acc1));
         for (; p < len; p++) s += x[xo + p] * y[yo + p];
         return s;
     }
