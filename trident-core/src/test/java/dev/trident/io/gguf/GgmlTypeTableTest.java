@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code ggml_type_size} in the libggml-base that node-llama-cpp ships (skipped when tools/llama-ref is not
  * installed). Without it, only the hand-checked values below stand guard.
  */
+@SuppressWarnings("restricted") // calls into libggml-base through FFM, as intended; surefire enables native access
 class GgmlTypeTableTest {
 
     @Test
