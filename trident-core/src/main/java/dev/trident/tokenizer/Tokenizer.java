@@ -136,6 +136,33 @@ public final class Tokenizer {
         return TokenizerJson.read(file);
     }
 
+    /**
+     * A byte-level BPE tokenizer from its parts, as a GGUF file stores them (tokenizer.ggml.tokens / merges /
+     * token_type): tokens in GPT-2's byte-level alphabet by id, merges as (left, right) token texts in rank order,
+     * and the ids of special (control) tokens, which are matched as text rather than spelled in bytes.
+     * Throws IllegalArgumentException for an inconsistent vocabulary (the caller names the file).
+     */
+    public static Tokenizer of(List<String> tokens, List<String[]> merges, java.util.Set<Integer> specialIds) {
+        int n = tokens.size();
+        String[] vocab = tokens.toArray(new String[0]);
+        boolean[] special = new boolean[n];
+        for (int id : specialIds) {
+            if (id < 0 || id >= n) throw new IllegalArgumentException("special token id " + id + " outside the vocabulary of " + n);
+            special[id] = true;
+        }
+        Map<String, Integer> ids = HashMap.newHashMap(n);
+        for (int i = 0; i < n; i++) ids.putIfAbsent(vocab[i], i);
+        int[] left = new int[merges.size()], right = new int[merges.size()];
+        for (int r = 0; r < merges.size(); r++) {
+            String[] m = merges.get(r);
+            Integer a = m.length == 2 ? ids.get(m[0]) : null, b = m.length == 2 ? ids.get(m[1]) : null;
+            if (a == null || b == null) throw new IllegalArgumentException("merge " + r + " refers to a token that is not in the vocabulary");
+            left[r] = a;
+            right[r] = b;
+        }
+        return new Tokenizer(vocab, special.clone(), special, left, right, false, DEFAULT_CACHE_SLOTS);
+    }
+
     /** Saves as a Hugging Face {@code tokenizer.json}, atomically. */
     public void save(Path file) {
         TokenizerJson.write(this, file);

@@ -181,4 +181,26 @@ class TokenizerTest {
         assertEquals(-1, ByteLevelAlphabet.byteOf(' '));
         assertEquals(null, ByteLevelAlphabet.decode("a b"));
     }
+
+    @Test
+    void rebuildsFromGgufStyleParts() {
+        Tokenizer t = Shakespeare.tokenizer();
+        java.util.List<String> tokens = new java.util.ArrayList<>();
+        java.util.Set<Integer> specials = new java.util.HashSet<>();
+        for (int id = 0; id < t.vocabSize(); id++) {
+            tokens.add(t.tokenText(id));
+            if (t.isSpecial(id)) specials.add(id);
+        }
+        java.util.List<String[]> merges = new java.util.ArrayList<>();
+        for (int r = 0; r < t.mergeCount(); r++) {
+            int[] m = t.merge(r);
+            merges.add(new String[]{t.tokenText(m[0]), t.tokenText(m[1])});
+        }
+        Tokenizer rebuilt = Tokenizer.of(tokens, merges, specials);
+        String text = "ROMEO: But soft, what light through yonder window breaks? \u00e9\u00e8 \uD83D\uDE00 <|endoftext|> 123";
+        org.junit.jupiter.api.Assertions.assertArrayEquals(t.encode(text), rebuilt.encode(text));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(t.encodeWithSpecials(text), rebuilt.encodeWithSpecials(text));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Tokenizer.of(tokens, java.util.List.<String[]>of(new String[]{"zzz-not-a-token", "a"}), specials));
+    }
 }
