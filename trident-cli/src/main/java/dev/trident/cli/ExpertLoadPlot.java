@@ -24,14 +24,13 @@ final class ExpertLoadPlot {
         // Cells hold load relative to a perfectly even share (1.0 = mean load).
         List<Number[]> cells = new ArrayList<>();
         for (int l = 0; l < layers; l++)
-            for (int e = 0; e < experts; e++) cells.add(new Number[]{e, l, share[l][e] * experts});
+            for (int e = 0; e < experts; e++) cells.add(new Number[]{e, l, Math.round(share[l][e] * experts * 100) / 100.0}); // two decimals in the cell labels
         int n = Math.max(1, history.size() / 10);
         double vio = history.subList(history.size() - n, history.size()).stream().mapToDouble(StepMetrics::maxVio).average().orElse(Double.NaN);
         HeatMapChart chart = new HeatMapChartBuilder().width(900).height(120 + 60 * layers)
                 .title(String.format(Locale.ROOT, "%s: expert load / mean load per MoE layer (MaxVio last 10%%: %.2f)", title, vio))
                 .xAxisTitle("routed expert").yAxisTitle("MoE layer").build();
         chart.getStyler().setShowValue(true);
-        chart.getStyler().setDecimalPattern("0.00");
         chart.getStyler().setMin(0);
         chart.getStyler().setMax(2);
         chart.getStyler().setRangeColors(new Color[]{new Color(0x2166ac), Color.WHITE, new Color(0xb2182b)});

@@ -164,8 +164,15 @@ public final class Trainer {
         log.append(null, last);
         checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
         listener.onCheckpoint(step, out);
+        double[][] shares = experts.loadShares();
+        if (shares != null) {
+            StringBuilder csvRows = new StringBuilder("moe_layer,expert,load_share\n");
+            for (int l = 0; l < shares.length; l++)
+                for (int e = 0; e < shares[l].length; e++) csvRows.append(l).append(',').append(e).append(',').append(shares[l][e]).append('\n');
+            dev.trident.io.AtomicFile.write(out.resolve("expert-load.csv"), csvRows.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         return new TrainResult(out, step, lastLoss, last, tokensSeen / Math.max(1e-9, seconds), seconds, history, evals, csv,
-                experts.loadShares());
+                shares);
     }
 
     /** Validation on up to evalTokens tokens (all of them when full). BPB scales nats by the bytes covered. */
