@@ -1,5 +1,6 @@
 package dev.trident.infer;
 
+import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.DecodeAttention;
 import dev.trident.kernels.Gemm;
 import dev.trident.kernels.RmsNormKernel;
@@ -198,9 +199,13 @@ public final class Decoder {
         }
     }
 
-    /** y[n, out] = x[n, in] W^T: a GEMV per token when decoding one, a GEMM otherwise. */
+    /**
+     * y[n, out] = x[n, in] W^T: a GEMV when decoding one token, a batched GEMV (each weight row read once) for a few
+     * (speculative verification), a GEMM for a prompt.
+     */
     private static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
         if (n == 1) Gemm.gemv(out, in, w, 0, x, xOff, y, yOff);
+        else if (n <= 8) BatchedGemv.multiply(n, out, in, w, x, xOff, y, yOff);
         else Gemm.sgemm(false, true, n, out, in, x, xOff, in, w, 0, in, 0f, y, yOff, out);
     }
 }
