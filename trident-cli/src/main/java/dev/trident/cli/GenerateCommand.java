@@ -84,6 +84,11 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
         Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        var c = m.config();
+        err.printf(Locale.ROOT, "model: %s parameters, %s active per token; reads %.2f MB of fp32 weights per token%s%n",
+                Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), c.weightBytesPerToken() / 1e6,
+                c.moe() != null ? String.format(Locale.ROOT, " (%d of %d routed experts per MoE layer)", c.moe().activeExperts(), c.moe().routedExperts()) : "");
+        err.flush();
         if (!speculative) {
             generate(m, prompt, sampling, out, err);
             return ExitCodes.OK;
