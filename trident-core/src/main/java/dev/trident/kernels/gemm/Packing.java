@@ -1,5 +1,8 @@
 package dev.trident.kernels.gemm;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.Arrays;
 
 /**
@@ -16,6 +19,8 @@ import java.util.Arrays;
 public final class Packing {
     private static final int MR = MicroKernel.MR;
     private static final int NR = MicroKernel.NR;
+    private static final VectorSpecies<Float> S = MicroKernel.S;
+    private static final int L = MicroKernel.L;
 
     private Packing() {}
 
@@ -54,6 +59,13 @@ public final class Packing {
                     int src = bOff + (j0 + jr + j) * ldb + p0;
                     int d = base + j;
                     for (int p = 0; p < kc; p++) dst[d + p * NR] = b[src + p];
+                }
+            } else if (cols == NR) {
+                // Full panel: each row segment is exactly two vectors (cheaper than an arraycopy call per row).
+                for (int p = 0; p < kc; p++) {
+                    int src = bOff + (p0 + p) * ldb + j0 + jr, d = base + p * NR;
+                    FloatVector.fromArray(S, b, src).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
                 }
             } else {
                 for (int p = 0; p < kc; p++) {
