@@ -26,23 +26,24 @@ public final class Packing {
 
     /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into dst (from 0). */
     public static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int p0, int mc, int kc, float[] dst) {
-        for (int ir = 0; ir < mc; ir += MR) {
-            int rows = Math.min(MR, mc - ir);
-            int base = ir * kc; // panel start: (ir / MR) * MR * kc
-            if (rows < MR) Arrays.fill(dst, base, base + MR * kc, 0f);
-            if (transA) {
-                // op(A)[i, p] = a[p * lda + i]: the MR values of one p are contiguous in memory.
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + ir;
-                    System.arraycopy(a, src, dst, base + p * MR, rows);
+        // Zero the padding rows of a partial last panel first (mc is not always a multiple of MR).
+        int tail = mc % MR;
+        if (tail != 0) Arrays.fill(dst, (mc - tail) * kc, (mc - tail + MR) * kc, 0f);
+        if (transA) {
+            // op(A)[i, p] = a[p * lda + i]: for each p the mc values are contiguous, so read them in one sweep
+            // (one pass over memory rows instead of one per panel, which strides by lda and misses the TLB).
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    System.arraycopy(a, src + ir, dst, ir * kc + p * MR, Math.min(MR, mc - ir));
                 }
-            } else {
-                // op(A)[i, p] = a[i * lda + p]: read each row sequentially, write with stride MR.
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i0 + ir + r) * lda + p0;
-                    int d = base + r;
-                    for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
-                }
+            }
+        } else {
+            // op(A)[i, p] = a[i * lda + p]: read each row sequentially, write with stride MR into its panel.
+            for (int i = 0; i < mc; i++) {
+                int src = aOff + (i0 + i) * lda + p0;
+                int d = (i / MR) * MR * kc + i % MR; // panel start + row within the panel
+                for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
             }
         }
     }
