@@ -158,8 +158,10 @@ public final class WorkerPool {
                 Job j;
                 while ((j = job) == null || j.id == seen) {
                     if (stop) return;
+                    // Spin a little (back-to-back kernels), then sleep until signal() unparks us; an unpark that
+                    // lands between the check and park() leaves a permit, so no wake-up is lost.
                     if (++spins < 50_000) Thread.onSpinWait();
-                    else LockSupport.parkNanos(200_000);
+                    else LockSupport.park(this);
                 }
                 seen = j.id;
                 work(j);
