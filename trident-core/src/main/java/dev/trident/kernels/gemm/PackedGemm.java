@@ -3,8 +3,8 @@ package dev.trident.kernels.gemm;
 /**
  * The blocked, packed GEMM on one rectangle of C, run by a single thread:
  * <pre>
- * for jc over N by NC:            pack B[pc.., jc..] (KC x NC)           -> scratch.b
- *   for pc over K by KC:
+ * for jc over N by NC:
+ *   for pc over K by KC:          pack B[pc.., jc..] (KC x NC)           -> scratch.b
  *     for ic over M by MC:        pack A[ic.., pc..] (MC x KC)           -> scratch.a
  *       for jr over NC by NR:
  *         for ir over MC by MR:   MicroKernel on one MR x NR tile of C
