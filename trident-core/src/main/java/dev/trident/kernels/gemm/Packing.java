@@ -48,11 +48,15 @@ public final class Packing {
         }
     }
 
-    /** Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into dst (from 0). */
-    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int j0, int kc, int nc, float[] dst) {
+    /**
+     * Packs op(B)[p0 .. p0+kc, j0 .. j0+nc) into dst from dstOff. Threads may pack disjoint panel ranges of one
+     * block concurrently (j0 a multiple of NR apart, dstOff = panel * NR * kc).
+     */
+    public static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int j0, int kc, int nc,
+                             float[] dst, int dstOff) {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr);
-            int base = jr * kc; // panel start: (jr / NR) * NR * kc
+            int base = dstOff + jr * kc; // panel start: dstOff + (jr / NR) * NR * kc
             if (cols < NR) Arrays.fill(dst, base, base + NR * kc, 0f);
             if (transB) {
                 // op(B)[p, j] = b[j * ldb + p]: read each row of B sequentially, write with stride NR.
