@@ -23,6 +23,14 @@ public final class PackedGemm {
         float[] b = new float[0];
         final float[] tile = new float[MicroKernel.MR * MicroKernel.NR];
 
+        private float[] row = new float[0];
+
+        /** A buffer of at least len floats for {@link SmallGemm}'s gathered row of a transposed A. */
+        float[] row(int len) {
+            if (row.length < len) row = new float[len];
+            return row;
+        }
+
         void ensure(int aLen, int bLen) {
             if (a.length < aLen) a = new float[aLen];
             if (b.length < bLen) b = new float[bLen];
