@@ -39,7 +39,7 @@ public class GemmBenchmark {
     @Param({"1024x1024x1024", "4096x384x384", "4096x1536x384"})
     public String shape;
 
-    @Param({"NN"})
+    @Param({"NN", "NT", "TN"})
     public String op;
 
     @Param({"2"})

@@ -27,10 +27,11 @@ public final class GemmCompare {
         for (int i = 0; i < a.length; i++) a[i] = (float) r.nextDouble();
         for (int i = 0; i < b.length; i++) b[i] = (float) r.nextDouble();
         double flops = 2.0 * m * n * k;
-        // Warm up for at least ~2 s so C2 has compiled the kernel and the packing loops.
-        long warmEnd = System.nanoTime() + 2_000_000_000L;
+        // Warm up for at least 3 s and 20 calls so C2 has compiled the kernel and the packing loops (on a busy machine
+        // the compile queue is slow: C2 code for the kernel has been seen to arrive only after 3.5 s).
+        long warmEnd = System.nanoTime() + 3_000_000_000L;
         int warm = 0;
-        while (System.nanoTime() < warmEnd || warm < 5) {
+        while (System.nanoTime() < warmEnd || warm < 20) {
             Gemm.sgemm(false, false, m, n, k, a, 0, k, b, 0, n, 0f, c, 0, n);
             warm++;
         }

@@ -2,17 +2,18 @@ package dev.trident.kernels;
 
 import dev.trident.kernels.gemm.Blocking;
 import dev.trident.kernels.gemm.Gemv;
-import dev.trident.kernels.gemm.MicroKernel;
 import dev.trident.kernels.gemm.PackedGemm;
+import dev.trident.kernels.gemm.ParallelGemm;
 import dev.trident.kernels.gemm.SmallGemm;
 
 /**
  * fp32 matrix multiply (Vector API, cache-blocked, on the {@link WorkerPool}). Same contract as
  * {@link Reference#sgemm}: C = op(A) * op(B) + beta * C, row-major.
  *
- * <p>Dispatch: tiny problems take {@link SmallGemm} (no packing, no threads); larger ones run the packed
- * {@link PackedGemm} loop nest, split over the longer of M and N (in whole micro-tiles) across the pool threads,
- * each thread on its own rectangle of C with its own packing scratch.
+ * <p>Dispatch: tiny problems take {@link SmallGemm} (no packing, no threads), and so do skinny ones (m or n
+ * below 4, where a micro-tile would be mostly padding), split over threads when big; the rest run the packed
+ * loop nest: {@link PackedGemm} on one thread, {@link ParallelGemm} (shared packed B, dynamically claimed blocks
+ * of C) on the pool.
  */
 public final class Gemm {
     /** Below this many multiply-adds, packing costs more than it saves. */
@@ -36,26 +37,27 @@ public final class Gemm {
             return;
         }
         long mnk = (long) m * n * k;
+        WorkerPool pool = WorkerPool.global();
         if (mnk < SMALL_MNK || m < 4 || n < 4) {
-            SmallGemm.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            if (mnk < PARALLEL_MNK || pool.threads() == 1) {
+                SmallGemm.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else if (n >= m) {
+                // A few rows times a big B (e.g. a short batch through a weight): split the columns of C.
+                pool.parallelFor(n, (from, to, w) -> SmallGemm.run(transA, transB, m, to - from, k, a, aOff, lda,
+                        b, bOff + (transB ? from * ldb : from), ldb, beta, c, cOff + from, ldc));
+            } else {
+                pool.parallelFor(m, (from, to, w) -> SmallGemm.run(transA, transB, to - from, n, k,
+                        a, aOff + (transA ? from : from * lda), lda, b, bOff, ldb, beta, c, cOff + from * ldc, ldc));
+            }
             return;
         }
-        WorkerPool pool = WorkerPool.global();
         Blocking bl = Blocking.DEFAULT;
         if (pool.threads() == 1 || mnk < PARALLEL_MNK) {
             PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     0, m, 0, n, bl, PackedGemm.scratch());
             return;
         }
-        final int MR = MicroKernel.MR, NR = MicroKernel.NR;
-        int mTiles = (m + MR - 1) / MR, nTiles = (n + NR - 1) / NR;
-        if (nTiles >= mTiles) {
-            pool.parallelFor(nTiles, (from, to, w) -> PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb,
-                    beta, c, cOff, ldc, 0, m, from * NR, Math.min(n, to * NR), bl, PackedGemm.scratch()));
-        } else {
-            pool.parallelFor(mTiles, (from, to, w) -> PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb,
-                    beta, c, cOff, ldc, from * MR, Math.min(m, to * MR), 0, n, bl, PackedGemm.scratch()));
-        }
+        ParallelGemm.run(pool, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bl);
     }
 
     /** y = W x for a row-major rows x cols W; same contract as {@link Reference#gemv}. */

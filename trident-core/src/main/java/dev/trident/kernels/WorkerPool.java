@@ -7,7 +7,11 @@ import java.util.concurrent.locks.LockSupport;
  * A persistent pool of worker threads for data-parallel loops. Threads are started once and wait (spin briefly,
  * then park) between jobs, so a matmul does not pay for a fork/join or thread start per call.
  *
- * <p>{@code parallelFor(n, body)} splits [0, n) into one contiguous chunk per thread; the caller runs chunk 0 itself.
+ * <p>{@code parallelFor(n, body)} splits [0, n) into one contiguous chunk per thread. Chunks are claimed, not
+ * assigned: the caller and the woken workers take chunk indices from a shared counter, so when the machine is
+ * oversubscribed and a worker is not scheduled in time, the caller simply runs that chunk itself instead of
+ * waiting a scheduler time slice for it. Chunk i always runs with {@code worker == i}, so the worker index is
+ * unique among concurrently running bodies (safe for per-worker scratch or partial results).
  * Nested calls from inside a body run serially on the calling thread.
  */
 public final class WorkerPool {
@@ -17,14 +21,29 @@ public final class WorkerPool {
         void run(int from, int to, int worker);
     }
 
+    /** One parallelFor call. Immutable apart from its counters, so a late worker can never mix two jobs. */
+    private static final class Job {
+        final long id;
+        final RangeBody body;
+        final int n;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger remaining;
+        volatile Throwable failure;
+
+        Job(long id, RangeBody body, int n, int chunks) {
+            this.id = id;
+            this.body = body;
+            this.n = n;
+            this.remaining = new AtomicInteger(chunks);
+        }
+    }
+
     private static volatile WorkerPool global;
 
     private final int threads;
     private final Worker[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile RangeBody body;
-    private volatile int n;
-    private volatile Throwable failure;
+    private volatile Job job;
+    private long jobs;
     private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> false);
 
     public WorkerPool(int threads) {
@@ -32,7 +51,7 @@ public final class WorkerPool {
         this.threads = threads;
         this.workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker(i + 1);
+            workers[i] = new Worker();
             Thread t = Thread.ofPlatform().daemon().name("trident-worker-" + (i + 1)).unstarted(workers[i]);
             workers[i].thread = t;
             t.start();
@@ -74,28 +93,23 @@ public final class WorkerPool {
             return;
         }
         synchronized (this) {
-            this.body = body;
-            this.n = n;
-            this.failure = null;
-            pending.set(workers.length);
+            Job j = new Job(++jobs, body, n, threads);
+            this.job = j;
             for (Worker w : workers) w.signal();
             inside.set(true);
-            Throwable own = null;
             try {
-                runChunk(0, body, n);
-            } catch (Throwable t) {
-                own = t; // still wait for the workers, or they would race with the next job
+                work(j);
             } finally {
                 inside.set(false);
             }
-            // Wait for the others: spin first (chunks are usually balanced), then yield.
+            // Wait for chunks still running on workers: spin first (chunks are usually balanced), then yield.
             int spins = 0;
-            while (pending.get() != 0) {
+            while (j.remaining.get() != 0) {
                 if (++spins < 20_000) Thread.onSpinWait();
                 else Thread.yield();
             }
-            this.body = null;
-            Throwable f = own != null ? own : failure;
+            this.job = null;
+            Throwable f = j.failure;
             if (f != null) {
                 if (f instanceof RuntimeException re) throw re;
                 if (f instanceof Error e) throw e;
@@ -104,10 +118,20 @@ public final class WorkerPool {
         }
     }
 
-    private void runChunk(int index, RangeBody b, int total) {
-        int from = (int) ((long) total * index / threads);
-        int to = (int) ((long) total * (index + 1) / threads);
-        if (from < to) b.run(from, to, index);
+    /** Claims and runs chunks of j until none are left; failures are recorded, not thrown, so counts stay exact. */
+    private void work(Job j) {
+        int i;
+        while ((i = j.next.getAndIncrement()) < threads) {
+            try {
+                int from = (int) ((long) j.n * i / threads);
+                int to = (int) ((long) j.n * (i + 1) / threads);
+                if (from < to) j.body.run(from, to, i);
+            } catch (Throwable t) {
+                if (j.failure == null) j.failure = t;
+            } finally {
+                j.remaining.decrementAndGet();
+            }
+        }
     }
 
     private void shutdown() {
@@ -118,18 +142,11 @@ public final class WorkerPool {
     }
 
     private final class Worker implements Runnable {
-        final int index;
         Thread thread;
         volatile boolean stop;
-        private final AtomicInteger generation = new AtomicInteger();
-        private int seen;
-
-        Worker(int index) {
-            this.index = index;
-        }
+        private long seen; // id of the last job taken; an id, not the Job, so its arrays can be collected
 
         void signal() {
-            generation.incrementAndGet();
             LockSupport.unpark(thread);
         }
 
@@ -138,20 +155,16 @@ public final class WorkerPool {
             inside.set(true);
             while (!stop) {
                 int spins = 0;
-                while (generation.get() == seen && !stop) {
+                Job j;
+                while ((j = job) == null || j.id == seen) {
+                    if (stop) return;
+                    // Spin a little (back-to-back kernels), then sleep until signal() unparks us; an unpark that
+                    // lands between the check and park() leaves a permit, so no wake-up is lost.
                     if (++spins < 50_000) Thread.onSpinWait();
-                    else LockSupport.parkNanos(200_000);
+                    else LockSupport.park(this);
                 }
-                if (stop) return;
-                seen = generation.get();
-                try {
-                    RangeBody b = body;
-                    if (b != null) runChunk(index, b, n);
-                } catch (Throwable t) {
-                    failure = t;
-                } finally {
-                    pending.decrementAndGet();
-                }
+                seen = j.id;
+                work(j);
             }
         }
     }

@@ -33,6 +33,8 @@ class GemmTest {
                 {BL.mc() + 5, 19, BL.kc() + 3},                                   // crosses MC and KC
                 {13, BL.nc() + 7, 6},                                             // crosses NC
                 {131, 140, 150}, {300, 45, 170}, {29, 260, 301},                  // parallel over N and M
+                {1, 700, 3000}, {3, 1500, 900}, {900, 2, 1200},                   // skinny, parallel small path
+                {20, BL.nc() + 26, BL.kc() + 6},                                  // parallel, several NC and KC blocks
         };
         List<Arguments> out = new ArrayList<>();
         for (int[] s : mnk)

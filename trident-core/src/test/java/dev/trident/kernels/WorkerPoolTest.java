@@ -18,6 +18,8 @@ class WorkerPoolTest {
                 AtomicIntegerArray hits = new AtomicIntegerArray(n);
                 pool.parallelFor(n, (from, to, w) -> {
                     assertTrue(w >= 0 && w < threads, "worker id " + w);
+                    // Chunk w starts at n * w / threads: worker ids are chunk ids, hence unique per call.
+                    if (threads > 1 && n > 1) assertEquals((int) ((long) n * w / threads), from, "chunk of worker " + w);
                     for (int i = from; i < to; i++) hits.incrementAndGet(i);
                 });
                 for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "threads=" + threads + " n=" + n + " i=" + i);
@@ -29,7 +31,7 @@ class WorkerPoolTest {
     void exceptionsPropagateAndPoolStaysUsable() {
         WorkerPool pool = new WorkerPool(2);
         IllegalStateException boom = new IllegalStateException("boom");
-        // Index 999 lands in the last chunk, which a pool thread (not the caller) runs.
+        // The last chunk throws; whichever thread ran it, the caller must see that exception.
         var thrown = assertThrows(IllegalStateException.class, () -> pool.parallelFor(1000, (from, to, w) -> {
             if (to == 1000) throw boom;
         }));

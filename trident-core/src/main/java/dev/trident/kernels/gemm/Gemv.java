@@ -7,6 +7,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * y = W x for a row-major W: the decode path, bound by reading W from memory once.
  * Four rows are processed together so each load of x feeds four FMAs, each row has its own accumulator
@@ -17,6 +19,8 @@ public final class Gemv {
     private static final int L = S.length();
     /** Below this many weights a second thread is not worth waking. */
     static final long PARALLEL_ELEMS = 1L << 16;
+    /** Rows per claimed unit of work: 64 rows of 1024 floats is 256 KB, a few microseconds of streaming. */
+    private static final int BLOCK_ROWS = 64;
 
     private Gemv() {}
 
@@ -27,10 +31,15 @@ public final class Gemv {
             range(0, rows, cols, w, wOff, x, xOff, y, yOff);
             return;
         }
-        // Split in groups of 4 rows so every chunk but the last uses the 4-row kernel.
-        int groups = (rows + 3) / 4;
-        pool.parallelFor(groups, (from, to, worker) ->
-                range(from * 4, Math.min(rows, to * 4), cols, w, wOff, x, xOff, y, yOff));
+        // Threads claim blocks of BLOCK_ROWS rows (a multiple of 4, so all but the last use the 4-row kernel)
+        // rather than fixed halves: if the other core is busy with another process, the free thread takes more.
+        int blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        AtomicInteger next = new AtomicInteger();
+        pool.parallelFor(pool.threads(), (from, to, worker) -> {
+            for (int blk; (blk = next.getAndIncrement()) < blocks; ) {
+                range(blk * BLOCK_ROWS, Math.min(rows, (blk + 1) * BLOCK_ROWS), cols, w, wOff, x, xOff, y, yOff);
+            }
+        });
     }
 
     /** y[r0..r1) for rows r0..r1 of W. */

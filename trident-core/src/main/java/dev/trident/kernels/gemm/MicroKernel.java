@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The register-blocked inner kernel: one MR x NR tile = (packed A micro-panel) x (packed B micro-panel).
  *
  * <p>The tile is held in 2 * MR vector accumulators (24 with 512-bit vectors, which fits the 32 vector registers of
- * AVX-512 with room for two B vectors and one broadcast of A). Per step of k it loads NR floats of B as two vectors,
+ * AVX-512 with room for two B vectors and one broadcast of A; 12 with AVX2's 16 registers). Per step of k it loads NR floats of B as two vectors,
  * broadcasts each of the MR floats of A and issues 2 * MR independent FMAs, which hides the FMA latency.
  *
  * <p>Why it looks like this: the accumulators are plain locals and the method calls nothing but Vector API
@@ -19,8 +19,12 @@ public final class MicroKernel {
     /** Vector shape; the kernel is written for two vectors per row. */
     public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Rows of the C tile (broadcast A values per k step). */
-    public static final int MR = 12;
+    /**
+     * Rows of the C tile (broadcast A values per k step). 12 rows = 24 accumulators need the 32 registers of
+     * AVX-512 (assumed when the preferred vector is 512 bits); with 256-bit AVX2 and its 16 registers, 6 rows
+     * (12 accumulators) avoid spills (measured with -XX:UseAVX=2: 12 rows spill and lose ~30%).
+     */
+    public static final int MR = S.vectorBitSize() >= 512 ? 12 : 6;
     /** Columns of the C tile: two vectors. */
     public static final int NR = 2 * L;
 
@@ -31,6 +35,14 @@ public final class MicroKernel {
      * Bp holds kc groups of NR floats from {@code bi}.
      */
     public static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        if (MR == 12) kernel12(kc, ap, ai, bp, bi, tile); // MR is a constant: C2 keeps only one branch
+        else kernel6(kc, ap, ai, bp, bi, tile);
+    }
+
+    // The two kernels below are the same loop unrolled for 12 and 6 rows (2 vectors per row). Straight-line
+    // on purpose: one local per accumulator is what lets C2 keep them all in registers.
+
+    private static void kernel12(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -44,7 +56,7 @@ public final class MicroKernel {
         FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
         FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
         FloatVector a;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++, ai += 12, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             a = FloatVector.broadcast(S, ap[ai + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
@@ -72,6 +84,32 @@ public final class MicroKernel {
         c90.intoArray(tile, 18 * L); c91.intoArray(tile, 19 * L);
         c100.intoArray(tile, 20 * L); c101.intoArray(tile, 21 * L);
         c110.intoArray(tile, 22 * L); c111.intoArray(tile, 23 * L);
+    }
+
+    private static void kernel6(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector a;
+        for (int p = 0; p < kc; p++, ai += 6, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            a = FloatVector.broadcast(S, ap[ai + 0]); c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]); c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]); c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]); c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]); c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]); c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0 * L); c01.intoArray(tile, 1 * L);
+        c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+        c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+        c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+        c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+        c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
     }
 
     /**

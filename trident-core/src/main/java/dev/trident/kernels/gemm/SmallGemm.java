@@ -23,7 +23,7 @@ public final class SmallGemm {
     public static void run(boolean transA, boolean transB, int m, int n, int k,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc) {
-        float[] rowBuf = transA ? new float[k] : null;
+        float[] rowBuf = transA ? PackedGemm.scratch().row(k) : null; // per-thread, reused
         for (int i = 0; i < m; i++) {
             float[] ar = a;
             int arOff = aOff + i * lda;
