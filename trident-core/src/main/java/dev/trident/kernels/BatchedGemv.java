@@ -27,6 +27,7 @@ public final class BatchedGemv {
                               int from, int to) {
         int i = 0;
         for (; i + 4 <= n; i += 4) four(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
+        for (; i + 2 <= n; i += 2) two(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
         for (; i < n; i++) one(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
     }
 
@@ -57,6 +58,29 @@ public final class BatchedGemv {
             y[y0 + rows + j] = s1;
             y[y0 + 2 * rows + j] = s2;
             y[y0 + 3 * rows + j] = s3;
+        }
+    }
+
+    private static void two(int rows, int cols, float[] w, float[] x, int x0, float[] y, int y0, int from, int to) {
+        var f = Simd.F;
+        int lanes = Simd.LANES, bound = cols - lanes;
+        for (int j = from; j < to; j++) {
+            int wo = j * cols;
+            FloatVector a0 = FloatVector.zero(f), a1 = a0;
+            int k = 0;
+            for (; k <= bound; k += lanes) {
+                FloatVector wv = FloatVector.fromArray(f, w, wo + k);
+                a0 = FloatVector.fromArray(f, x, x0 + k).fma(wv, a0);
+                a1 = FloatVector.fromArray(f, x, x0 + cols + k).fma(wv, a1);
+            }
+            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1);
+            for (; k < cols; k++) {
+                float wk = w[wo + k];
+                s0 += x[x0 + k] * wk;
+                s1 += x[x0 + cols + k] * wk;
+            }
+            y[y0 + j] = s0;
+            y[y0 + rows + j] = s1;
         }
     }
 

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -20,26 +21,30 @@ public final class VecMath {
      * Rotations by L/2, L/4, ..., 1 lanes: adding a vector to its rotation log2(L) times leaves the total in lane 0,
      * always in the same tree order. FloatVector.reduceLanes(ADD) leaves the order unspecified, and the interpreter,
      * C1 and C2 do use different orders, so results would change as code warms up, and a resumed training run
-     * would drift from an uninterrupted one.
+     * would drift from an uninterrupted one. Separate static final fields (not an array) so C2 sees constants.
      */
-    @SuppressWarnings("unchecked")
-    private static final jdk.incubator.vector.VectorShuffle<Float>[] FOLDS = folds();
+    private static final VectorShuffle<Float> ROT_1 = rotation(1), ROT_2 = rotation(2), ROT_4 = rotation(4),
+            ROT_8 = rotation(8);
 
-    @SuppressWarnings("unchecked")
-    private static jdk.incubator.vector.VectorShuffle<Float>[] folds() {
-        int steps = Integer.numberOfTrailingZeros(L);
-        jdk.incubator.vector.VectorShuffle<Float>[] out = new jdk.incubator.vector.VectorShuffle[steps];
-        for (int s = 0, half = L / 2; s < steps; s++, half /= 2) {
-            final int h = half;
-            out[s] = jdk.incubator.vector.VectorShuffle.fromOp(F, i -> (i + h) % L);
-        }
-        return out;
+    private static VectorShuffle<Float> rotation(int by) {
+        return VectorShuffle.fromOp(F, i -> (i + by) % L);
     }
 
     /** Sum of the lanes of v in a fixed order (deterministic across JIT tiers, unlike reduceLanes(ADD)). */
     public static float sum(FloatVector v) {
-        for (var fold : FOLDS) v = v.add(v.rearrange(fold));
+        if (L > 16) return sumLanes(v);
+        if (L == 16) v = v.add(v.rearrange(ROT_8));
+        if (L >= 8) v = v.add(v.rearrange(ROT_4));
+        if (L >= 4) v = v.add(v.rearrange(ROT_2));
+        if (L >= 2) v = v.add(v.rearrange(ROT_1));
         return v.lane(0);
+    }
+
+    /** Fallback for wider vectors: lanes one by one, in order. */
+    private static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < L; i++) s += v.lane(i);
+        return s;
     }
 
     // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n ln2 in [-ln2/2, ln2/2] (Cody-Waite: ln2 = HI + LO so
