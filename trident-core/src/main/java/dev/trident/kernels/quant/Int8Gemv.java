@@ -74,8 +74,8 @@ final class Int8Gemv {
             float offset = 0;
             for (int b = 0; b < nb; b++) {
                 long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
-                ByteVector q = ByteVector.fromMemorySegment(B128, s, p + 2, LE);
-                IntVector dot = dot32(toShorts(q.and((byte) 0xF)), toShorts(q.lanewise(VectorOperators.LSHR, 4)), a, b * 32);
+                ShortVector q = weights(s, p + 2); // byte j holds element j (low nibble) and j + 16 (high)
+                IntVector dot = dot32(q.and((short) 0xF), q.lanewise(VectorOperators.ASHR, 4).and((short) 0xF), a, b * 32);
                 float dd = Le.half(s, p) * a.d()[b];
                 acc = toFloats(dot).fma(FloatVector.broadcast(F, dd), acc);
                 offset += dd * a.sums()[b];
@@ -95,18 +95,16 @@ final class Int8Gemv {
             for (int b = 0; b < nb; b++) {
                 long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
                 float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
-                for (int g = 0; g < 4; g++) {
-                    int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
-                    int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
-                    long q = p + Q4_KFormat.QS + 32L * g;
-                    ByteVector q0 = ByteVector.fromMemorySegment(B128, s, q, LE);      // bytes 0..15
-                    ByteVector q1 = ByteVector.fromMemorySegment(B128, s, q + 16, LE); // bytes 16..31
-                    int sub = b * 8 + 2 * g;
-                    IntVector lo = dot32(toShorts(q0.and((byte) 0xF)), toShorts(q1.and((byte) 0xF)), a, sub * 32);
-                    IntVector hi = dot32(toShorts(q0.lanewise(VectorOperators.LSHR, 4)), toShorts(q1.lanewise(VectorOperators.LSHR, 4)), a, sub * 32 + 32);
-                    acc = toFloats(lo).fma(FloatVector.broadcast(F, d * (sm0 & 0xFF) * a.d()[sub]), acc);
-                    acc = toFloats(hi).fma(FloatVector.broadcast(F, d * (sm1 & 0xFF) * a.d()[sub + 1]), acc);
-                    mins += dmin * ((sm0 >>> 8) * a.d()[sub] * a.sums()[sub] + (sm1 >>> 8) * a.d()[sub + 1] * a.sums()[sub + 1]);
+                for (int j = 0; j < 8; j++) { // one sub-block per iteration, see Q4_KGemv
+                    int sm = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, j);
+                    long q = p + Q4_KFormat.QS + 32L * (j >> 1);
+                    int shift = (j & 1) * 4;
+                    int sub = b * 8 + j;
+                    ShortVector w0 = weights(s, q).lanewise(VectorOperators.ASHR, shift).and((short) 0xF);
+                    ShortVector w1 = weights(s, q + 16).lanewise(VectorOperators.ASHR, shift).and((short) 0xF);
+                    float da = a.d()[sub];
+                    acc = toFloats(dot32(w0, w1, a, sub * 32)).fma(FloatVector.broadcast(F, d * (sm & 0xFF) * da), acc);
+                    mins += dmin * (sm >>> 8) * da * a.sums()[sub];
                 }
             }
             y[r] = acc.reduceLanes(VectorOperators.ADD) - mins;

@@ -3,16 +3,12 @@ package dev.trident.kernels.quant;
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.QuantizedMatrix;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
-import static dev.trident.kernels.quant.Lanes.B64;
 import static dev.trident.kernels.quant.Lanes.F;
-import static dev.trident.kernels.quant.Lanes.LE;
-import static dev.trident.kernels.quant.Lanes.toFloats;
 
 /**
  * y = W x for Q4_0 W (18-byte blocks: fp16 d, 16 bytes of nibbles; low nibble of byte j is element j, high nibble
@@ -36,12 +32,10 @@ final class Q4_0Gemv {
                 long p = o + (long) b * BB;
                 float d = Le.half(s, p);
                 int xo = b * 32;
-                ByteVector v0 = ByteVector.fromMemorySegment(B64, s, p + 2, LE);  // elements 0..7 | 16..23
-                ByteVector v1 = ByteVector.fromMemorySegment(B64, s, p + 10, LE); // elements 8..15 | 24..31
-                FloatVector sb = toFloats(v0.and((byte) 0xF)).mul(FloatVector.fromArray(F, x, xo));
-                sb = toFloats(v1.and((byte) 0xF)).fma(FloatVector.fromArray(F, x, xo + 8), sb);
-                sb = toFloats(v0.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xo + 16), sb);
-                sb = toFloats(v1.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xo + 24), sb);
+                FloatVector sb = Q4_KGemv.nibbles(s, p + 2, 0).mul(FloatVector.fromArray(F, x, xo));        // 0..7
+                sb = Q4_KGemv.nibbles(s, p + 10, 0).fma(FloatVector.fromArray(F, x, xo + 8), sb);             // 8..15
+                sb = Q4_KGemv.nibbles(s, p + 2, 4).fma(FloatVector.fromArray(F, x, xo + 16), sb);             // 16..23
+                sb = Q4_KGemv.nibbles(s, p + 10, 4).fma(FloatVector.fromArray(F, x, xo + 24), sb);            // 24..31
                 acc = sb.fma(FloatVector.broadcast(F, d), acc);
                 offset += d * xBlockSums[b];
             }

@@ -5,14 +5,15 @@ import dev.trident.quant.Q4_KFormat;
 import dev.trident.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
 import static dev.trident.kernels.quant.Lanes.B64;
 import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.LE;
-import static dev.trident.kernels.quant.Lanes.toFloats;
 
 /**
  * y = W x for Q4_K W (144-byte super-blocks of 256; see {@link Q4_KFormat} for the layout). Each 32-byte group g
@@ -35,24 +36,31 @@ final class Q4_KGemv {
             for (int b = 0; b < nb; b++) {
                 long p = o + (long) b * BB;
                 float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
-                for (int g = 0; g < 4; g++) {
-                    int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
-                    int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
-                    int xo = b * 256 + g * 64;
-                    long q = p + Q4_KFormat.QS + 32L * g;
-                    FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
-                    for (int h = 0; h < 4; h++) {
-                        ByteVector v = ByteVector.fromMemorySegment(B64, s, q + 8L * h, LE);
-                        lo = toFloats(v.and((byte) 0xF)).fma(FloatVector.fromArray(F, x, xo + 8 * h), lo);
-                        hi = toFloats(v.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, x, xo + 32 + 8 * h), hi);
-                    }
-                    acc = lo.fma(FloatVector.broadcast(F, d * (sm0 & 0xFF)), acc);
-                    acc = hi.fma(FloatVector.broadcast(F, d * (sm1 & 0xFF)), acc);
-                    int sub = b * 8 + 2 * g;
-                    mins += dmin * ((sm0 >>> 8) * xBlockSums[sub] + (sm1 >>> 8) * xBlockSums[sub + 1]);
+                // one sub-block of 32 per iteration keeps the loop body small enough for C2 to keep every vector
+                // in registers (an unrolled super-block did not, and ran 3x slower)
+                for (int j = 0; j < 8; j++) {
+                    int sm = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, j);
+                    long q = p + Q4_KFormat.QS + 32L * (j >> 1);
+                    int shift = (j & 1) * 4;
+                    int xo = b * 256 + j * 32;
+                    FloatVector sub = nibbles(s, q, shift).mul(FloatVector.fromArray(F, x, xo));
+                    sub = nibbles(s, q + 8, shift).fma(FloatVector.fromArray(F, x, xo + 8), sub);
+                    sub = nibbles(s, q + 16, shift).fma(FloatVector.fromArray(F, x, xo + 16), sub);
+                    sub = nibbles(s, q + 24, shift).fma(FloatVector.fromArray(F, x, xo + 24), sub);
+                    acc = sub.fma(FloatVector.broadcast(F, d * (sm & 0xFF)), acc);
+                    mins += dmin * (sm >>> 8) * xBlockSums[b * 8 + j];
                 }
             }
             y[r] = acc.reduceLanes(VectorOperators.ADD) - mins;
         }
+    }
+
+    /**
+     * 8 nibbles (low if shift is 0, high if 4) of the 8 bytes at off, as floats. The shift and mask happen in int
+     * lanes: AVX2 has no byte shift, and the Vector API's emulation of one is slow.
+     */
+    static FloatVector nibbles(MemorySegment s, long off, int shift) {
+        IntVector i = (IntVector) ByteVector.fromMemorySegment(B64, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
+        return (FloatVector) i.lanewise(VectorOperators.ASHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0);
     }
 }
