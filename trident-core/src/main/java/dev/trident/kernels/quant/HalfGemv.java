@@ -1,0 +1,60 @@
+package dev.trident.kernels.quant;
+
+import dev.trident.quant.BFloat16;
+import dev.trident.quant.Le;
+import dev.trident.quant.QuantizedMatrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
+import static dev.trident.kernels.quant.Lanes.LE;
+import static dev.trident.kernels.quant.Lanes.S128;
+
+/**
+ * y = W x for 16-bit float W (F16 or BF16), widened to fp32 in registers:
+ * <ul>
+ *   <li>BF16: the code is the top half of a float, so shift left 16;</li>
+ *   <li>F16: move sign, exponent and mantissa into float position ({@code (h << 13) & 0x8FFFE000}, the sign comes
+ *       from the sign-extended short) and multiply by 2^112 to rebias; this is exact for every finite half,
+ *       subnormals included. Weights are assumed finite (an F16 infinity would read as 2^16).</li>
+ * </ul>
+ */
+final class HalfGemv {
+    private static final float REBIAS = 0x1p112f;
+
+    private HalfGemv() {}
+
+    private static FloatVector widen(MemorySegment s, long off, boolean bf16) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        if (bf16) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
+    }
+
+    static void rows(QuantizedMatrix m, float[] x, float[] y, int from, int to, boolean bf16) {
+        MemorySegment s = m.data();
+        int cols = m.cols();
+        long rowBytes = m.rowBytes();
+        int upper = F.loopBound(cols);
+        for (int r = from; r < to; r++) {
+            long off = r * rowBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+            int c = 0;
+            for (; c + 16 <= upper; c += 16) {
+                a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, c), a0);
+                a1 = widen(s, off + 2L * (c + 8), bf16).fma(FloatVector.fromArray(F, x, c + 8), a1);
+            }
+            for (; c < upper; c += 8) a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, c), a0);
+            float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            for (; c < cols; c++) {
+                short h = s.get(Le.SHORT, off + 2L * c);
+                sum += (bf16 ? BFloat16.decode(h) : Float.float16ToFloat(h)) * x[c];
+            }
+            y[r] = sum;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.trident.kernels.quant;
+
+import dev.trident.kernels.Reference;
+import dev.trident.quant.QuantizedMatrix;
+import dev.trident.quant.WeightFormat;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Every vector kernel against its scalar twin and against dequantize-then-fp32, on odd row counts. */
+class QuantGemvTest {
+    static float[] gaussian(SplittableRandom rnd, int n, double sigma) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextGaussian() * sigma);
+        return a;
+    }
+
+    /** |a - e| <= tol * (scale of the dot product: sum |w||x| over the row). */
+    static void assertRowsClose(String what, float[] want, float[] got, float[] absDots, double tol) {
+        for (int r = 0; r < want.length; r++) {
+            double bound = tol * absDots[r] + 1e-6;
+            if (Math.abs(want[r] - got[r]) > bound || Float.isNaN(got[r]))
+                fail(what + " row " + r + ": want " + want[r] + " got " + got[r] + " (bound " + bound + ")");
+        }
+    }
+
+    static float[] absDots(float[] w, float[] x, int rows, int cols) {
+        float[] s = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            double a = 0;
+            for (int c = 0; c < cols; c++) a += Math.abs((double) w[r * cols + c] * x[c]);
+            s[r] = (float) a;
+        }
+        return s;
+    }
+
+    static int[][] shapes() {
+        // rows odd, including 1, and fewer or more rows than threads; cols multiples of 256 (Q4_K), one with a tail
+        return new int[][]{{1, 256}, {3, 512}, {17, 768}, {129, 256}, {37, 1280}};
+    }
+
+    @Test
+    void vectorKernelsMatchScalarTwinsAndDequantizedReference() {
+        SplittableRandom rnd = new SplittableRandom(1234);
+        for (int[] shape : shapes()) {
+            int rows = shape[0], cols = shape[1];
+            float[] w = gaussian(rnd, rows * cols, 0.05);
+            float[] x = gaussian(rnd, cols, 1);
+            for (WeightFormat f : WeightFormat.all()) {
+                QuantizedMatrix m = f.quantize(w, rows, cols);
+                float[] deq = m.dequantize();
+                float[] ref = new float[rows], twin = new float[rows], fast = new float[rows];
+                Reference.gemv(rows, cols, deq, 0, x, 0, ref, 0);
+                QuantGemv.gemvScalar(m, x, twin);
+                QuantGemv.gemv(m, x, fast);
+                float[] scale = absDots(deq, x, rows, cols);
+                String what = f.name() + " " + rows + "x" + cols;
+                assertRowsClose(what + " twin", ref, twin, scale, 1e-6);
+                assertRowsClose(what + " vector", twin, fast, scale, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void fp8BlockWithPartialTilesAndOddColumns() {
+        SplittableRandom rnd = new SplittableRandom(99);
+        for (int[] shape : new int[][]{{131, 200}, {5, 13}, {1, 1}, {130, 389}}) {
+            int rows = shape[0], cols = shape[1];
+            float[] w = gaussian(rnd, rows * cols, 0.1);
+            float[] x = gaussian(rnd, cols, 1);
+            QuantizedMatrix m = WeightFormat.FP8_BLOCK.quantize(w, rows, cols);
+            float[] twin = new float[rows], fast = new float[rows];
+            QuantGemv.gemvScalar(m, x, twin);
+            QuantGemv.gemv(m, x, fast);
+            assertRowsClose("FP8 " + rows + "x" + cols, twin, fast, absDots(m.dequantize(), x, rows, cols), 1e-5);
+        }
+        for (WeightFormat f : new WeightFormat[]{WeightFormat.F32, WeightFormat.F16, WeightFormat.BF16}) {
+            int rows = 7, cols = 45; // tails in the float kernels
+            float[] w = gaussian(rnd, rows * cols, 0.1), x = gaussian(rnd, cols, 1);
+            QuantizedMatrix m = f.quantize(w, rows, cols);
+            float[] twin = new float[rows], fast = new float[rows];
+            QuantGemv.gemvScalar(m, x, twin);
+            QuantGemv.gemv(m, x, fast);
+            assertRowsClose(f.name() + " tail", twin, fast, absDots(m.dequantize(), x, rows, cols), 1e-5);
+        }
+    }
+
+    @Test
+    void f16KernelHandlesSubnormalWeights() {
+        int rows = 3, cols = 64;
+        float[] w = new float[rows * cols];
+        for (int i = 0; i < w.length; i++) w[i] = (i % 7 - 3) * 0x1p-20f; // subnormal in fp16 (< 2^-14)
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 1f);
+        QuantizedMatrix m = WeightFormat.F16.quantize(w, rows, cols);
+        float[] twin = new float[rows], fast = new float[rows];
+        QuantGemv.gemvScalar(m, x, twin);
+        QuantGemv.gemv(m, x, fast);
+        for (int r = 0; r < rows; r++) assertEquals(twin[r], fast[r], 1e-12);
+    }
+
+    @Test
+    void int8PathMatchesItsTwinAndTheFloatPath() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        for (int[] shape : shapes()) {
+            int rows = shape[0], cols = shape[1];
+            float[] w = gaussian(rnd, rows * cols, 0.05);
+            float[] x = gaussian(rnd, cols, 1);
+            Q8Activations a = Q8Activations.quantize(x, cols);
+            for (WeightFormat f : new WeightFormat[]{WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q4_K}) {
+                QuantizedMatrix m = f.quantize(w, rows, cols);
+                float[] deq = m.dequantize();
+                float[] floatPath = new float[rows], twin = new float[rows], fast = new float[rows];
+                QuantGemv.gemvScalar(m, x, floatPath);
+                QuantGemv.gemvInt8Scalar(m, a, twin);
+                QuantGemv.gemvInt8(m, x, fast);
+                float[] scale = absDots(deq, x, rows, cols);
+                String what = f.name() + " int8 " + rows + "x" + cols;
+                assertRowsClose(what + " vector vs twin", twin, fast, scale, 1e-5);
+                // activation rounding: at most half a step (max|x_block| / 254) per element
+                assertRowsClose(what + " vs float path", floatPath, twin, scale, 0.02);
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> QuantGemv.gemvInt8(WeightFormat.F16.quantize(new float[32], 1, 32), new float[32], new float[1]));
+    }
+
+    @Test
+    void smallGemmMatchesPerTokenGemv() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        int rows = 133, cols = 512;
+        float[] w = gaussian(rnd, rows * cols, 0.05);
+        for (int n : new int[]{1, 3, 8}) {
+            float[] x = gaussian(rnd, n * cols, 1);
+            for (WeightFormat f : WeightFormat.all()) {
+                QuantizedMatrix m = f.quantize(w, rows, cols);
+                float[] want = new float[n * rows], got = new float[n * rows];
+                QuantGemm.gemmScalar(m, x, n, want);
+                QuantGemm.gemm(m, x, n, got);
+                float[] deq = m.dequantize();
+                for (int t = 0; t < n; t++) {
+                    float[] xt = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols);
+                    float[] scale = absDots(deq, xt, rows, cols);
+                    assertRowsClose(f.name() + " gemm n=" + n + " t=" + t,
+                            java.util.Arrays.copyOfRange(want, t * rows, (t + 1) * rows),
+                            java.util.Arrays.copyOfRange(got, t * rows, (t + 1) * rows), scale, 1e-5);
+                }
+            }
+        }
+    }
+}
