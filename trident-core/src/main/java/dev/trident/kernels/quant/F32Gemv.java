@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Le;
 import dev.trident.quant.QuantizedMatrix;
 import jdk.incubator.vector.FloatVector;
@@ -29,7 +31,7 @@ final class F32Gemv {
             }
             for (; c < upper; c += F.length())
                 a0 = FloatVector.fromMemorySegment(F, s, off + 4L * c, LE).fma(FloatVector.fromArray(F, x, c), a0);
-            float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float sum = VecMath.sum(a0.add(a1));
             for (; c < cols; c++) sum += s.get(Le.FLOAT, off + 4L * c) * x[c];
             y[r] = sum;
         }

@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Fp8E4M3;
 import dev.trident.quant.Le;
@@ -59,7 +61,7 @@ final class Fp8BlockGemv {
                 for (; c < c1; c++) rest += Fp8E4M3.decode(s.get(ValueLayout.JAVA_BYTE, off + c)) * x[c];
                 tail += rest * scale;
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD) + tail;
+            y[r] = VecMath.sum(acc) + tail;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.BFloat16;
 import dev.trident.quant.Le;
 import dev.trident.quant.QuantizedMatrix;
@@ -49,7 +51,7 @@ final class HalfGemv {
                 a1 = widen(s, off + 2L * (c + 8), bf16).fma(FloatVector.fromArray(F, x, c + 8), a1);
             }
             for (; c < upper; c += 8) a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, c), a0);
-            float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float sum = VecMath.sum(a0.add(a1));
             for (; c < cols; c++) {
                 short h = s.get(Le.SHORT, off + 2L * c);
                 sum += (bf16 ? BFloat16.decode(h) : Float.float16ToFloat(h)) * x[c];

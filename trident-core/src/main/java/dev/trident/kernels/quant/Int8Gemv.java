@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
@@ -60,7 +62,7 @@ final class Int8Gemv {
                 IntVector dot = dot32(weights(s, p + 2), weights(s, p + 18), a, b * 32);
                 acc = toFloats(dot).fma(FloatVector.broadcast(F, Le.half(s, p) * a.d()[b]), acc);
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD);
+            y[r] = VecMath.sum(acc);
         }
     }
 
@@ -80,7 +82,7 @@ final class Int8Gemv {
                 acc = toFloats(dot).fma(FloatVector.broadcast(F, dd), acc);
                 offset += dd * a.sums()[b];
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD) - 8 * offset;
+            y[r] = VecMath.sum(acc) - 8 * offset;
         }
     }
 
@@ -107,7 +109,7 @@ final class Int8Gemv {
                     mins += dmin * (sm >>> 8) * da * a.sums()[sub];
                 }
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            y[r] = VecMath.sum(acc) - mins;
         }
     }
 

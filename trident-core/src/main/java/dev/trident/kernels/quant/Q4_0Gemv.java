@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.QuantizedMatrix;
@@ -39,7 +41,7 @@ final class Q4_0Gemv {
                 acc = sb.fma(FloatVector.broadcast(F, d), acc);
                 offset += d * xBlockSums[b];
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD) - 8 * offset;
+            y[r] = VecMath.sum(acc) - 8 * offset;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_KFormat;
 import dev.trident.quant.QuantizedMatrix;
@@ -51,7 +53,7 @@ final class Q4_KGemv {
                     mins += dmin * (sm >>> 8) * xBlockSums[b * 8 + j];
                 }
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD) - mins;
+            y[r] = VecMath.sum(acc) - mins;
         }
     }
 

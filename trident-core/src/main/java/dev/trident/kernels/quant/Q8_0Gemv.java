@@ -1,5 +1,7 @@
 package dev.trident.kernels.quant;
 
+import dev.trident.kernels.VecMath;
+
 import dev.trident.quant.Le;
 import dev.trident.quant.Q8_0Format;
 import dev.trident.quant.QuantizedMatrix;
@@ -45,8 +47,8 @@ final class Q8_0Gemv {
                 acc0 = s0.fma(FloatVector.broadcast(F, Le.half(s, p0 - 2)), acc0);
                 acc1 = s1.fma(FloatVector.broadcast(F, Le.half(s, p1 - 2)), acc1);
             }
-            y[r] = acc0.reduceLanes(VectorOperators.ADD);
-            y[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+            y[r] = VecMath.sum(acc0);
+            y[r + 1] = VecMath.sum(acc1);
         }
         for (; r < to; r++) {
             long o = r * rowBytes;
@@ -60,7 +62,7 @@ final class Q8_0Gemv {
                 sb = bytesToFloats(s, p + 24).fma(FloatVector.fromArray(F, x, xo + 24), sb);
                 acc = sb.fma(FloatVector.broadcast(F, Le.half(s, p - 2)), acc);
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD);
+            y[r] = VecMath.sum(acc);
         }
     }
 }
