@@ -32,7 +32,7 @@ public final class VecMath {
 
     /** Sum of the lanes of v in a fixed order (deterministic across JIT tiers, unlike reduceLanes(ADD)). */
     public static float sum(FloatVector v) {
-        if (L > 16) return sumLanes(v);
+        if (L > 16 || v.length() != L) return sumLanes(v); // other shapes (e.g. the 256-bit quantized kernels)
         if (L == 16) v = v.add(v.rearrange(ROT_8));
         if (L >= 8) v = v.add(v.rearrange(ROT_4));
         if (L >= 4) v = v.add(v.rearrange(ROT_2));
@@ -40,10 +40,10 @@ public final class VecMath {
         return v.lane(0);
     }
 
-    /** Fallback for wider vectors: lanes one by one, in order. */
+    /** Fallback for other vector shapes: lanes one by one, in order. */
     private static float sumLanes(FloatVector v) {
         float s = 0;
-        for (int i = 0; i < L; i++) s += v.lane(i);
+        for (int i = 0; i < v.length(); i++) s += v.lane(i);
         return s;
     }
 
