@@ -67,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     Integer checkpointEvery;
 
     @Option(names = "--moe-gamma", paramLabel = "G",
-            description = "MoE presets: bias update rate of auxiliary-loss-free balancing; 0 turns it off (default: the preset's, 0.001).")
+            description = "MoE presets: bias update rate of auxiliary-loss-free balancing; 0 turns it off (default: the preset's, 0.01).")
     Double moeGamma;
 
     @Option(names = "--moe-alpha", paramLabel = "A",
