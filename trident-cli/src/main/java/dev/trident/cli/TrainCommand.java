@@ -82,9 +82,15 @@ final class TrainCommand implements Callable<Integer> {
             description = "lambda: weight of the MTP losses, added as lambda / D * sum (default: 0.3, DeepSeek-V3's).")
     Double mtpWeight;
 
+    @Option(names = "--precision", paramLabel = "P", defaultValue = "fp32",
+            description = "fp32, or fp8: Linear GEMM inputs rounded to E4M3 with 1x128 / 128x128 scaling, fp32 accumulation and master weights (DeepSeek-V3's recipe, emulated; default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Override
     public Integer call() {
         threads.apply();
+        if (!precision.equals("fp32") && !precision.equals("fp8"))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32 or fp8, got " + precision);
         Checks.nonNegative(spec, "--mtp", mtp);
         if (mtp != null && mtp > 4) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mtp must be between 0 and 4, got " + mtp);
         Checks.nonNegative(spec, "--mtp-weight", mtpWeight);
@@ -106,7 +112,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
-        options = options.withMtp(mtp).withMtpWeight(mtpWeight);
+        options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8"));
         if (moeGamma != null || moeAlpha != null) {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma and --moe-alpha need a mixture-of-experts preset; " + preset + " is dense");

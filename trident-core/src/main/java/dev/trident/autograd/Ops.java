@@ -7,6 +7,7 @@ import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.RopeTable;
 import dev.trident.kernels.SwiGluKernel;
+import dev.trident.quant.Fp8Tiles;
 
 import java.util.SplittableRandom;
 
@@ -38,8 +39,17 @@ public final class Ops {
         return out;
     }
 
-    /** y = x W^T: x is [N, in], W is [out, in] (the PyTorch / GGUF layout), y is [N, out]. */
+    /**
+     * y = x W^T: x is [N, in], W is [out, in] (the PyTorch / GGUF layout), y is [N, out]. In the tape's FP8 mode all
+     * three GEMMs take E4M3 inputs (see {@link Fp8Tiles}): forward x in 1x128 tiles and W in 128x128 blocks; dgrad
+     * dY in 1x128 tiles and W in blocks; wgrad dY and x in 128x1 tiles along the tokens; accumulation in fp32.
+     */
     public static Tensor linear(Tape tape, Tensor x, Tensor w) {
+        return tape.fp8() ? linearFp8(tape, x, w) : linearExact(tape, x, w);
+    }
+
+    /** y = x W^T in fp32 whatever the tape's precision (output head, router). */
+    public static Tensor linearExact(Tape tape, Tensor x, Tensor w) {
         int n = x.rows(), in = x.cols(), outDim = w.rows();
         if (w.cols() != in) throw new IllegalArgumentException("linear: x " + x + " vs W " + w);
         Tensor y = tape.tensor(n, outDim);
@@ -49,6 +59,33 @@ public final class Ops {
             // dX = dY W ; dW = dY^T X
             if (x.requiresGrad) Gemm.sgemm(false, false, n, in, outDim, y.grad, 0, outDim, w.data, 0, in, 1f, tape.grad(x), 0, in);
             if (w.requiresGrad) Gemm.sgemm(true, false, outDim, in, n, y.grad, 0, outDim, x.data, 0, in, 1f, tape.grad(w), 0, in);
+        });
+        return y;
+    }
+
+    private static Tensor linearFp8(Tape tape, Tensor x, Tensor w) {
+        int n = x.rows(), in = x.cols(), outDim = w.rows();
+        if (w.cols() != in) throw new IllegalArgumentException("linear: x " + x + " vs W " + w);
+        byte[] scratch = new byte[Fp8Tiles.TILE];
+        float[] xq = tape.buffer(n * in), wq = tape.buffer(outDim * in);
+        Fp8Tiles.rowTiles(x.data, n, in, xq, scratch);
+        Fp8Tiles.blocks(w.data, outDim, in, wq, scratch);
+        tape.countLinearInput(n, in);
+        Tensor y = tape.tensor(n, outDim);
+        Gemm.sgemm(false, true, n, outDim, in, xq, 0, in, wq, 0, in, 0f, y.data, 0, outDim);
+        tape.record(() -> {
+            if (y.grad == null) return;
+            if (x.requiresGrad) {
+                float[] gq = tape.buffer(n * outDim);
+                Fp8Tiles.rowTiles(y.grad, n, outDim, gq, scratch);
+                Gemm.sgemm(false, false, n, in, outDim, gq, 0, outDim, wq, 0, in, 1f, tape.grad(x), 0, in);
+            }
+            if (w.requiresGrad) {
+                float[] gt = tape.buffer(n * outDim), xt = tape.buffer(n * in);
+                Fp8Tiles.columnTiles(y.grad, n, outDim, gt);
+                Fp8Tiles.columnTiles(x.data, n, in, xt);
+                Gemm.sgemm(true, false, outDim, in, n, gt, 0, outDim, xt, 0, in, 1f, tape.grad(w), 0, in);
+            }
         });
         return y;
     }

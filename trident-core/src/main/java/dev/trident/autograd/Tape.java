@@ -18,11 +18,32 @@ public final class Tape {
     private final List<float[]> lent = new ArrayList<>();
     private final List<Tensor> intermediates = new ArrayList<>();
     private boolean recording = true;
+    private boolean fp8;
+    private long linearInputFloats, linearInputFp8Bytes;
 
     /** Ops record backward steps only while recording (off for evaluation passes). */
     public boolean recording() { return recording; }
 
     public void setRecording(boolean on) { this.recording = on; }
+
+    /**
+     * FP8 mode: {@link Ops#linear} rounds its GEMM inputs to E4M3 with fine-grained scales (DeepSeek-V3's recipe);
+     * {@link Ops#linearExact} (output head, router) stays in fp32.
+     */
+    public boolean fp8() { return fp8; }
+
+    public void setFp8(boolean on) { this.fp8 = on; }
+
+    /** Counts a Linear input kept for the backward pass (rows x cols), for the activation-memory report. */
+    void countLinearInput(long rows, long cols) {
+        linearInputFloats += rows * cols;
+        linearInputFp8Bytes += dev.trident.quant.Fp8Tiles.cachedBytes(rows, cols);
+    }
+
+    /** Bytes of Linear inputs the last pass kept for backward: {fp32, fp8 with 1x128 scales}. */
+    public long[] linearInputBytes() {
+        return new long[]{4 * linearInputFloats, linearInputFp8Bytes};
+    }
 
     /** Adds the backward step of an op that just ran. */
     public void record(Runnable backward) {
@@ -74,6 +95,8 @@ public final class Tape {
     /** Forgets the graph and returns every pooled buffer; intermediates of the last pass become invalid. */
     public void reset() {
         backwards.clear();
+        linearInputFloats = 0;
+        linearInputFp8Bytes = 0;
         for (Tensor t : intermediates) t.grad = null;
         intermediates.clear();
         for (float[] b : lent) free.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);

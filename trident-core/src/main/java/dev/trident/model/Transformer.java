@@ -62,7 +62,7 @@ public final class Transformer {
 
     /** Logits [batch*seq, vocab]. */
     public Tensor logits(Tape tape, int[] tokens, int batch, int seq) {
-        return Ops.linear(tape, hidden(tape, tokens, batch, seq, 0f, 0), head);
+        return Ops.linearExact(tape, hidden(tape, tokens, batch, seq, 0f, 0), head);
     }
 
     /**
@@ -71,7 +71,7 @@ public final class Transformer {
      */
     public Loss loss(Tape tape, int[] tokens, int[] targets, int batch, int seq, float dropout, long seed, float mtpWeight) {
         Tensor h = hidden(tape, tokens, batch, seq, dropout, seed);
-        Tensor main = Ops.crossEntropy(tape, Ops.linear(tape, h, head), targets);
+        Tensor main = Ops.crossEntropy(tape, Ops.linearExact(tape, h, head), targets);
         Tensor total = main;
         double[] mtpLosses = new double[mtp == null ? 0 : mtp.depth()];
         if (mtp != null) {

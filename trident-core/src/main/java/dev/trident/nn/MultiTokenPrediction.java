@@ -76,7 +76,7 @@ public final class MultiTokenPrediction {
             }
             Module m = modules[k - 1];
             h = m.forward(tape, Ops.embedding(tape, embedding, ids), h, batch, seq, dropout, seed + 7919L * k);
-            out[k - 1] = Ops.crossEntropy(tape, Ops.linear(tape, m.finalNorm.forward(tape, h), head), tg);
+            out[k - 1] = Ops.crossEntropy(tape, Ops.linearExact(tape, m.finalNorm.forward(tape, h), head), tg);
         }
         return out;
     }

@@ -31,7 +31,7 @@ public final class Router {
 
     /** Routes x [N, d]: picks K experts per token, returns differentiable gate weights. */
     public Routing route(Tape tape, Tensor x) {
-        Tensor logits = Ops.linear(tape, x, weight);
+        Tensor logits = Ops.linearExact(tape, x, weight); // the router stays in fp32 under FP8 training
         int n = x.rows(), e = spec.routedExperts(), k = spec.activeExperts();
         float[] s = tape.buffer(n * e);
         affinities(logits.data, s, n);

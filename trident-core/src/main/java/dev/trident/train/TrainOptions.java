@@ -9,7 +9,7 @@ import java.nio.file.Path;
  */
 public record TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed,
                            boolean resume, int batchSize, int seqLen, double learningRate, int evalEvery,
-                           int checkpointEvery, MoeBalance moeBalance, Integer mtpDepth, Double mtpWeight) {
+                           int checkpointEvery, MoeBalance moeBalance, Integer mtpDepth, Double mtpWeight, boolean fp8) {
 
     /**
      * Overrides of a mixture-of-experts preset's balancing: gamma of the bias update (0 = off) and alpha of the
@@ -19,26 +19,28 @@ public record TrainOptions(Path data, String preset, Path out, Integer steps, Do
 
     public TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed, boolean resume,
                         int batchSize, int seqLen, double learningRate, int evalEvery, int checkpointEvery) {
-        this(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, null, null, null);
+        this(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, null, null, null, false);
     }
 
     public static TrainOptions of(Path data, String preset, Path out) {
-        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0, null, null, null);
+        return new TrainOptions(data, preset, out, null, null, 1337L, false, 0, 0, 0, 0, 0, null, null, null, false);
     }
 
+    /** FP8 (E4M3, fine-grained scaling) GEMM inputs for the Linear layers, as in DeepSeek-V3; false = fp32. */
+    public TrainOptions withFp8(boolean on) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, on); }
     /** D multi-token prediction modules (null: the preset's). */
-    public TrainOptions withMtp(Integer d) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, d, mtpWeight); }
+    public TrainOptions withMtp(Integer d) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, d, mtpWeight, fp8); }
     /** lambda, the MTP loss weight (null: 0.3). */
-    public TrainOptions withMtpWeight(Double w) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, w); }
-    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b, mtpDepth, mtpWeight); }
+    public TrainOptions withMtpWeight(Double w) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, w, fp8); }
+    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b, mtpDepth, mtpWeight, fp8); }
 
-    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance, mtpDepth, mtpWeight); }
-    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance, mtpDepth, mtpWeight); }
+    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8); }
+    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance, mtpDepth, mtpWeight, fp8); }
 }

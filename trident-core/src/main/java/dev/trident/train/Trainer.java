@@ -98,6 +98,7 @@ public final class Trainer {
         List<StepMetrics> history = new ArrayList<>();
         List<EvalPoint> evals = new ArrayList<>();
         Tape tape = new Tape();
+        tape.setFp8(options.fp8());
         long t0 = System.nanoTime();
         double timeAtCheck = 0;
         int step = startStep;
@@ -127,6 +128,12 @@ public final class Trainer {
                 loss += l.main() / tc.gradAccum();
                 for (double m : l.mtp()) mtpLoss += m / l.mtp().length / tc.gradAccum();
                 tape.backward(total);
+                if (options.fp8() && step == startStep && micro == 0) {
+                    long[] bytes = tape.linearInputBytes();
+                    listener.onPhase(String.format(java.util.Locale.ROOT,
+                            "fp8: Linear inputs kept for backward per micro-batch: %.1f MB in fp32, %.1f MB as E4M3 + scales (%.0f%% less)",
+                            bytes[0] / 1e6, bytes[1] / 1e6, 100.0 * (1 - (double) bytes[1] / bytes[0])));
+                }
                 tape.reset();
             }
             if (!Double.isFinite(loss)) throw new TridentException("training diverged at step " + step + ": loss is " + loss + "; lower --lr or check the data");
