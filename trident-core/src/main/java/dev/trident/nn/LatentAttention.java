@@ -36,7 +36,7 @@ public final class LatentAttention implements AttentionLayer {
     public final Tensor wo;
     private final RopeTable rope;
 
-    /** rope is a table of qk_rope_head_dim pairs-of-two wide. */
+    /** rope: a RoPE table for qk_rope_head_dim (q_pe and k_pe are the rotated parts). */
     public LatentAttention(Parameters params, String name, MlaSpec spec, float normEps, RopeTable rope, double std, double residualStd) {
         if (rope.pairs() * 2 != spec.qkRopeDim())
             throw new IllegalArgumentException("RoPE table of " + 2 * rope.pairs() + " dims for qk_rope_head_dim " + spec.qkRopeDim());
