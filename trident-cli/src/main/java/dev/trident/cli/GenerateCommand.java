@@ -91,6 +91,7 @@ final class GenerateCommand implements Callable<Integer> {
         err.flush();
         if (!speculative) {
             generate(m, prompt, sampling, out, err);
+            printCacheSize(m, err);
             return ExitCodes.OK;
         }
         int depth = draftDepth != null ? draftDepth : m.config().mtpDepth();
@@ -105,7 +106,15 @@ final class GenerateCommand implements Callable<Integer> {
                     r.decodeTokensPerSecond(), r.decodeTokensPerSecond() / Math.max(1e-9, plain.decodeTokensPerSecond()));
             err.flush();
         }
+        printCacheSize(m, err);
         return ExitCodes.OK;
+    }
+
+    /** The KV cache per token of context (fp32, main layers): K and V for GQA, c_kv and k_pe for MLA. */
+    private static void printCacheSize(Model m, PrintWriter err) {
+        err.printf(Locale.ROOT, "attention=%s kv_cache_bytes_per_token=%d%n", m.config().mla() == null ? "gqa" : "mla",
+                m.config().kvCacheBytesPerToken());
+        err.flush();
     }
 
     /** Streams a speculative generation, then its figures and the acceptance line scripts read; shared with demo. */

@@ -53,5 +53,19 @@ class EndToEndTest {
         Cli gen = Cli.run("generate", "--model", model.toString(), "--prompt", "ROMEO:", "--max-tokens", "5");
         assertEquals(ExitCodes.OK, gen.exitCode(), gen.err());
         assertTrue(gen.err().contains("tokens/s"), gen.err());
+        assertTrue(gen.err().contains("kv_cache_bytes_per_token="), gen.err());
+    }
+
+    @Test
+    void latentAttentionPresetTrainsAndReportsItsCacheSize() {
+        assumeTrue(dev.trident.model.Presets.names().contains("tiny-mla"), "no MLA preset");
+        Path model = tmp.resolve("model-mla");
+        Cli train = Cli.run("train", "--data", data.toString(), "--preset", "tiny-mla", "--out", model.toString(),
+                "--steps", "2", "--eval-every", "2", "--threads", "1");
+        assertEquals(ExitCodes.OK, train.exitCode(), train.err());
+        Cli gen = Cli.run("generate", "--model", model.toString(), "--prompt", "ROMEO:", "--max-tokens", "5");
+        assertEquals(ExitCodes.OK, gen.exitCode(), gen.err());
+        // 2 layers x (c_kv 16 + k_pe 8) floats x 4 bytes
+        assertTrue(gen.err().contains("attention=mla kv_cache_bytes_per_token=192"), gen.err());
     }
 }

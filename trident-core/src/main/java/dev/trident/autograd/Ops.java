@@ -253,6 +253,73 @@ public final class Ops {
         return out;
     }
 
+    /**
+     * Columns [offset, offset + width) of every head: x [N, heads*headDim] -> [N, heads*width] (MLA splits q into
+     * q_nope and q_pe, the kv_b output into k_nope and v, and kv_a's output into c_kv and k_pe this way).
+     */
+    public static Tensor sliceHeads(Tape tape, Tensor x, int heads, int headDim, int offset, int width) {
+        int n = x.rows();
+        if (x.cols() != heads * headDim || offset < 0 || width < 1 || offset + width > headDim)
+            throw new IllegalArgumentException("sliceHeads: " + x + " as " + heads + " heads of " + headDim + ", [" + offset + ", +" + width + ")");
+        Tensor out = tape.tensor(n, heads * width);
+        for (int i = 0; i < n * heads; i++) System.arraycopy(x.data, i * headDim + offset, out.data, i * width, width);
+        tape.record(() -> {
+            if (out.grad == null || !x.requiresGrad) return;
+            float[] g = tape.grad(x);
+            for (int i = 0; i < n * heads; i++)
+                for (int j = 0; j < width; j++) g[i * headDim + offset + j] += out.grad[i * width + j];
+        });
+        return out;
+    }
+
+    /**
+     * Per-head [a_h ; b_h]: a [N, heads*p] -> [N, heads*(p + q)]. b is [N, heads*q], or with sharedB a single head
+     * [N, q] that every head reads (MLA's k_pe), whose gradient then sums over the heads.
+     */
+    public static Tensor concatHeads(Tape tape, Tensor a, Tensor b, int heads, boolean sharedB) {
+        int n = a.rows(), p = a.cols() / heads, q = sharedB ? b.cols() : b.cols() / heads;
+        if (a.cols() != heads * p || b.rows() != n || (!sharedB && b.cols() != heads * q))
+            throw new IllegalArgumentException("concatHeads: " + a + " ; " + b + " over " + heads + " heads");
+        int w = p + q;
+        Tensor out = tape.tensor(n, heads * w);
+        for (int i = 0; i < n; i++)
+            for (int h = 0; h < heads; h++) {
+                System.arraycopy(a.data, (i * heads + h) * p, out.data, (i * heads + h) * w, p);
+                System.arraycopy(b.data, sharedB ? i * q : (i * heads + h) * q, out.data, (i * heads + h) * w + p, q);
+            }
+        tape.record(() -> {
+            if (out.grad == null) return;
+            float[] ga = a.requiresGrad ? tape.grad(a) : null, gb = b.requiresGrad ? tape.grad(b) : null;
+            for (int i = 0; i < n; i++)
+                for (int h = 0; h < heads; h++) {
+                    int o = (i * heads + h) * w, bo = sharedB ? i * q : (i * heads + h) * q;
+                    if (ga != null) for (int j = 0; j < p; j++) ga[(i * heads + h) * p + j] += out.grad[o + j];
+                    if (gb != null) for (int j = 0; j < q; j++) gb[bo + j] += out.grad[o + p + j];
+                }
+        });
+        return out;
+    }
+
+    /**
+     * Zero-pads every head to a wider head: x [N, heads*width] -> [N, heads*padded]. Lets MLA's values (v_head_dim)
+     * share the attention kernel with the wider queries and keys (qk_nope + qk_rope).
+     */
+    public static Tensor padHeads(Tape tape, Tensor x, int heads, int width, int padded) {
+        int n = x.rows();
+        if (x.cols() != heads * width || padded < width) throw new IllegalArgumentException("padHeads: " + x + " to " + heads + " x " + padded);
+        if (padded == width) return x;
+        Tensor out = tape.tensor(n, heads * padded);
+        java.util.Arrays.fill(out.data, 0, out.size(), 0f);
+        for (int i = 0; i < n * heads; i++) System.arraycopy(x.data, i * width, out.data, i * padded, width);
+        tape.record(() -> {
+            if (out.grad == null || !x.requiresGrad) return;
+            float[] g = tape.grad(x);
+            for (int i = 0; i < n * heads; i++)
+                for (int j = 0; j < width; j++) g[i * width + j] += out.grad[i * padded + j];
+        });
+        return out;
+    }
+
     static void addInto(float[] dst, float[] src, int n) {
         for (int i = 0; i < n; i++) dst[i] += src[i];
     }

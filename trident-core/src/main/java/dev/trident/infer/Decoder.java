@@ -8,7 +8,9 @@ import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.SwiGluKernel;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
+import dev.trident.nn.Attention;
 import dev.trident.nn.Block;
+import dev.trident.nn.LatentAttention;
 import dev.trident.nn.FeedForward;
 import dev.trident.nn.MixtureOfExperts;
 import dev.trident.nn.MultiTokenPrediction;
@@ -31,8 +33,15 @@ public final class Decoder {
     private final float[] affinity, gates, xg, yg, concat;
     private final int[] chosen, rowsOf;
     private long expertBytesRead;
+    /** Multi-head latent attention over latent cache rows; null for a GQA model. */
+    private final LatentAttentionDecoder latent;
 
     public Decoder(Transformer model, int maxBatch) {
+        this(model, maxBatch, LatentAttentionDecoder.Path.ABSORBED);
+    }
+
+    /** With an explicit MLA path: NAIVE decompresses keys and values per cached token (the reference for tests). */
+    Decoder(Transformer model, int maxBatch, LatentAttentionDecoder.Path mlaPath) {
         this.model = model;
         this.c = model.config;
         this.maxBatch = maxBatch;
@@ -60,10 +69,16 @@ public final class Decoder {
         xg = new float[maxBatch * d];
         yg = new float[maxBatch * d];
         concat = new float[c.mtpDepth() > 0 ? maxBatch * 2 * d : 0];
+        latent = c.mla() == null ? null : new LatentAttentionDecoder(c.mla(), model.rope, maxBatch, c.maxSeqLen(), mlaPath);
     }
 
     public KvCache newCache() {
-        return new KvCache(c.layers(), c.maxSeqLen(), kvDim);
+        return cache(c.layers());
+    }
+
+    /** GQA: keys and values of kvDim per layer and position; MLA: one row [c_kv ; k_pe] per layer and position. */
+    private KvCache cache(int layers) {
+        return c.mla() == null ? new KvCache(layers, c.maxSeqLen(), kvDim) : new KvCache(layers, c.maxSeqLen(), c.mla().latentWidth(), 0);
     }
 
     public ModelConfig config() { return c; }
@@ -131,7 +146,7 @@ public final class Decoder {
 
     /** A KV cache for one MTP module. */
     public KvCache newMtpCache() {
-        return new KvCache(1, c.maxSeqLen(), kvDim);
+        return cache(1);
     }
 
     /** logits = head(norm(x)) for n rows; xn keeps the normed rows. */
@@ -144,18 +159,11 @@ public final class Decoder {
     /** One transformer block on the residual stream x for n tokens at pos0.., appending to a layer's cache. */
     private void block(Block b, float[] keys, float[] values, int pos0, int n) {
         int d = c.dim();
-        float scale = (float) (1 / Math.sqrt(c.headDim()));
         RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
-        matmul(xn, 0, b.attention.wq.data, q, 0, n, qDim, d);
-        matmul(xn, 0, b.attention.wk.data, k, 0, n, kvDim, d);
-        matmul(xn, 0, b.attention.wv.data, v, 0, n, kvDim, d);
-        RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-        RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-        System.arraycopy(k, 0, keys, pos0 * kvDim, n * kvDim);
-        System.arraycopy(v, 0, values, pos0 * kvDim, n * kvDim);
-        DecodeAttention.attendMany(q, 0, qDim, n, pos0, keys, values, 0, kvDim,
-                c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
-        matmul(att, 0, b.attention.wo.data, proj, 0, n, d, qDim);
+        switch (b.attention) {
+            case Attention a -> groupedQuery(a, keys, values, pos0, n);
+            case LatentAttention a -> latent.forward(a, xn, n, pos0, keys, proj);
+        }
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
         RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
         switch (b.feedForward) {
@@ -163,6 +171,22 @@ public final class Decoder {
             case MixtureOfExperts moe -> experts(moe, n);
         }
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
+    }
+
+    /** proj = GQA(xn) for n tokens at pos0.., their keys and values appended to the layer's cache. */
+    private void groupedQuery(Attention a, float[] keys, float[] values, int pos0, int n) {
+        int d = c.dim();
+        float scale = (float) (1 / Math.sqrt(c.headDim()));
+        matmul(xn, 0, a.wq.data, q, 0, n, qDim, d);
+        matmul(xn, 0, a.wk.data, k, 0, n, kvDim, d);
+        matmul(xn, 0, a.wv.data, v, 0, n, kvDim, d);
+        RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+        RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+        System.arraycopy(k, 0, keys, pos0 * kvDim, n * kvDim);
+        System.arraycopy(v, 0, values, pos0 * kvDim, n * kvDim);
+        DecodeAttention.attendMany(q, 0, qDim, n, pos0, keys, values, 0, kvDim,
+                c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
+        matmul(att, 0, a.wo.data, proj, 0, n, d, qDim);
     }
 
     /** out[n, d] = down(silu(in gate^T) * (in up^T)) for rows of in starting at inOff. */
@@ -203,7 +227,7 @@ public final class Decoder {
      * y[n, out] = x[n, in] W^T: a GEMV when decoding one token, a batched GEMV (each weight row read once) for a few
      * (speculative verification), a GEMM for a prompt.
      */
-    private static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
+    static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
         if (n == 1) Gemm.gemv(out, in, w, 0, x, xOff, y, yOff);
         else if (n <= 8) BatchedGemv.multiply(n, out, in, w, x, xOff, y, yOff);
         else Gemm.sgemm(false, true, n, out, in, x, xOff, in, w, 0, in, 0f, y, yOff, out);

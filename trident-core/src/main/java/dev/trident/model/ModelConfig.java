@@ -2,6 +2,7 @@ package dev.trident.model;
 
 import dev.trident.nn.AttentionSpec;
 import dev.trident.nn.FeedForwardSpec;
+import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
 
 /**
@@ -22,10 +23,12 @@ import dev.trident.nn.MoeSpec;
  * @param moe            DeepSeekMoE sizes, or null for a dense model
  * @param denseLayers    with moe: the first denseLayers blocks keep a dense FFN (DeepSeek's first_k_dense_replace)
  * @param mtpDepth       D multi-token prediction modules after the main blocks (0 = none)
+ * @param mla            multi-head latent attention sizes, or null for grouped-query attention; with MLA, kvHeads is
+ *                       heads and headDim is the query/key head width qk_nope + qk_rope (see {@link #withMla})
  */
 public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
                           int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
-                          MoeSpec moe, int denseLayers, int mtpDepth) {
+                          MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla) {
 
     public ModelConfig {
         if (vocabSize <= 0 || dim <= 0 || layers <= 0 || hiddenDim <= 0 || maxSeqLen <= 0)
@@ -33,6 +36,16 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
         if (moe != null && moe.dim() != dim) throw new IllegalArgumentException("MoE width " + moe.dim() + " != model width " + dim);
         if (denseLayers < 0 || denseLayers > layers) throw new IllegalArgumentException("denseLayers " + denseLayers + " outside [0, " + layers + "]");
         if (mtpDepth < 0 || mtpDepth > 4) throw new IllegalArgumentException("MTP depth " + mtpDepth + " outside [0, 4]");
+        if (mla != null && (mla.dim() != dim || mla.heads() != heads || kvHeads != heads || headDim != mla.qkHeadDim()))
+            throw new IllegalArgumentException("MLA sizes " + mla + " do not match the model (dim " + dim + ", heads " + heads
+                    + ", kvHeads " + kvHeads + ", headDim " + headDim + "); build MLA configs with withMla");
+    }
+
+    /** Grouped-query attention, with or without a mixture of experts and MTP. */
+    public ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
+                       int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
+                       MoeSpec moe, int denseLayers, int mtpDepth) {
+        this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, null);
     }
 
     /** A dense Llama-style model. */
@@ -42,7 +55,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMtpDepth(int d) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d, mla);
     }
 
     /** Whether block i uses the mixture of experts. */
@@ -55,11 +68,42 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMoe(MoeSpec m, int dense) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth, mla);
     }
 
     public ModelConfig withMaxSeqLen(int n) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla);
+    }
+
+    /**
+     * The same model with multi-head latent attention of m's sizes: every head gets its own keys and values from
+     * the shared latent, so kvHeads becomes heads and headDim the query/key head width (qk_nope + qk_rope).
+     */
+    public ModelConfig withMla(MlaSpec m) {
+        return new ModelConfig(vocabSize, dim, layers, heads, heads, m.qkHeadDim(), hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, m);
+    }
+
+    /** Width RoPE rotates per head: headDim for GQA, qk_rope_head_dim (q_pe, k_pe) for MLA. */
+    public int ropeDim() {
+        return mla == null ? headDim : mla.qkRopeDim();
+    }
+
+    /**
+     * Bytes an inference KV cache holds per token, over the main layers, in fp32: K and V of every kv head for GQA,
+     * c_kv and k_pe for MLA.
+     */
+    public long kvCacheBytesPerToken() {
+        return layers * (mla == null ? attentionSpec().kvBytesPerTokenPerLayer() : mla.kvBytesPerTokenPerLayer());
+    }
+
+    /** Weights of one attention layer (MLA: including its two latent norms). */
+    private long attentionParameters() {
+        return mla == null ? (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim : mla.parameters();
+    }
+
+    /** Multiply-adds x 2 per token per layer of scores and weighted values at context ctx (MLA in its training form). */
+    private double attentionFlops(int ctx) {
+        return mla == null ? 2.0 * 2 * heads * headDim * ctx : 2.0 * heads * (mla.qkHeadDim() + mla.vHeadDim()) * ctx;
     }
 
     public AttentionSpec attentionSpec() {
@@ -71,7 +115,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth);
+        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla);
     }
 
     /** Every parameter (embedding counted once when tied; MoE selection biases included). */
@@ -81,14 +125,14 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
 
     /** One MTP module: block, projection M_k and three norms. */
     private long mtpModuleParameters(boolean activeOnly) {
-        long attn = (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim;
+        long attn = attentionParameters();
         long ffn = moe == null ? 3L * dim * hiddenDim : (activeOnly ? moe.activeParameters() : moe.totalParameters()) + moe.routedExperts();
         return attn + ffn + 2L * dim * dim + 5L * dim;
     }
 
     /** Forward FLOPs per token of the D MTP modules (their block, projection and the shared head) at context ctx. */
     public double mtpForwardFlopsPerToken(int ctx) {
-        double perModule = 2.0 * (mtpModuleParameters(true) - 5L * dim + (long) vocabSize * dim) + 2.0 * 2 * heads * headDim * ctx;
+        double perModule = 2.0 * (mtpModuleParameters(true) - 5L * dim - mlaNorms() + (long) vocabSize * dim) + attentionFlops(ctx);
         return mtpDepth * perModule;
     }
 
@@ -98,7 +142,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     private long countParameters(boolean activeOnly) {
-        long attn = (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim;
+        long attn = attentionParameters();
         long denseFfn = 3L * dim * hiddenDim;
         long moeFfn = moe == null ? 0 : (activeOnly ? moe.activeParameters() : moe.totalParameters()) + moe.routedExperts();
         long norms = 2L * dim;
@@ -115,10 +159,15 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
      */
     public double forwardFlopsPerToken(int ctx) {
         long lookup = tiedEmbeddings ? 0 : (long) vocabSize * dim;
-        long vectors = (long) layers * 2 * dim + dim + (moe == null ? 0 : (long) moeLayers() * moe.routedExperts());
+        long vectors = (long) layers * (2 * dim + mlaNorms()) + dim + (moe == null ? 0 : (long) moeLayers() * moe.routedExperts());
         double matmul = 2.0 * (activeParameterCount() - lookup - vectors);
-        double attention = 2.0 * 2 * layers * heads * headDim * ctx;
+        double attention = layers * attentionFlops(ctx);
         return matmul + attention;
+    }
+
+    /** Norm gains inside one MLA layer (0 for GQA): vectors, not matrices. */
+    private long mlaNorms() {
+        return mla == null ? 0 : mla.normParameters();
     }
 
     /** Bytes of fp32 weights read to produce one token: the active matrices (one embedding row when untied). */

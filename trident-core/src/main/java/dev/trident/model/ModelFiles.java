@@ -4,6 +4,7 @@ import dev.trident.TridentException;
 import dev.trident.io.AtomicFile;
 import dev.trident.io.json.Json;
 import dev.trident.io.safetensors.Safetensors;
+import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
 import dev.trident.nn.Parameters.Parameter;
 
@@ -61,6 +62,17 @@ public final class ModelFiles {
             m.put("bias_update_speed", moe.biasUpdateRate());
             m.put("aux_loss_alpha", moe.balanceAlpha());
         }
+        if (c.mla() != null) {
+            // DeepSeek-V3's config.json keys for multi-head latent attention; q_lora_rank null = no query latent.
+            MlaSpec mla = c.mla();
+            m.put("architectures", List.of(c.moe() == null ? "TridentMlaForCausalLM" : "TridentDeepseekForCausalLM"));
+            m.put("model_type", c.moe() == null ? "trident_mla" : "trident_deepseek");
+            m.put("q_lora_rank", mla.qLoraRank() == 0 ? null : (Object) (long) mla.qLoraRank());
+            m.put("kv_lora_rank", (long) mla.kvLoraRank());
+            m.put("qk_nope_head_dim", (long) mla.qkNopeDim());
+            m.put("qk_rope_head_dim", (long) mla.qkRopeDim());
+            m.put("v_head_dim", (long) mla.vHeadDim());
+        }
         m.put("torch_dtype", "float32");
         return m;
     }
@@ -98,7 +110,7 @@ public final class ModelFiles {
                         Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"));
                 dense = Json.asInt(m.getOrDefault("first_k_dense_replace", 0L), "first_k_dense_replace", 0, 4096);
             }
-            return new ModelConfig(
+            ModelConfig config = new ModelConfig(
                     Json.asInt(m.get("vocab_size"), "vocab_size", 1, 1 << 22), dim,
                     Json.asInt(m.get("num_hidden_layers"), "num_hidden_layers", 1, 1024), heads,
                     Json.asInt(m.getOrDefault("num_key_value_heads", (long) heads), "num_key_value_heads", 1, 1024),
@@ -109,6 +121,14 @@ public final class ModelFiles {
                     (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-5), "rms_norm_eps"),
                     Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense,
                     Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4));
+            if (!m.containsKey("kv_lora_rank")) return config;
+            Object qLora = m.get("q_lora_rank");
+            return config.withMla(new MlaSpec(dim, heads,
+                    qLora == null ? 0 : Json.asInt(qLora, "q_lora_rank", 0, 1 << 16),
+                    Json.asInt(m.get("kv_lora_rank"), "kv_lora_rank", 1, 1 << 16),
+                    Json.asInt(m.get("qk_nope_head_dim"), "qk_nope_head_dim", 1, 4096),
+                    Json.asInt(m.get("qk_rope_head_dim"), "qk_rope_head_dim", 2, 4096),
+                    Json.asInt(m.get("v_head_dim"), "v_head_dim", 1, 4096)));
         } catch (TridentException e) {
             throw new TridentException(file + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package dev.trident.model;
 
 import dev.trident.TridentException;
+import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
 import dev.trident.train.TrainConfig;
 
@@ -25,6 +26,12 @@ public final class Presets {
                 new ModelConfig(512, 64, 2, 4, 2, 16, 176, 128, 10000, 1e-5f, true)
                         .withMoe(new MoeSpec(64, 8, 2, 1, 56, 1.0, MoeSpec.Gating.SIGMOID, true, 1e-2, 1e-4), 1),
                 new TrainConfig(8, 64, 1, 3e-3, 3e-4, 20, 300, 0.1, 0.9, 0.95, 1.0, 0f, 100, 8192, 512)));
+        // tiny-mla: tiny's width, heads and layers with multi-head latent attention; queries straight from x (no
+        // q latent at this width), a 16-wide c_kv + 8-wide k_pe cached per token: 96 bytes per layer vs tiny's 256.
+        add(new Preset("tiny-mla", "tiny with multi-head latent attention: c_kv 16 + k_pe 8 cached per token (tiny: K, V 2x32)",
+                new ModelConfig(512, 64, 2, 4, 2, 16, 176, 128, 10000, 1e-5f, true)
+                        .withMla(new MlaSpec(64, 4, 0, 16, 16, 8, 16)),
+                new TrainConfig(8, 64, 1, 3e-3, 3e-4, 20, 300, 0.1, 0.9, 0.95, 1.0, 0f, 100, 8192, 512)));
         // small: the 30-minute tinyshakespeare result in docs/results.md.
         add(new Preset("small", "6 layers, d=256, GQA 8/4 heads, 1024-token BPE; ~30 minutes on 2 cores",
                 new ModelConfig(1024, 256, 6, 8, 4, 32, 704, 256, 10000, 1e-5f, true),
@@ -36,6 +43,12 @@ public final class Presets {
         add(new Preset("small-moe", "small with DeepSeekMoE: 16 routed experts (2 active) + 1 shared of width 232; same active parameters as small",
                 new ModelConfig(1024, 256, 6, 8, 4, 32, 704, 256, 10000, 1e-5f, true)
                         .withMoe(new MoeSpec(256, 16, 2, 1, 232, 1.0, MoeSpec.Gating.SIGMOID, true, 1e-2, 1e-4), 1),
+                new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)));
+        // small-mla: small's width, heads and layers with DeepSeek-V3-shaped MLA: q latent 128, c_kv 64 + k_pe 16
+        // cached per token (320 bytes per layer; small's GQA caches 1024, full multi-head attention 2048).
+        add(new Preset("small-mla", "small with multi-head latent attention: q latent 128, c_kv 64 + k_pe 16 cached per token",
+                new ModelConfig(1024, 256, 6, 8, 4, 32, 704, 256, 10000, 1e-5f, true)
+                        .withMla(new MlaSpec(256, 8, 128, 64, 32, 16, 32)),
                 new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)));
     }
 

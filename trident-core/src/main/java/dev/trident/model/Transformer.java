@@ -36,18 +36,18 @@ public final class Transformer {
         this.config = config;
         this.params = new Parameters(seed);
         double std = 0.02, residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        this.rope = new RopeTable(config.headDim(), config.maxSeqLen(), config.ropeTheta());
+        this.rope = new RopeTable(config.ropeDim(), config.maxSeqLen(), config.ropeTheta());
         this.embedding = params.matrix("model.embed_tokens.weight", config.vocabSize(), config.dim(), std);
         this.blocks = new Block[config.layers()];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new Block(params, "model.layers." + i, config.attentionSpec(), config.feedForwardSpec(),
+            blocks[i] = new Block(params, "model.layers." + i, config.attentionSpec(), config.mla(), config.feedForwardSpec(),
                     config.isMoeLayer(i) ? config.moe() : null, config.normEps(), rope, std, residualStd);
         }
         this.finalNorm = new RmsNorm(params, "model.norm", config.dim(), config.normEps());
         this.head = config.tiedEmbeddings() ? embedding : params.matrix("lm_head.weight", config.vocabSize(), config.dim(), std);
         // MTP modules use the last block's kind of FFN (a MoE model's MTP block is a MoE block, as in DeepSeek-V3).
         this.mtp = config.mtpDepth() == 0 ? null : new MultiTokenPrediction(params, config.mtpDepth(), config.layers(),
-                config.attentionSpec(), config.feedForwardSpec(), config.isMoeLayer(config.layers() - 1) ? config.moe() : null,
+                config.attentionSpec(), config.mla(), config.feedForwardSpec(), config.isMoeLayer(config.layers() - 1) ? config.moe() : null,
                 config.normEps(), rope, std, residualStd, embedding, head);
     }
 

@@ -9,7 +9,7 @@ import dev.trident.kernels.RopeTable;
  * Causal self-attention with grouped-query heads and rotary positions (Llama):
  * q = x Wq, k = x Wk, v = x Wv; q, k rotated by position; out = softmax(q k^T / sqrt(d_h)) v, then Wo.
  */
-public final class Attention {
+public final class Attention implements AttentionLayer {
     public final AttentionSpec spec;
     public final Tensor wq, wk, wv, wo;
     private final RopeTable rope;
@@ -25,6 +25,7 @@ public final class Attention {
     }
 
     /** x is [batch*seq, dim]. */
+    @Override
     public Tensor forward(Tape tape, Tensor x, int batch, int seq) {
         int h = spec.heads(), hkv = spec.kvHeads(), d = spec.headDim();
         Tensor q = Ops.rope(tape, Ops.linear(tape, x, wq), h, d, seq, rope);
@@ -32,5 +33,10 @@ public final class Attention {
         Tensor v = Ops.linear(tape, x, wv);
         Tensor y = Ops.attention(tape, q, k, v, batch, seq, h, hkv, d, (float) (1 / Math.sqrt(d)));
         return Ops.linear(tape, y, wo);
+    }
+
+    @Override
+    public long kvBytesPerToken() {
+        return spec.kvBytesPerTokenPerLayer();
     }
 }

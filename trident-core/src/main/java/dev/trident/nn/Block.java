@@ -8,15 +8,17 @@ import dev.trident.kernels.RopeTable;
 /** One pre-norm transformer block: x = x + attn(norm(x)); x = x + ffn(norm(x)). */
 public final class Block {
     public final RmsNorm attentionNorm, ffnNorm;
-    public final Attention attention;
+    /** Grouped-query {@link Attention} or multi-head latent attention ({@link LatentAttention}). */
+    public final AttentionLayer attention;
     /** A dense {@link FeedForward} or a {@link MixtureOfExperts}. */
     public final FeedForwardLayer feedForward;
 
-    /** moe null: a dense SwiGLU of ffn's sizes; else a mixture of experts. */
-    public Block(Parameters params, String name, AttentionSpec attn, FeedForwardSpec ffn, MoeSpec moe, float normEps,
-                 RopeTable rope, double std, double residualStd) {
+    /** mla null: GQA of attn's sizes, else MLA; moe null: a dense SwiGLU of ffn's sizes, else a mixture of experts. */
+    public Block(Parameters params, String name, AttentionSpec attn, MlaSpec mla, FeedForwardSpec ffn, MoeSpec moe,
+                 float normEps, RopeTable rope, double std, double residualStd) {
         this.attentionNorm = new RmsNorm(params, name + ".input_layernorm", attn.dim(), normEps);
-        this.attention = new Attention(params, name + ".self_attn", attn, rope, std, residualStd);
+        this.attention = mla == null ? new Attention(params, name + ".self_attn", attn, rope, std, residualStd)
+                : new LatentAttention(params, name + ".self_attn", mla, normEps, rope, std, residualStd);
         this.ffnNorm = new RmsNorm(params, name + ".post_attention_layernorm", attn.dim(), normEps);
         this.feedForward = moe == null ? new FeedForward(params, name + ".mlp", ffn, std, residualStd)
                 : new MixtureOfExperts(params, name + ".mlp", moe, std, residualStd);

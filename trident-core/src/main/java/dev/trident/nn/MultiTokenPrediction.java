@@ -21,13 +21,13 @@ public final class MultiTokenPrediction {
         public final Tensor projection;
         public final Block block;
 
-        Module(Parameters params, String name, AttentionSpec attn, FeedForwardSpec ffn, MoeSpec moe, float eps,
+        Module(Parameters params, String name, AttentionSpec attn, MlaSpec mla, FeedForwardSpec ffn, MoeSpec moe, float eps,
                RopeTable rope, double std, double residualStd) {
             int d = attn.dim();
             this.embeddingNorm = new RmsNorm(params, name + ".enorm", d, eps);
             this.hiddenNorm = new RmsNorm(params, name + ".hnorm", d, eps);
             this.projection = params.matrix(name + ".eh_proj.weight", d, 2 * d, std);
-            this.block = new Block(params, name, attn, ffn, moe, eps, rope, std, residualStd);
+            this.block = new Block(params, name, attn, mla, ffn, moe, eps, rope, std, residualStd);
             this.finalNorm = new RmsNorm(params, name + ".shared_head.norm", d, eps);
         }
 
@@ -42,14 +42,14 @@ public final class MultiTokenPrediction {
     private final Tensor embedding, head;
 
     /** D modules, stored as blocks firstLayer .. firstLayer + D - 1 (DeepSeek-V3 and GGUF keep them after the main blocks). */
-    public MultiTokenPrediction(Parameters params, int depth, int firstLayer, AttentionSpec attn, FeedForwardSpec ffn,
+    public MultiTokenPrediction(Parameters params, int depth, int firstLayer, AttentionSpec attn, MlaSpec mla, FeedForwardSpec ffn,
                                 MoeSpec moe, float eps, RopeTable rope, double std, double residualStd,
                                 Tensor embedding, Tensor head) {
         this.embedding = embedding;
         this.head = head;
         this.modules = new Module[depth];
         for (int k = 0; k < depth; k++)
-            modules[k] = new Module(params, "model.layers." + (firstLayer + k), attn, ffn, moe, eps, rope, std, residualStd);
+            modules[k] = new Module(params, "model.layers." + (firstLayer + k), attn, mla, ffn, moe, eps, rope, std, residualStd);
     }
 
     public int depth() {

@@ -25,4 +25,20 @@ class ModelGradientTest {
         for (Parameters.Parameter p : model.params.all()) inputs.add(p.tensor());
         GradCheck.check("model+mtp", inputs, t -> model.loss(t, tokens, targets, batch, seq, 0f, 1, 0.3f).total(), 17, 3e-2);
     }
+
+    @Test
+    void latentAttentionModelPlusMultiTokenPrediction() {
+        ModelConfig config = new ModelConfig(11, 8, 1, 2, 1, 4, 12, 6, 10000, 1e-5f, false)
+                .withMla(new dev.trident.nn.MlaSpec(8, 2, 3, 3, 2, 2, 3)).withMtpDepth(1);
+        Transformer model = new Transformer(config, 6);
+        Random rng = new Random(6);
+        for (Parameters.Parameter p : model.params.all())
+            for (int i = 0; i < p.tensor().size(); i++) p.tensor().data[i] += (float) (0.3 * rng.nextGaussian());
+        int batch = 2, seq = 5;
+        int[] tokens = rng.ints(batch * seq, 0, 11).toArray(), targets = rng.ints(batch * seq, 0, 11).toArray();
+        List<Tensor> inputs = new ArrayList<>();
+        for (Parameters.Parameter p : model.params.all()) inputs.add(p.tensor());
+        org.junit.jupiter.api.Assertions.assertEquals(config.parameterCount(), model.params.count(), "parameterCount with MLA + MTP");
+        GradCheck.check("mla model+mtp", inputs, t -> model.loss(t, tokens, targets, batch, seq, 0f, 1, 0.3f).total(), 18, 3e-2);
+    }
 }

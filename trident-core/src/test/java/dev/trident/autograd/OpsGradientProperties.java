@@ -111,6 +111,33 @@ class OpsGradientProperties {
         }
     }
 
+    @Property(tries = 8, seed = "20261128")
+    void sliceHeads(@ForAll @IntRange(min = 1, max = 4) int n, @ForAll @IntRange(min = 1, max = 3) int heads,
+                    @ForAll @IntRange(min = 1, max = 7) int headDim, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random rng = new Random(seed);
+        int offset = rng.nextInt(headDim), width = 1 + rng.nextInt(headDim - offset);
+        Tensor x = GradCheck.random(rng, true, n, heads * headDim);
+        GradCheck.check("sliceHeads", List.of(x), t -> Ops.sliceHeads(t, x, heads, headDim, offset, width), seed, TOL);
+    }
+
+    @Property(tries = 8, seed = "20261128")
+    void concatHeads(@ForAll @IntRange(min = 1, max = 4) int n, @ForAll @IntRange(min = 1, max = 3) int heads,
+                     @ForAll @IntRange(min = 1, max = 5) int p, @ForAll @IntRange(min = 1, max = 5) int q,
+                     @ForAll boolean shared, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random rng = new Random(seed);
+        Tensor a = GradCheck.random(rng, true, n, heads * p), b = GradCheck.random(rng, true, n, (shared ? 1 : heads) * q);
+        GradCheck.check("concatHeads", List.of(a, b), t -> Ops.concatHeads(t, a, b, heads, shared), seed, TOL);
+    }
+
+    @Property(tries = 6, seed = "20261128")
+    void padHeads(@ForAll @IntRange(min = 1, max = 4) int n, @ForAll @IntRange(min = 1, max = 3) int heads,
+                  @ForAll @IntRange(min = 1, max = 5) int width, @ForAll @IntRange(min = 0, max = 3) int extra,
+                  @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random rng = new Random(seed);
+        Tensor x = GradCheck.random(rng, true, n, heads * width);
+        GradCheck.check("padHeads", List.of(x), t -> Ops.padHeads(t, x, heads, width, width + extra), seed, TOL);
+    }
+
     private static Tensor eye(int n) {
         Tensor t = Tensor.zeros(false, n, n);
         for (int i = 0; i < n; i++) t.data[i * n + i] = 1;

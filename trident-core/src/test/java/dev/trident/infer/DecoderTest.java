@@ -18,6 +18,55 @@ class DecoderTest {
     private static final ModelConfig MOE = CONFIG.withMoe(new dev.trident.nn.MoeSpec(48, 6, 2, 1, 24, 1.7,
             dev.trident.nn.MoeSpec.Gating.SIGMOID, true, 1e-3, 0), 1);
 
+    /** MLA of CONFIG's width and heads, with a query latent; values narrower than the query/key heads. */
+    private static final ModelConfig MLA = CONFIG.withMla(new dev.trident.nn.MlaSpec(48, 6, 20, 12, 6, 4, 5));
+
+    @Test
+    void latentAttentionDecodeMatchesTrainingForward() {
+        check(new Transformer(MLA, 7));
+        // No query latent, values wider than the query/key heads.
+        check(new Transformer(CONFIG.withMla(new dev.trident.nn.MlaSpec(48, 6, 0, 10, 4, 2, 9)), 8));
+    }
+
+    @Test
+    void latentAttentionWithMoeAndMtpDecodesLikeTraining() {
+        Transformer model = new Transformer(MLA.withMoe(MOE.moe(), 1).withMtpDepth(2), 9);
+        check(model);
+        mtpCheck(model);
+    }
+
+    @Test
+    void latentCacheHoldsOnlyTheLatentAndRopeKey() {
+        Decoder decoder = new Decoder(new Transformer(MLA, 7), 2);
+        assertEquals(3L * (12 + 4) * 4, decoder.newCache().bytesPerToken(), "c_kv (12) + k_pe (4) floats per layer");
+        assertEquals(MLA.kvCacheBytesPerToken(), decoder.newCache().bytesPerToken());
+        assertEquals(2L * 3 * 2 * 8 * 4, new Decoder(new Transformer(CONFIG, 7), 2).newCache().bytesPerToken(), "GQA: K and V of 2 kv heads of 8");
+    }
+
+    /** The absorbed path (attention in the latent space) against the naive one (keys and values decompressed). */
+    @Test
+    void absorbedDecodeGivesTheNaiveDecodesLogits() {
+        Transformer model = new Transformer(MLA.withMaxSeqLen(160), 21);
+        // Weights larger than the 0.02 initialization, so attention is far from uniform.
+        Random rng = new Random(21);
+        for (var p : model.params.all()) for (int i = 0; i < p.tensor().size(); i++) p.tensor().data[i] += (float) (0.15 * rng.nextGaussian());
+        Decoder absorbed = new Decoder(model, 6), naive = new Decoder(model, 6, LatentAttentionDecoder.Path.NAIVE);
+        KvCache ca = absorbed.newCache(), cn = naive.newCache();
+        int[] tokens = rng.ints(150, 0, MLA.vocabSize()).toArray();
+        double worst = 0, scale = 0;
+        for (int pos = 0, n; pos < tokens.length; pos += n) {
+            n = Math.min(tokens.length - pos, pos < 100 ? 1 + pos % 6 : 1);
+            int[] chunk = java.util.Arrays.copyOfRange(tokens, pos, pos + n);
+            float[] a = absorbed.forward(ca, chunk, n).clone(), b = naive.forward(cn, chunk, n);
+            for (int i = 0; i < n * MLA.vocabSize(); i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+                scale = Math.max(scale, Math.abs(b[i]));
+            }
+        }
+        assertTrue(scale > 0.1, "logits too small to compare: " + scale);
+        assertTrue(worst < 1e-4 * Math.max(1, scale), "absorbed decode differs from naive decode by " + worst + " (logit scale " + scale + ")");
+    }
+
     @Test
     void cachedDecodeMatchesFullSequenceForward() {
         check(new Transformer(CONFIG, 7));
@@ -38,8 +87,12 @@ class DecoderTest {
 
     @Test
     void mtpModulesDecodeLikeTheirTrainingForward() {
-        Transformer model = new Transformer(CONFIG.withMtpDepth(2), 13);
-        int seq = 20, d = CONFIG.dim(), vocab = CONFIG.vocabSize();
+        mtpCheck(new Transformer(CONFIG.withMtpDepth(2), 13));
+    }
+
+    private static void mtpCheck(Transformer model) {
+        ModelConfig config = model.config;
+        int seq = 20, d = config.dim(), vocab = config.vocabSize();
         int[] tokens = new Random(8).ints(seq + 2, 0, vocab).toArray();
         int[] in = java.util.Arrays.copyOf(tokens, seq);
         Tape tape = new Tape();

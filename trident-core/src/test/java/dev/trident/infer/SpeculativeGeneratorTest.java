@@ -28,7 +28,12 @@ class SpeculativeGeneratorTest {
 
     /** A random model with MTP modules; weights larger than the initialization so predictions are decisive. */
     private static Model model(int mtp, int vocab, long seed, boolean moe) {
+        return model(mtp, vocab, seed, moe, false);
+    }
+
+    private static Model model(int mtp, int vocab, long seed, boolean moe, boolean mla) {
         ModelConfig c = new ModelConfig(vocab, 32, 2, 4, 2, 8, 64, 96, 10000, 1e-5f, true).withMtpDepth(mtp);
+        if (mla) c = c.withMla(new dev.trident.nn.MlaSpec(32, 4, 12, 10, 6, 4, 7));
         if (moe) c = c.withMoe(new dev.trident.nn.MoeSpec(32, 4, 2, 1, 16, 1.0, dev.trident.nn.MoeSpec.Gating.SIGMOID, true, 1e-3, 0), 1);
         Transformer t = new Transformer(c, seed);
         Random rng = new Random(seed);
@@ -52,6 +57,16 @@ class SpeculativeGeneratorTest {
                     assertTrue(spec.speculation().mainForwards() <= plain.length, "never more main forwards than tokens");
                 }
             }
+        }
+    }
+
+    @Test
+    void greedySpeculationWithLatentAttentionEqualsPlainGreedy() {
+        Model m = model(2, tokenizer.vocabSize(), 77, false, true);
+        for (String prompt : new String[]{"the", "ROMEO: what", "fox jumps over the lazy dog."}) {
+            SamplingOptions o = new SamplingOptions(60, 0, 0, 1, 1, false);
+            int[] plain = new Generator(m).generate(prompt, o, null).tokens();
+            assertArrayEquals(plain, new SpeculativeGenerator(m, 2).generate(prompt, o, null).tokens(), "MLA, prompt '" + prompt + "'");
         }
     }
 

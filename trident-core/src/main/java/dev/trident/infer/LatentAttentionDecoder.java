@@ -1,0 +1,152 @@
+package dev.trident.infer;
+
+import dev.trident.kernels.DecodeAttention;
+import dev.trident.kernels.Gemm;
+import dev.trident.kernels.RmsNormKernel;
+import dev.trident.kernels.RopeKernel;
+import dev.trident.kernels.RopeTable;
+import dev.trident.nn.LatentAttention;
+import dev.trident.nn.MlaSpec;
+
+import java.util.Arrays;
+
+/**
+ * Multi-head latent attention over a latent cache, for n new tokens: appends their rows [c_kv ; k_pe] to the layer's
+ * cache, then attends. Two paths with the same result:
+ *
+ * <ul>
+ * <li>{@link Path#ABSORBED} (DeepSeek's weight absorption): the score of head h against position p is
+ * q_nope_h . (W_UK_h c_kv_p) + q_pe_h . k_pe_p = (W_UK_h^T q_nope_h) . c_kv_p + q_pe_h . k_pe_p, so the query is
+ * folded into the latent space once per token, [W_UK_h^T q_nope_h ; q_pe_h], and every head attends directly to the
+ * cached rows [c_kv ; k_pe] (multi-query attention with one shared head). Likewise sum_p a_p (W_UV_h c_kv_p) =
+ * W_UV_h (sum_p a_p c_kv_p): the weighted latent goes through W_UV_h once per token. Keys and values are never formed
+ * per cached position; the cache is read once per tile of four heads.
+ * <li>{@link Path#NAIVE}: decompresses every cached position into per-head keys [W_UK_h c_kv_p ; k_pe_p] and values
+ * W_UV_h c_kv_p, then runs ordinary multi-head attention. O(context x heads x (nope + v) x kv_lora_rank) work per
+ * step; the reference the absorbed path is tested against.
+ * </ul>
+ *
+ * Buffers are allocated once for up to maxBatch new tokens; the naive path's per-position buffers on first use.
+ */
+final class LatentAttentionDecoder {
+    /** How attention reads the latent cache. */
+    enum Path { ABSORBED, NAIVE }
+
+    private final MlaSpec s;
+    private final RopeTable rope;
+    private final Path path;
+    private final int maxBatch, maxSeq, width; // width: one cached row, kv_lora_rank + qk_rope
+    private final float[] cq, cqNorm, q, qPe, kvA, latent, latentNorm, kPe, invRms, qAbs, att, o;
+    // NAIVE only: decompressed keys and values of every position, and padded queries.
+    private float[] kvFull, keysFull, valuesFull, qFull;
+
+    LatentAttentionDecoder(MlaSpec spec, RopeTable rope, int maxBatch, int maxSeq, Path path) {
+        this.s = spec;
+        this.rope = rope;
+        this.path = path;
+        this.maxBatch = maxBatch;
+        this.maxSeq = maxSeq;
+        this.width = spec.latentWidth();
+        int h = spec.heads();
+        cq = new float[maxBatch * Math.max(1, spec.qLoraRank())];
+        cqNorm = new float[cq.length];
+        q = new float[maxBatch * h * spec.qkHeadDim()];
+        qPe = new float[maxBatch * h * spec.qkRopeDim()];
+        kvA = new float[maxBatch * width];
+        latent = new float[maxBatch * spec.kvLoraRank()];
+        latentNorm = new float[latent.length];
+        kPe = new float[maxBatch * spec.qkRopeDim()];
+        invRms = new float[maxBatch];
+        qAbs = new float[maxBatch * h * width];
+        att = new float[maxBatch * h * Math.max(width, Math.max(spec.qkHeadDim(), spec.vHeadDim()))];
+        o = new float[maxBatch * h * spec.vHeadDim()];
+    }
+
+    /**
+     * out[n, d] = MLA(xn[n, d]) for tokens at positions pos0 .. pos0 + n - 1, whose rows are appended to cache
+     * (rows of kv_lora_rank + qk_rope floats, position p at p * width).
+     */
+    void forward(LatentAttention a, float[] xn, int n, int pos0, float[] cache, float[] out) {
+        int d = s.dim(), h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank();
+        // Queries: q = W_UQ RMSNorm(W_DQ x) (or W_Q x); q_pe_h rotated, gathered into qPe [n][h][r].
+        if (a.wqA != null) {
+            Decoder.matmul(xn, 0, a.wqA.data, cq, 0, n, s.qLoraRank(), d);
+            RmsNormKernel.forward(cq, a.qNorm.weight.data, cqNorm, invRms, n, s.qLoraRank(), a.qNorm.eps);
+            Decoder.matmul(cqNorm, 0, a.wqB.data, q, 0, n, h * qk, s.qLoraRank());
+        } else {
+            Decoder.matmul(xn, 0, a.wqB.data, q, 0, n, h * qk, d);
+        }
+        for (int i = 0; i < n * h; i++) System.arraycopy(q, i * qk + nope, qPe, i * r, r);
+        RopeKernel.apply(qPe, n, h, r, pos0, Integer.MAX_VALUE, rope, false);
+
+        // The new cache rows: c_kv = RMSNorm(W_DKV x), k_pe = RoPE(W_KR x).
+        Decoder.matmul(xn, 0, a.wkvA.data, kvA, 0, n, width, d);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(kvA, i * width, latent, i * c, c);
+            System.arraycopy(kvA, i * width + c, kPe, i * r, r);
+        }
+        RmsNormKernel.forward(latent, a.kvNorm.weight.data, latentNorm, invRms, n, c, a.kvNorm.eps);
+        RopeKernel.apply(kPe, n, 1, r, pos0, Integer.MAX_VALUE, rope, false);
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(latentNorm, i * c, cache, (pos0 + i) * width, c);
+            System.arraycopy(kPe, i * r, cache, (pos0 + i) * width + c, r);
+        }
+
+        if (path == Path.ABSORBED) absorbed(a, n, pos0, cache);
+        else naive(a, n, pos0, cache);
+        Decoder.matmul(o, 0, a.wo.data, out, 0, n, d, h * s.vHeadDim());
+    }
+
+    /** o[n][h][v] through the absorbed weights: attention in the latent space, one shared "head" of width rows. */
+    private void absorbed(LatentAttention a, int n, int pos0, float[] cache) {
+        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
+        int kvRow = nope + dv; // rows of kv_b_proj per head: W_UK_h then W_UV_h
+        float[] wkvB = a.wkvB.data;
+        for (int head = 0; head < h; head++) {
+            // q_abs_h[n, c] = q_nope_h[n, nope] W_UK_h[nope, c]
+            Gemm.sgemm(false, false, n, c, nope, q, head * qk, h * qk, wkvB, head * kvRow * c, c, 0f, qAbs, head * width, h * width);
+        }
+        for (int i = 0; i < n * h; i++) System.arraycopy(qPe, i * r, qAbs, i * width + c, r);
+        // softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope)) [c_kv ; k_pe]: the first c columns are the
+        // weighted latent; the last r (weighted k_pe) are not needed.
+        DecodeAttention.attendMany(qAbs, 0, h * width, n, pos0, cache, cache, 0, width, h, 1, width,
+                (float) (1 / Math.sqrt(qk)), att, 0, h * width);
+        for (int head = 0; head < h; head++) {
+            // o_h[n, v] = latent_h[n, c] W_UV_h^T
+            int wOff = (head * kvRow + nope) * c;
+            if (n == 1) Gemm.gemv(dv, c, wkvB, wOff, att, head * width, o, head * dv);
+            else Gemm.sgemm(false, true, n, dv, c, att, head * width, h * width, wkvB, wOff, c, 0f, o, head * dv, h * dv);
+        }
+    }
+
+    /** o[n][h][v] the textbook way: decompress keys and values of every cached position, then attend per head. */
+    private void naive(LatentAttention a, int n, int pos0, float[] cache) {
+        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
+        int kvRow = nope + dv, hd = Math.max(qk, dv), len = pos0 + n;
+        if (kvFull == null) {
+            kvFull = new float[maxSeq * h * kvRow];
+            keysFull = new float[maxSeq * h * hd];
+            valuesFull = new float[maxSeq * h * hd];
+            qFull = new float[maxBatch * h * hd];
+        }
+        // [k_nope_h ; v_h] = W_UKV c_kv for every position, then keys [k_nope_h ; k_pe] and values [v_h ; 0].
+        Gemm.sgemm(false, true, len, h * kvRow, c, cache, 0, width, a.wkvB.data, 0, c, 0f, kvFull, 0, h * kvRow);
+        Arrays.fill(keysFull, 0, len * h * hd, 0f);
+        Arrays.fill(valuesFull, 0, len * h * hd, 0f);
+        for (int p = 0; p < len; p++)
+            for (int head = 0; head < h; head++) {
+                int kv = (p * h + head) * kvRow, dst = (p * h + head) * hd;
+                System.arraycopy(kvFull, kv, keysFull, dst, nope);
+                System.arraycopy(cache, p * width + c, keysFull, dst + nope, r);
+                System.arraycopy(kvFull, kv + nope, valuesFull, dst, dv);
+            }
+        Arrays.fill(qFull, 0, n * h * hd, 0f);
+        for (int i = 0; i < n * h; i++) {
+            System.arraycopy(q, i * qk, qFull, i * hd, nope);
+            System.arraycopy(qPe, i * r, qFull, i * hd + nope, r);
+        }
+        DecodeAttention.attendMany(qFull, 0, h * hd, n, pos0, keysFull, valuesFull, 0, h * hd, h, h, hd,
+                (float) (1 / Math.sqrt(qk)), att, 0, h * hd);
+        for (int i = 0; i < n * h; i++) System.arraycopy(att, i * hd, o, i * dv, dv);
+    }
+}
