@@ -41,6 +41,7 @@ final class CompareCommand implements Callable<Integer> {
         XYChart chart = new XYChartBuilder().width(960).height(540).title(title)
                 .xAxisTitle("step").yAxisTitle("loss (nats/token)").build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setXAxisDecimalPattern("#,###");
         var stdout = spec.commandLine().getOut();
         for (Path run : runs) {
             Path csv = run.resolve("metrics.csv");
@@ -58,6 +59,11 @@ final class CompareCommand implements Callable<Integer> {
                 double[] x = train.stream().mapToDouble(p -> p[0]).toArray(), y = train.stream().mapToDouble(p -> p[1]).toArray();
                 XYSeries s = chart.addSeries(name + " train (smoothed)", x, LossPlot.smooth(y, Math.max(1, (int) (y.length * LossPlot.WINDOW_FRACTION))));
                 s.setMarker(SeriesMarkers.NONE);
+                // As in LossPlot: one invisible off-grid point makes XChart pick round x ticks.
+                XYSeries offGrid = chart.addSeries(name + " ", new double[]{x[0] + 0.5}, new double[]{y[0]});
+                offGrid.setMarker(SeriesMarkers.NONE);
+                offGrid.setLineColor(new java.awt.Color(0, 0, 0, 0));
+                offGrid.setShowInLegend(false);
             }
             if (!val.isEmpty()) {
                 XYSeries v = chart.addSeries(name + " validation", val.stream().mapToDouble(p -> p[0]).toArray(), val.stream().mapToDouble(p -> p[1]).toArray());
