@@ -228,8 +228,7 @@ public final class Decoder {
      * (speculative verification), a GEMM for a prompt.
      */
     static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
-        if (n == 1) Gemm.gemv(out, in, w, 0, x, xOff, y, yOff);
-        else if (n <= 8) BatchedGemv.multiply(n, out, in, w, x, xOff, y, yOff);
+        if (n <= 8) BatchedGemv.multiply(n, out, in, w, x, xOff, y, yOff);
         else Gemm.sgemm(false, true, n, out, in, x, xOff, in, w, 0, in, 0f, y, yOff, out);
     }
 }
