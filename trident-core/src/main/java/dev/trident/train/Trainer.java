@@ -44,6 +44,7 @@ public final class Trainer {
         }
         Path statePath = out.resolve(TrainerState.FILE);
         boolean resuming = options.resume() && Files.isRegularFile(statePath);
+        if (resuming) options = withSavedSettings(options, TrainerState.readRun(statePath));
 
         // Tokenizer: trained on the training split only, then frozen (a resumed run reuses the saved one).
         byte[] trainBytes = Evaluator.trainingSplit(corpus), valBytes = Evaluator.validationSplit(corpus);
@@ -199,8 +200,32 @@ public final class Trainer {
         run.put("step", (long) step);
         run.put("schedule_steps", (long) scheduleSteps);
         run.put("data", options.data().toString());
+        // What shapes the model and its updates, so --resume rebuilds the same run without repeating the flags.
+        run.put("mtp_depth", (long) model.config.mtpDepth());
+        if (options.mtpWeight() != null) run.put("mtp_weight", options.mtpWeight());
+        run.put("fp8", options.fp8());
+        if (model.config.moe() != null) {
+            run.put("moe_gamma", model.config.moe().biasUpdateRate());
+            run.put("moe_alpha", model.config.moe().balanceAlpha());
+        }
+        if (options.batchSize() > 0) run.put("batch_size", (long) options.batchSize());
+        if (options.seqLen() > 0) run.put("seq_len", (long) options.seqLen());
+        if (options.learningRate() > 0) run.put("lr", options.learningRate());
         TrainerState.save(out.resolve(TrainerState.FILE), step, run, params, opt);
         ModelFiles.saveWeights(out, model);
+    }
+
+    /** A resumed run keeps the settings it was started with, unless the command line sets them again. */
+    private static TrainOptions withSavedSettings(TrainOptions o, Map<String, Object> run) {
+        if (o.mtpDepth() == null && run.get("mtp_depth") instanceof Long d) o = o.withMtp(d.intValue());
+        if (o.mtpWeight() == null && run.get("mtp_weight") instanceof Double w) o = o.withMtpWeight(w);
+        if (!o.fp8() && Boolean.TRUE.equals(run.get("fp8"))) o = o.withFp8(true);
+        if (o.moeBalance() == null && run.get("moe_gamma") instanceof Number g && run.get("moe_alpha") instanceof Number a)
+            o = o.withMoeBalance(new TrainOptions.MoeBalance(g.doubleValue(), a.doubleValue()));
+        if (o.batchSize() == 0 && run.get("batch_size") instanceof Long b) o = o.withBatchSize(b.intValue());
+        if (o.seqLen() == 0 && run.get("seq_len") instanceof Long t) o = o.withSeqLen(t.intValue());
+        if (o.learningRate() == 0 && run.get("lr") instanceof Double lr) o = o.withLearningRate(lr);
+        return o;
     }
 
     static byte[] readCorpus(Path data) {

@@ -63,6 +63,30 @@ public final class TrainerState {
     /** The step and run description stored in the file, after restoring weights and moments into params/opt. */
     public record Loaded(int step, Map<String, Object> run) {}
 
+    /**
+     * Only the run description of a checkpoint (how it was trained), read before the model is built so a resumed
+     * run rebuilds the same model. The whole file is verified later by {@link #load}.
+     */
+    public static Map<String, Object> readRun(Path file) {
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            long size = Files.size(file);
+            if (size < 32 || in.readLong() != MAGIC) throw new TridentException(file + ": not a Trident trainer state (bad magic); resume needs the --out folder of an earlier 'trident train'");
+            in.readInt();
+            in.readInt();
+            int jsonLen = in.readInt();
+            if (jsonLen < 0 || jsonLen > Math.min(size, 1 << 20)) throw damaged(file, "bad header length " + jsonLen);
+            return Json.asObject(Json.parse(new String(in.readNBytes(jsonLen), StandardCharsets.UTF_8)), "run");
+        } catch (EOFException e) {
+            throw damaged(file, "truncated");
+        } catch (IOException e) {
+            throw new TridentException(file + ": cannot read (" + e.getMessage() + ")", e);
+        } catch (TridentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw damaged(file, "unreadable run description");
+        }
+    }
+
     public static Loaded load(Path file, List<Parameter> params, AdamW opt) {
         try {
             long size = Files.size(file);

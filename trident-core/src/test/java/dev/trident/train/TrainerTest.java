@@ -110,4 +110,18 @@ class TrainerTest {
         var e3 = assertThrows(TridentException.class, () -> Model.load(out));
         assertTrue(e3.getMessage().contains("tokenizer.json"), e3.getMessage());
     }
+
+    @Test
+    void resumeRebuildsTheSameModelWithoutRepeatingTheFlags(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        Path out = dir.resolve("mtp");
+        Trainer.train(TrainOptions.of(data, "tiny", out).withSteps(4).withEvalEvery(1000).withMtp(1).withFp8(true), TrainListener.NONE);
+        List<Double> mtp = new ArrayList<>();
+        Trainer.train(TrainOptions.of(data, "tiny", out).withSteps(6).withEvalEvery(1000).withResume(true), new TrainListener() {
+            @Override public void onStart(TrainPlan plan) { assertEquals(4, plan.startStep()); }
+            @Override public void onStep(StepMetrics m) { mtp.add(m.mtpLoss()); }
+        });
+        assertEquals(2, mtp.size());
+        assertTrue(mtp.stream().allMatch(Double::isFinite), "the resumed run still trains its MTP module: " + mtp);
+    }
 }
