@@ -16,6 +16,13 @@ import java.util.Locale;
 final class ExpertLoadPlot {
     private ExpertLoadPlot() {}
 
+    /** Mean MaxVio over the last 10% of steps (the figure issue 3's balance acceptance reads). */
+    static double lastTenthMaxVio(List<StepMetrics> history) {
+        int n = Math.max(1, history.size() / 10);
+        return history.subList(Math.max(0, history.size() - n), history.size()).stream()
+                .mapToDouble(StepMetrics::maxVio).average().orElse(Double.NaN);
+    }
+
     static void write(Path png, String title, double[][] share, List<StepMetrics> history) throws IOException {
         int layers = share.length, experts = share[0].length;
         List<Integer> xs = new ArrayList<>(), ys = new ArrayList<>();
@@ -25,8 +32,7 @@ final class ExpertLoadPlot {
         List<Number[]> cells = new ArrayList<>();
         for (int l = 0; l < layers; l++)
             for (int e = 0; e < experts; e++) cells.add(new Number[]{e, l, Math.round(share[l][e] * experts * 100) / 100.0}); // two decimals in the cell labels
-        int n = Math.max(1, history.size() / 10);
-        double vio = history.subList(history.size() - n, history.size()).stream().mapToDouble(StepMetrics::maxVio).average().orElse(Double.NaN);
+        double vio = lastTenthMaxVio(history);
         HeatMapChart chart = new HeatMapChartBuilder().width(900).height(120 + 60 * layers)
                 .title(String.format(Locale.ROOT, "%s: expert load / mean load per MoE layer (MaxVio last 10%%: %.2f)", title, vio))
                 .xAxisTitle("routed expert").yAxisTitle("MoE layer").build();

@@ -48,9 +48,7 @@ final class TrainReport {
         if (r.metricsCsv() != null) out.printf("metrics     %s%n", r.metricsCsv());
         if (plot != null) out.printf("plot        %s%n", plot);
         if (r.expertLoad() != null) {
-            int n = Math.max(1, r.history().size() / 10);
-            double vio = r.history().subList(r.history().size() - n, r.history().size()).stream()
-                    .mapToDouble(m -> m.maxVio()).average().orElse(Double.NaN);
+            double vio = ExpertLoadPlot.lastTenthMaxVio(r.history());
             out.printf(Locale.ROOT, "expert load MaxVio %.3f (mean of the last 10%% of steps); heat map %s%n", vio,
                     r.out().resolve("expert-load.png"));
         }

@@ -78,7 +78,7 @@ public final class SpeculativeGenerator {
         int[] out = new int[maxNew];
         int produced = 0, drafted = 0;
         String stop = "length";
-        int[] feed = new int[1 + depth];
+        int[] feed = new int[1 + depth], ids = new int[decoder.maxBatch()];
         rounds:
         while (produced < maxNew) {
             int pos = main.length(); // position of the pending token seq[pos]
@@ -132,7 +132,6 @@ public final class SpeculativeGenerator {
                 float[] lastLogits = null;
                 for (int i = cache.length(); i <= frontier; ) {
                     int n = Math.min(decoder.maxBatch(), frontier - i + 1);
-                    int[] ids = new int[n];
                     for (int r = 0; r < n; r++) {
                         int at = i + r + k; // t_{i+k}: confirmed, or one of this round's drafts
                         ids[r] = at <= known ? seq[at] : drafts[at - known - 1];

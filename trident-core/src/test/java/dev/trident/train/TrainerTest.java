@@ -56,9 +56,8 @@ class TrainerTest {
             @Override public void onStep(StepMetrics m) { straight.add(m.loss()); }
         });
 
-        // Same run, "killed" at step 13 (after the checkpoint at 8 and 16? no: at 13, so the last checkpoint is 8).
-        TrainOptions interrupted = base.withResume(true);
-        interrupted = new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), true, 0, 0, 0, 1000, 8);
+        // The same run in another folder, "killed" at step 13, so its last checkpoint is the one at step 8.
+        TrainOptions interrupted = new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), true, 0, 0, 0, 1000, 8);
         List<Double> resumed = new ArrayList<>();
         class Crash extends RuntimeException {}
         assertThrows(Crash.class, () -> Trainer.train(new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), false, 0, 0, 0, 1000, 8),
