@@ -180,6 +180,10 @@ public final class Decoder {
         matmul(xn, 0, a.wq.data, q, 0, n, qDim, d);
         matmul(xn, 0, a.wk.data, k, 0, n, kvDim, d);
         matmul(xn, 0, a.wv.data, v, 0, n, kvDim, d);
+        if (a.qNorm != null) { // QK-norm: every head of q and k RMS-normalized in place before RoPE
+            RmsNormKernel.forward(q, a.qNorm.weight.data, q, null, n * c.heads(), c.headDim(), a.qNorm.eps);
+            RmsNormKernel.forward(k, a.kNorm.weight.data, k, null, n * c.kvHeads(), c.headDim(), a.kNorm.eps);
+        }
         RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
         RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
         System.arraycopy(k, 0, keys, pos0 * kvDim, n * kvDim);
