@@ -62,6 +62,8 @@ public final class ModelFiles {
             m.put("scoring_func", moe.gating() == MoeSpec.Gating.SIGMOID ? "sigmoid" : "softmax");
             m.put("norm_topk_prob", moe.normalizeTopK());
             m.put("topk_method", "noaux_tc");
+            m.put("n_group", (long) moe.groups());
+            m.put("topk_group", (long) moe.topkGroups());
             m.put("bias_update_speed", moe.biasUpdateRate());
             m.put("aux_loss_alpha", moe.balanceAlpha());
         }
@@ -110,7 +112,9 @@ public final class ModelFiles {
                         },
                         Json.asBoolean(m.getOrDefault("norm_topk_prob", true), "norm_topk_prob"),
                         Json.asDouble(m.getOrDefault("bias_update_speed", 0.0), "bias_update_speed"),
-                        Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"));
+                        Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"),
+                        Json.asInt(m.getOrDefault("n_group", 1L), "n_group", 1, 4096),
+                        Json.asInt(m.getOrDefault("topk_group", 1L), "topk_group", 1, 4096));
                 dense = Json.asInt(m.getOrDefault("first_k_dense_replace", 0L), "first_k_dense_replace", 0, 4096);
             }
             if (!m.containsKey("rope_pairing"))

@@ -21,6 +21,7 @@ class ModelFilesConfigTest {
         ModelConfig tiny = Presets.get("tiny").model(), moe = Presets.get("tiny-moe").model();
         ModelConfig[] configs = {tiny.withRopePairing(RopePairing.HALVES), tiny.withQkNorm(true),
                 moe.withQkNorm(true).withRopePairing(RopePairing.HALVES).withMtpDepth(1),
+                moe.withMoe(moe.moe().withGroups(4, 2), 1),
                 Presets.get("tiny-mla").model().withRopePairing(RopePairing.HALVES)};
         for (ModelConfig c : configs) {
             Path file = dir.resolve("config.json");
