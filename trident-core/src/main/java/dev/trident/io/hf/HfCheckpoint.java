@@ -68,7 +68,12 @@ public final class HfCheckpoint {
             if (config.mtpDepth() > 0 && !hasLayer(weights, config.layers())) config = config.withMtpDepth(0);
             if (maxContext > 0 && maxContext < config.maxSeqLen()) config = config.withMaxSeqLen(maxContext);
             checkSize(dir, config, weights);
-            Transformer t = new Transformer(config, Parameters.forLoading());
+            Transformer t;
+            try {
+                t = new Transformer(config, Parameters.forLoading());
+            } catch (IllegalArgumentException e) {
+                throw new TridentException(configFile + ": inconsistent model sizes (" + e.getMessage() + ")", e);
+            }
             HfWeights.load(weights, t, HfConfig.filePairing(arch, config), block, dir.toString());
             return new Model(t, tokenizer);
         }
@@ -98,14 +103,15 @@ public final class HfCheckpoint {
     }
 
     /**
-     * Refuses, before allocating, a config.json whose model the weights cannot hold (more parameters than the files have
-     * values) or that would not fit in the Java heap as fp32.
+     * Refuses, before allocating, a config.json whose model the weights cannot nearly hold (more than twice the values
+     * the files have, plus a million: small gaps are left to the tensor-by-tensor check, which names the tensor) or
+     * that would not fit in the Java heap as fp32. So a hostile config.json costs at most ~8 bytes per stored value.
      */
     private static void checkSize(Path dir, ModelConfig c, SafetensorsCheckpoint w) {
         long values = 0;
         for (SafetensorsTensor t : w.tensors().values()) values += t.count();
         long params = c.parameterCount() - (c.moe() == null ? 0 : (long) c.moe().routedExperts() * (c.moeLayers() + c.mtpDepth()));
-        if (params > values)
+        if (params > 2 * values + (1 << 20))
             throw new TridentException(dir + ": config.json describes " + params + " parameters but the weights hold only " + values + " values");
         long need = 4 * c.parameterCount(), have = Runtime.getRuntime().maxMemory();
         if (need > have)

@@ -147,7 +147,8 @@ public final class HfConfig {
                 Json.asInt(m.get("n_shared_experts") == null ? 0L : m.get("n_shared_experts"), "n_shared_experts", 0, 64),
                 Json.asInt(Json.member(m, "moe_intermediate_size", "config"), "moe_intermediate_size", 1, 1 << 20),
                 Json.asDouble(m.getOrDefault("routed_scaling_factor", 1.0), "routed_scaling_factor"), gating,
-                normTopK, 0, 0, groups, topkGroups);
+                normTopK, Json.asDouble(m.getOrDefault("bias_update_speed", 0.0), "bias_update_speed"),
+                Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"), groups, topkGroups);
         return c.withMoe(moe, dense);
     }
 
@@ -234,6 +235,9 @@ public final class HfConfig {
             m.put("norm_topk_prob", moe.normalizeTopK());
             m.put("n_group", (long) moe.groups());
             m.put("topk_group", (long) moe.topkGroups());
+            m.put("aux_loss_alpha", moe.balanceAlpha()); // DeepSeek's own config has it; transformers ignores it
+            m.put("seq_aux", true);
+            m.put("bias_update_speed", moe.biasUpdateRate()); // Trident's, for training on
         }
         m.put("moe_layer_freq", 1L);
         m.put("scoring_func", moe != null && moe.gating() == MoeSpec.Gating.SOFTMAX ? "softmax" : "sigmoid");
