@@ -5,7 +5,9 @@ import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
 import dev.trident.infer.Decoder;
 import dev.trident.infer.KvCache;
+import dev.trident.io.safetensors.SafetensorsCheckpoint;
 import dev.trident.io.safetensors.SafetensorsDType;
+import dev.trident.quant.WeightFormat;
 import dev.trident.kernels.RopePairing;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -65,6 +68,20 @@ class HfReferenceTest {
         var ref = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.LLAMA, VOCAB, d, layers, h, g, hd, hidden,
                 500000, 1e-5, false, 0, 0, 0, 0, false, 1, 1, 1, 0, 0, 0, 0, 0, 0));
         compare(m, ref.logits(tokens()), "llama");
+        resaved(m, WeightFormat.BF16, f, HfArchitecture.LLAMA); // HF -> Trident -> HF: the same tensors
+    }
+
+    /** Saves the loaded model again and checks every tensor of the original folder comes back with the same values. */
+    private void resaved(Model m, WeightFormat format, HfTestFiles original, HfArchitecture arch) {
+        Path again = dir.resolve("again");
+        assertEquals(arch, HfCheckpoint.save(m, again, format));
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(again)) {
+            for (var e : original.values.entrySet()) {
+                if (e.getKey().endsWith("inv_freq")) continue; // Trident recomputes RoPE tables
+                assertArrayEquals(e.getValue(), c.tensor(e.getKey()).toFloats(), e.getKey());
+            }
+            assertEquals(original.values.size() - (arch == HfArchitecture.LLAMA ? 1 : 0), c.tensors().size());
+        }
     }
 
     @Test
@@ -115,6 +132,7 @@ class HfReferenceTest {
         var ref = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.QWEN3_MOE, VOCAB, d, layers, h, g, hd, hidden,
                 1000000, 1e-5, true, experts, 2, moeHidden, 0, true, 1, 1, 1, 1, 0, 0, 0, 0, 0));
         compare(m, ref.logits(tokens()), "qwen3-moe");
+        resaved(m, WeightFormat.F32, f, HfArchitecture.QWEN3_MOE);
     }
 
     @Test
@@ -183,6 +201,7 @@ class HfReferenceTest {
                 hidden, 10000, 1e-5, false, experts, 2, moeHidden, 1, true, 2.5, 4, 2, 1, qLora, kvLora, nope, rope, v));
         int[] tokens = tokens();
         compare(m, ref.logits(tokens), "deepseek-v3");
+        resaved(m, WeightFormat.F32, f, HfArchitecture.DEEPSEEK_V3); // the FP8 weights come back dequantized
 
         // The MTP module: h' = eh_proj [enorm(emb(t_{i+1})) ; hnorm(h_i)], h_i the main model's normed output.
         var mainOut = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.DEEPSEEK_V3, VOCAB, d, layers, h, h, nope + rope,
