@@ -49,10 +49,24 @@ public final class HfCheckpoint {
      * make an inference cache of many gigabytes). TridentException naming the file for anything wrong.
      */
     public static Model load(Path dir, int maxContext) {
+        Path tokFile = dir.resolve(ModelFiles.TOKENIZER);
+        if (Files.isDirectory(dir) && !Files.isRegularFile(tokFile))
+            throw new TridentException(tokFile + ": missing; " + dir + " is not a complete checkpoint folder");
+        Transformer t = loadTransformer(dir, maxContext);
+        Tokenizer tokenizer = Tokenizer.load(tokFile);
+        if (tokenizer.vocabSize() > t.config.vocabSize())
+            throw new TridentException(tokFile + ": has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + t.config.vocabSize());
+        return new Model(t, tokenizer);
+    }
+
+    /**
+     * The weights alone (config.json and the safetensors, no tokenizer): for converting checkpoints whose
+     * tokenizer.json Trident's tokenizer does not read.
+     */
+    public static Transformer loadTransformer(Path dir, int maxContext) {
         if (!Files.isDirectory(dir)) throw new TridentException(dir + ": no such checkpoint folder");
-        Path configFile = dir.resolve(ModelFiles.CONFIG), tokFile = dir.resolve(ModelFiles.TOKENIZER);
-        for (Path p : new Path[]{configFile, tokFile})
-            if (!Files.isRegularFile(p)) throw new TridentException(p + ": missing; " + dir + " is not a complete checkpoint folder");
+        Path configFile = dir.resolve(ModelFiles.CONFIG);
+        if (!Files.isRegularFile(configFile)) throw new TridentException(configFile + ": missing; " + dir + " is not a complete checkpoint folder");
         Map<String, Object> json = HfConfig.read(configFile);
         HfArchitecture arch = HfArchitecture.detect(json);
         if (arch == null)
@@ -60,9 +74,6 @@ public final class HfCheckpoint {
                     + HfArchitecture.known() + ", or a Trident model directory)");
         ModelConfig config = HfConfig.parse(configFile, json, arch);
         int[] block = fp8Block(configFile, json);
-        Tokenizer tokenizer = Tokenizer.load(tokFile);
-        if (tokenizer.vocabSize() > config.vocabSize())
-            throw new TridentException(tokFile + ": has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + config.vocabSize());
         try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(dir)) {
             // A checkpoint stripped of its MTP layers still loads, without them.
             if (config.mtpDepth() > 0 && !hasLayer(weights, config.layers())) config = config.withMtpDepth(0);
@@ -75,7 +86,7 @@ public final class HfCheckpoint {
                 throw new TridentException(configFile + ": inconsistent model sizes (" + e.getMessage() + ")", e);
             }
             HfWeights.load(weights, t, HfConfig.filePairing(arch, config), block, dir.toString());
-            return new Model(t, tokenizer);
+            return t;
         }
     }
 
