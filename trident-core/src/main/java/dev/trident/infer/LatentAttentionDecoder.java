@@ -110,7 +110,7 @@ final class LatentAttentionDecoder {
         // softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope)) [c_kv ; k_pe]: the first c columns are the
         // weighted latent; the last r (weighted k_pe) are not needed.
         DecodeAttention.attendMany(qAbs, 0, h * width, n, pos0, cache, cache, 0, width, h, 1, width,
-                (float) (1 / Math.sqrt(qk)), att, 0, h * width);
+                a.softmaxScale(), att, 0, h * width);
         for (int head = 0; head < h; head++) {
             // o_h[n, v] = latent_h[n, c] W_UV_h^T
             int wOff = (head * kvRow + nope) * c;
@@ -146,7 +146,7 @@ final class LatentAttentionDecoder {
             System.arraycopy(qPe, i * r, qFull, i * hd + nope, r);
         }
         DecodeAttention.attendMany(qFull, 0, h * hd, n, pos0, keysFull, valuesFull, 0, h * hd, h, h, hd,
-                (float) (1 / Math.sqrt(qk)), att, 0, h * hd);
+                a.softmaxScale(), att, 0, h * hd);
         for (int i = 0; i < n * h; i++) System.arraycopy(att, i * hd, o, i * dv, dv);
     }
 }

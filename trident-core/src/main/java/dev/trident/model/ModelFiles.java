@@ -47,6 +47,7 @@ public final class ModelFiles {
         m.put("tie_word_embeddings", c.tiedEmbeddings());
         m.put("rope_pairing", c.ropePairing().configName());
         if (c.qkNorm()) m.put("use_qk_norm", true); // GLM-4.5's key; Qwen3 has q_norm / k_norm always
+        if (c.ropeScaling() != null) m.put("rope_scaling", RopeScalingConfig.json(c.ropeScaling()));
         if (c.mtpDepth() > 0) m.put("num_nextn_predict_layers", (long) c.mtpDepth()); // DeepSeek-V3's key
         if (c.moe() != null) {
             // DeepSeek-V3's config.json keys for the mixture of experts.
@@ -139,6 +140,7 @@ public final class ModelFiles {
                     Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense,
                     Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4))
                     .withRopePairing(pairing).withQkNorm(qkNorm);
+            config = config.withRopeScaling(RopeScalingConfig.parse(m, config.maxSeqLen()));
             if (!m.containsKey("kv_lora_rank")) return config;
             Object qLora = m.get("q_lora_rank");
             return config.withMla(new MlaSpec(dim, heads,

@@ -5,6 +5,7 @@ import dev.trident.io.json.Json;
 import dev.trident.kernels.RopePairing;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.ModelFiles;
+import dev.trident.model.RopeScalingConfig;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
 import dev.trident.quant.WeightFormat;
@@ -18,8 +19,8 @@ import java.util.Map;
 /**
  * config.json of a Hugging Face checkpoint to and from a {@link ModelConfig}, per {@link HfArchitecture}. Keys are
  * transformers' (LlamaConfig, Qwen3Config, Qwen3MoeConfig, DeepseekV3Config). Features Trident does not compute
- * (RoPE scaling, attention or MLP biases, sliding windows, other activations) are refused with a one-line error
- * rather than loaded into a model that would compute something else.
+ * (dynamic or LongRoPE scaling, attention or MLP biases, sliding windows, other activations) are refused with a
+ * one-line error rather than loaded into a model that would compute something else.
  */
 public final class HfConfig {
     /** config.json files are small; larger ones are refused before reading. */
@@ -52,7 +53,7 @@ public final class HfConfig {
                     ropeTheta(m), (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-6), "rms_norm_eps"),
                     Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), null, 0,
                     Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4));
-            c = c.withRopePairing(arch.modelPairing);
+            c = c.withRopePairing(arch.modelPairing).withRopeScaling(RopeScalingConfig.parse(m, c.maxSeqLen()));
             return switch (arch) {
                 case LLAMA -> c;
                 case QWEN3 -> c.withQkNorm(true);
@@ -76,16 +77,6 @@ public final class HfConfig {
 
     /** Refuses what Trident's layers do not compute. */
     private static void unsupported(Map<String, Object> m) {
-        Object scaling = m.get("rope_scaling");
-        if (scaling instanceof Map<?, ?> s) {
-            Object type = s.get("rope_type") != null ? s.get("rope_type") : s.get("type");
-            if (!"default".equals(type))
-                throw new TridentException("rope_scaling of type " + type + " is not supported (Trident computes plain RoPE); remove it only if the model was trained without it");
-        } else if (scaling != null) {
-            throw new TridentException("rope_scaling should be an object or null");
-        }
-        if (m.get("rope_parameters") instanceof Map<?, ?> p && p.get("rope_type") != null && !"default".equals(p.get("rope_type")))
-            throw new TridentException("rope_parameters.rope_type " + p.get("rope_type") + " is not supported (Trident computes plain RoPE)");
         for (String bias : new String[]{"attention_bias", "mlp_bias"})
             if (Boolean.TRUE.equals(m.get(bias))) throw new TridentException(bias + " is true; Trident's layers have no biases");
         Object act = m.getOrDefault("hidden_act", "silu");
@@ -172,7 +163,7 @@ public final class HfConfig {
             m.put("max_position_embeddings", (long) c.maxSeqLen());
             m.put("rms_norm_eps", (double) c.normEps());
             m.put("rope_theta", c.ropeTheta());
-            m.put("rope_scaling", null);
+            m.put("rope_scaling", RopeScalingConfig.json(c.ropeScaling()));
             m.put("attention_bias", false);
             m.put("tie_word_embeddings", c.tiedEmbeddings());
             if (arch == HfArchitecture.LLAMA) m.put("mlp_bias", false);

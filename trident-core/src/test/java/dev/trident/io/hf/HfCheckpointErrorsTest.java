@@ -57,8 +57,9 @@ class HfCheckpointErrorsTest {
             c.put("architectures", List.of("GPT2LMHeadModel"));
             c.put("model_type", "gpt2");
         }, "architecture [GPT2LMHeadModel] is not one Trident loads");
-        config(c -> c.put("rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0)), "rope_scaling of type llama3 is not supported");
-        config(c -> c.put("rope_parameters", Map.of("rope_type", "yarn", "rope_theta", 1e4)), "rope_type yarn is not supported");
+        config(c -> c.put("rope_scaling", Map.of("rope_type", "dynamic", "factor", 8.0)), "rope_scaling of type dynamic is not supported");
+        config(c -> c.put("rope_parameters", Map.of("rope_type", "longrope", "rope_theta", 1e4)), "rope_scaling of type longrope is not supported");
+        config(c -> c.put("rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0)), "rope_scaling: llama3 rope scaling needs 0 < low_freq_factor < high_freq_factor");
         config(c -> c.put("attention_bias", true), "attention_bias is true");
         config(c -> c.put("hidden_act", "gelu"), "hidden_act gelu is not supported");
         config(c -> c.put("quantization_config", Map.of("quant_method", "gptq")), "quant_method gptq is not supported");

@@ -13,12 +13,52 @@ import java.util.Map;
 final class HfReference {
     enum Kind { LLAMA, QWEN3_MOE, DEEPSEEK_V3 }
 
-    /** Every size the three layouts need (unused ones 0). */
+    /** Every size the three layouts need (unused ones 0); scaling null for plain RoPE. */
     record Cfg(Kind kind, int vocab, int dim, int layers, int heads, int kvHeads, int headDim, int hidden, double theta,
                double eps, boolean tied,
                int experts, int topK, int moeHidden, int shared, boolean normTopK, double routedScale, int groups,
                int topkGroups, int denseLayers,
-               int qLora, int kvLora, int nope, int rope, int vDim) {}
+               int qLora, int kvLora, int nope, int rope, int vDim, Scaling scaling) {
+        Cfg withScaling(Scaling s) {
+            return new Cfg(kind, vocab, dim, layers, heads, kvHeads, headDim, hidden, theta, eps, tied, experts, topK, moeHidden,
+                    shared, normTopK, routedScale, groups, topkGroups, denseLayers, qLora, kvLora, nope, rope, vDim, s);
+        }
+    }
+
+    /** config.json's rope_scaling: type "llama3" or "yarn" and its numbers. */
+    record Scaling(String type, double factor, int original, double lowFreqFactor, double highFreqFactor, double betaFast,
+                   double betaSlow, double mscale, double mscaleAllDim) {}
+
+    /**
+     * inv_freq[i] for a d-wide rotation, as transformers' _compute_llama3_parameters / _compute_yarn_parameters do,
+     * and the attention factor cos and sin are multiplied by.
+     */
+    private double frequency(int i, int d) {
+        double f = Math.pow(c.theta, -2.0 * i / d);
+        Scaling s = c.scaling;
+        if (s == null) return f;
+        if (s.type.equals("llama3")) {
+            double wavelen = 2 * Math.PI / f, lowWavelen = s.original / s.lowFreqFactor, highWavelen = s.original / s.highFreqFactor;
+            if (wavelen < highWavelen) return f;
+            if (wavelen > lowWavelen) return f / s.factor;
+            double smooth = (s.original / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+            return (1 - smooth) * f / s.factor + smooth * f;
+        }
+        double low = Math.max(Math.floor(d * Math.log(s.original / (s.betaFast * 2 * Math.PI)) / (2 * Math.log(c.theta))), 0);
+        double high = Math.min(Math.ceil(d * Math.log(s.original / (s.betaSlow * 2 * Math.PI)) / (2 * Math.log(c.theta))), d - 1);
+        double extrapolation = 1 - Math.min(Math.max((i - low) / (high - low), 0), 1);
+        return f / s.factor * (1 - extrapolation) + f * extrapolation;
+    }
+
+    private double attentionFactor() {
+        Scaling s = c.scaling;
+        if (s == null || !s.type.equals("yarn")) return 1;
+        return s.mscale > 0 && s.mscaleAllDim > 0 ? mscale(s.factor, s.mscale) / mscale(s.factor, s.mscaleAllDim) : mscale(s.factor, 1);
+    }
+
+    private static double mscale(double scale, double m) {
+        return scale <= 1 ? 1 : 0.1 * m * Math.log(scale) + 1;
+    }
 
     private final Map<String, float[]> w;
     private final Cfg c;
@@ -130,7 +170,10 @@ final class HfReference {
                 System.arraycopy(kvb[t], h * (c.nope + c.vDim) + c.nope, values[t], h * c.vDim, c.vDim);
             }
         double[][] out = new double[T][H * c.vDim];
-        for (int h = 0; h < H; h++) attend(q, h * qk, keys, h * qk, values, h * c.vDim, qk, c.vDim, out, h * c.vDim, 1 / Math.sqrt(qk));
+        // DeepseekV3Attention: softmax scale qk^-1/2, times mscale(factor, mscale_all_dim)^2 under YaRN
+        double scale = 1 / Math.sqrt(qk);
+        if (c.scaling != null && c.scaling.mscaleAllDim > 0) scale *= Math.pow(mscale(c.scaling.factor, c.scaling.mscaleAllDim), 2);
+        for (int h = 0; h < H; h++) attend(q, h * qk, keys, h * qk, values, h * c.vDim, qk, c.vDim, out, h * c.vDim, scale);
         return linear(out, w(p + "self_attn.o_proj.weight"), c.dim);
     }
 
@@ -155,21 +198,23 @@ final class HfReference {
     /** HF: x * cos(emb) + rotate_half(x) * sin(emb), emb = [freqs ; freqs], rotate_half(x) = [-x2 ; x1]. */
     private void rotateHalf(double[] x, int off, int d, int pos) {
         double[] y = new double[d];
+        double m = attentionFactor();
         for (int j = 0; j < d; j++) {
-            double angle = pos * Math.pow(c.theta, -2.0 * (j % (d / 2)) / d);
+            double angle = pos * frequency(j % (d / 2), d);
             double rot = j < d / 2 ? -x[off + j + d / 2] : x[off + j - d / 2];
-            y[j] = x[off + j] * Math.cos(angle) + rot * Math.sin(angle);
+            y[j] = x[off + j] * Math.cos(angle) * m + rot * Math.sin(angle) * m;
         }
         System.arraycopy(y, 0, x, off, d);
     }
 
     /** DeepSeek: (x[2i] + i x[2i+1]) * e^{i pos theta^(-2i/d)}. */
     private void rotateAdjacent(double[] x, int off, int d, int pos) {
+        double m = attentionFactor();
         for (int i = 0; i < d / 2; i++) {
-            double angle = pos * Math.pow(c.theta, -2.0 * i / d);
+            double angle = pos * frequency(i, d);
             double a = x[off + 2 * i], b = x[off + 2 * i + 1];
-            x[off + 2 * i] = a * Math.cos(angle) - b * Math.sin(angle);
-            x[off + 2 * i + 1] = a * Math.sin(angle) + b * Math.cos(angle);
+            x[off + 2 * i] = m * (a * Math.cos(angle) - b * Math.sin(angle));
+            x[off + 2 * i + 1] = m * (a * Math.sin(angle) + b * Math.cos(angle));
         }
     }
 

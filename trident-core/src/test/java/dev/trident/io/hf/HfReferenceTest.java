@@ -60,13 +60,16 @@ class HfReferenceTest {
         Map<String, Object> config = config("LlamaForCausalLM", "llama", d, layers, h, g, hidden, false);
         config.put("head_dim", (long) hd);
         config.put("rope_theta", 500000.0);
+        config.put("rope_scaling", Map.of("rope_type", "llama3", "factor", 8.0, "low_freq_factor", 1.0, "high_freq_factor", 4.0,
+                "original_max_position_embeddings", 16L)); // Llama 3.1's scaling, with a context small enough to matter here
         config.put("torch_dtype", "bfloat16");
         f.write(dir, config, Long.MAX_VALUE);
 
         Model m = HfCheckpoint.load(dir);
         assertEquals(RopePairing.ADJACENT, m.config().ropePairing(), "Llama is loaded into adjacent pairs");
         var ref = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.LLAMA, VOCAB, d, layers, h, g, hd, hidden,
-                500000, 1e-5, false, 0, 0, 0, 0, false, 1, 1, 1, 0, 0, 0, 0, 0, 0));
+                500000, 1e-5, false, 0, 0, 0, 0, false, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+                new HfReference.Scaling("llama3", 8, 16, 1, 4, 0, 0, 0, 0)));
         compare(m, ref.logits(tokens()), "llama");
         resaved(m, WeightFormat.BF16, f, HfArchitecture.LLAMA); // HF -> Trident -> HF: the same tensors
     }
@@ -124,13 +127,15 @@ class HfReferenceTest {
         config.put("mlp_only_layers", List.of(0L));
         config.put("rope_theta", 1000000.0);
         config.put("use_sliding_window", false);
+        config.put("rope_scaling", Map.of("rope_type", "yarn", "factor", 4.0, "original_max_position_embeddings", 8L)); // Qwen's long-context YaRN
         f.write(dir, config, 20_000); // sharded
 
         Model m = HfCheckpoint.load(dir);
         ModelConfig c = m.config();
         assertTrue(c.qkNorm() && c.ropePairing() == RopePairing.HALVES && c.denseLayers() == 1 && c.moe().routedExperts() == 6, c.toString());
         var ref = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.QWEN3_MOE, VOCAB, d, layers, h, g, hd, hidden,
-                1000000, 1e-5, true, experts, 2, moeHidden, 0, true, 1, 1, 1, 1, 0, 0, 0, 0, 0));
+                1000000, 1e-5, true, experts, 2, moeHidden, 0, true, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+                new HfReference.Scaling("yarn", 4, 8, 0, 0, 32, 1, 0, 0)));
         compare(m, ref.logits(tokens()), "qwen3-moe");
         resaved(m, WeightFormat.F32, f, HfArchitecture.QWEN3_MOE);
     }
@@ -190,6 +195,9 @@ class HfReferenceTest {
         config.putAll(Map.of("n_group", 4L, "topk_group", 2L, "routed_scaling_factor", 2.5, "norm_topk_prob", true,
                 "scoring_func", "sigmoid", "topk_method", "noaux_tc", "num_nextn_predict_layers", 1L, "moe_layer_freq", 1L,
                 "head_dim", (long) rope));
+        // DeepSeek-V3's YaRN (its own numbers but an original context of 8): MLA's softmax scale gets mscale^2.
+        config.put("rope_scaling", Map.of("type", "yarn", "factor", 40.0, "original_max_position_embeddings", 8L, "beta_fast", 32L,
+                "beta_slow", 1L, "mscale", 1.0, "mscale_all_dim", 1.0));
         config.put("quantization_config", Map.of("activation_scheme", "dynamic", "fmt", "e4m3", "quant_method", "fp8",
                 "weight_block_size", List.of(8L, 16L)));
         f.write(dir, config, Long.MAX_VALUE);
@@ -198,14 +206,16 @@ class HfReferenceTest {
         ModelConfig c = m.config();
         assertTrue(c.mla() != null && c.moe().groups() == 4 && c.mtpDepth() == 1 && c.ropePairing() == RopePairing.ADJACENT, c.toString());
         var ref = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.DEEPSEEK_V3, VOCAB, d, layers, h, h, nope + rope,
-                hidden, 10000, 1e-5, false, experts, 2, moeHidden, 1, true, 2.5, 4, 2, 1, qLora, kvLora, nope, rope, v));
+                hidden, 10000, 1e-5, false, experts, 2, moeHidden, 1, true, 2.5, 4, 2, 1, qLora, kvLora, nope, rope, v,
+                new HfReference.Scaling("yarn", 40, 8, 0, 0, 32, 1, 1, 1)));
         int[] tokens = tokens();
         compare(m, ref.logits(tokens), "deepseek-v3");
         resaved(m, WeightFormat.F32, f, HfArchitecture.DEEPSEEK_V3); // the FP8 weights come back dequantized
 
         // The MTP module: h' = eh_proj [enorm(emb(t_{i+1})) ; hnorm(h_i)], h_i the main model's normed output.
         var mainOut = new HfReference(f.values, new HfReference.Cfg(HfReference.Kind.DEEPSEEK_V3, VOCAB, d, layers, h, h, nope + rope,
-                hidden, 10000, 1e-5, false, experts, 2, moeHidden, 1, true, 2.5, 4, 2, 1, qLora, kvLora, nope, rope, v));
+                hidden, 10000, 1e-5, false, experts, 2, moeHidden, 1, true, 2.5, 4, 2, 1, qLora, kvLora, nope, rope, v,
+                new HfReference.Scaling("yarn", 40, 8, 0, 0, 32, 1, 1, 1)));
         double[][] residual = mainOut.residual(tokens);
         double[][] normed = new double[SEQ][d];
         float[] gain = f.values.get("model.norm.weight");

@@ -58,6 +58,8 @@ class HfRoundTripTest {
                 {BASE.withQkNorm(true).withRopePairing(RopePairing.HALVES)
                         .withMoe(new MoeSpec(32, 6, 2, 0, 16, 1.0, MoeSpec.Gating.SOFTMAX, true, 0, 0), 1), HfArchitecture.QWEN3_MOE},
                 {BASE.withMla(MLA).withMoe(SIGMOID.withGroups(4, 2), 1).withMtpDepth(1), HfArchitecture.DEEPSEEK_V3},
+                {BASE.withRopeScaling(dev.trident.kernels.RopeScaling.llama3(8, 1, 4, 16)), HfArchitecture.LLAMA},
+                {BASE.withMla(MLA).withRopeScaling(dev.trident.kernels.RopeScaling.yarn(40, 8, 32, 1, 1, 1, 0)), HfArchitecture.DEEPSEEK_V3},
                 {BASE.withMla(new MlaSpec(32, 4, 0, 16, 8, 4, 10)).withMtpDepth(2), HfArchitecture.DEEPSEEK_V3},
                 {BASE.withMoe(SIGMOID, 1).withMtpDepth(1), HfArchitecture.TRIDENT},
                 {BASE.withQkNorm(true).withMoe(SIGMOID.withGroups(2, 1), 0).withRopePairing(RopePairing.HALVES), HfArchitecture.TRIDENT},
