@@ -164,6 +164,19 @@ class HfRoundTripTest {
         assertArrayEquals(logits(m), logits(Model.load(dir)));
     }
 
+    /** An FP8 folder in Trident's layout loads through HfCheckpoint (scales applied); Model.load refuses it by name. */
+    @Test
+    void fp8TridentFolderNeedsItsScales() {
+        Model m = model(BASE.withMoe(SIGMOID, 1), 13);
+        assertEquals(HfArchitecture.TRIDENT, HfCheckpoint.save(m, dir, WeightFormat.FP8_BLOCK));
+        Model back = HfCheckpoint.load(dir);
+        float[] w = m.transformer().params.get("model.layers.1.mlp.experts.2.down_proj.weight").tensor().data;
+        assertArrayEquals(WeightFormat.FP8_BLOCK.quantize(w, 32, 12).dequantize(),
+                back.transformer().params.get("model.layers.1.mlp.experts.2.down_proj.weight").tensor().data);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.trident.TridentException.class, () -> Model.load(dir));
+        assertTrue(e.getMessage().contains("is FP8; load this folder with HfCheckpoint"), e.getMessage());
+    }
+
     private static void sameWeights(Model a, Model b, String what) {
         assertEquals(a.transformer().params.all().size(), b.transformer().params.all().size(), what);
         for (Parameter p : a.transformer().params.all())
