@@ -32,6 +32,7 @@ public final class Decoder {
     // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
     private final float[] affinity, gates, xg, yg, concat;
     private final int[] chosen, rowsOf;
+    private final Segments segments;
     private long expertBytesRead;
     /** Multi-head latent attention over latent cache rows; null for a GQA model. */
     private final LatentAttentionDecoder latent;
@@ -69,6 +70,7 @@ public final class Decoder {
         xg = new float[maxBatch * d];
         yg = new float[maxBatch * d];
         concat = new float[c.mtpDepth() > 0 ? maxBatch * 2 * d : 0];
+        segments = new Segments(maxBatch);
         latent = c.mla() == null ? null : new LatentAttentionDecoder(c.mla(), model.rope, maxBatch, c.maxSeqLen(), mlaPath);
     }
 
@@ -98,12 +100,31 @@ public final class Decoder {
      */
     public float[] forward(KvCache cache, int[] tokens, int n) {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
-        int pos0 = cache.length();
-        if (pos0 + n > cache.capacity()) throw new IllegalStateException("context full: " + (pos0 + n) + " > " + cache.capacity());
-        int d = c.dim();
+        segments.clear();
+        segments.add(cache, n);
+        return run(tokens);
+    }
+
+    /**
+     * Several sequences in one pass over the weights (continuous batching): segment s appends counts[s] tokens to
+     * caches[s] (one token for a decoding sequence, a prompt chunk for one being pre-filled). tokens holds the
+     * segments' tokens one after another, and so do the rows of the returned logits. Each cache at most once.
+     */
+    public float[] forward(KvCache[] caches, int[] counts, int numSegments, int[] tokens) {
+        int n = 0;
+        for (int s = 0; s < numSegments; s++) n += counts[s];
+        if (n < 1 || n > maxBatch || numSegments > maxBatch)
+            throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
+        segments.clear();
+        for (int s = 0; s < numSegments; s++) segments.add(caches[s], counts[s]);
+        return run(tokens);
+    }
+
+    private float[] run(int[] tokens) {
+        int d = c.dim(), n = segments.rows();
         for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, tokens[i] * d, x, i * d, d);
-        for (int l = 0; l < c.layers(); l++) block(model.blocks[l], cache.keys[l], cache.values[l], pos0, n);
-        cache.setLength(pos0 + n);
+        for (int l = 0; l < c.layers(); l++) block(model.blocks[l], l, n);
+        segments.commit();
         return head(model.finalNorm, n);
     }
 
@@ -128,8 +149,9 @@ public final class Decoder {
     public float[] mtpForward(int k, KvCache cache, int[] ids, int idOff, float[] prev, int prevOff, int n) {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
         MultiTokenPrediction.Module m = model.mtp.modules[k - 1];
-        int d = c.dim(), pos0 = cache.length();
-        if (pos0 + n > cache.capacity()) throw new IllegalStateException("MTP context full");
+        int d = c.dim();
+        segments.clear();
+        segments.add(cache, n);
         for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, ids[idOff + i] * d, proj, i * d, d);
         RmsNormKernel.forward(proj, m.embeddingNorm.weight.data, xn, invRms, n, d, m.embeddingNorm.eps);
         System.arraycopy(prev, prevOff, proj, 0, n * d);
@@ -139,8 +161,8 @@ public final class Decoder {
             System.arraycopy(xn, i * d, concat, i * 2 * d, d);
         }
         matmul(concat, 0, m.projection.data, x, 0, n, d, 2 * d);
-        block(m.block, cache.keys[0], cache.values[0], pos0, n);
-        cache.setLength(pos0 + n);
+        block(m.block, 0, n);
+        segments.commit();
         return head(m.finalNorm, n);
     }
 
@@ -156,13 +178,13 @@ public final class Decoder {
         return logits;
     }
 
-    /** One transformer block on the residual stream x for n tokens at pos0.., appending to a layer's cache. */
-    private void block(Block b, float[] keys, float[] values, int pos0, int n) {
+    /** One transformer block on the residual stream x for the n rows of the segments, appending to their layer's caches. */
+    private void block(Block b, int layer, int n) {
         int d = c.dim();
         RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
         switch (b.attention) {
-            case Attention a -> groupedQuery(a, keys, values, pos0, n);
-            case LatentAttention a -> latent.forward(a, xn, n, pos0, keys, proj);
+            case Attention a -> groupedQuery(a, layer, n);
+            case LatentAttention a -> latent.forward(a, xn, n, segments, layer, proj);
         }
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
         RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
@@ -173,19 +195,26 @@ public final class Decoder {
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
     }
 
-    /** proj = GQA(xn) for n tokens at pos0.., their keys and values appended to the layer's cache. */
-    private void groupedQuery(Attention a, float[] keys, float[] values, int pos0, int n) {
+    /**
+     * proj = GQA(xn) for the n rows: projections batched over all rows, then per segment RoPE at its positions, keys
+     * and values appended to its cache, and causal attention over it.
+     */
+    private void groupedQuery(Attention a, int layer, int n) {
         int d = c.dim();
         float scale = (float) (1 / Math.sqrt(c.headDim()));
         matmul(xn, 0, a.wq.data, q, 0, n, qDim, d);
         matmul(xn, 0, a.wk.data, k, 0, n, kvDim, d);
         matmul(xn, 0, a.wv.data, v, 0, n, kvDim, d);
-        RopeKernel.apply(q, n, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-        RopeKernel.apply(k, n, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-        System.arraycopy(k, 0, keys, pos0 * kvDim, n * kvDim);
-        System.arraycopy(v, 0, values, pos0 * kvDim, n * kvDim);
-        DecodeAttention.attendMany(q, 0, qDim, n, pos0, keys, values, 0, kvDim,
-                c.heads(), c.kvHeads(), c.headDim(), scale, att, 0, qDim);
+        for (int s = 0; s < segments.size(); s++) {
+            int r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
+            float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];
+            RopeKernel.apply(q, r0, m, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+            RopeKernel.apply(k, r0, m, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+            System.arraycopy(k, r0 * kvDim, keys, pos0 * kvDim, m * kvDim);
+            System.arraycopy(v, r0 * kvDim, values, pos0 * kvDim, m * kvDim);
+            DecodeAttention.attendMany(q, r0 * qDim, qDim, m, pos0, keys, values, 0, kvDim,
+                    c.heads(), c.kvHeads(), c.headDim(), scale, att, r0 * qDim, qDim);
+        }
         matmul(att, 0, a.wo.data, proj, 0, n, d, qDim);
     }
 

@@ -63,10 +63,10 @@ final class LatentAttentionDecoder {
     }
 
     /**
-     * out[n, d] = MLA(xn[n, d]) for tokens at positions pos0 .. pos0 + n - 1, whose rows are appended to cache
-     * (rows of kv_lora_rank + qk_rope floats, position p at p * width).
+     * out[n, d] = MLA(xn[n, d]) for the rows of the segments, whose latent rows are appended to each segment's cache
+     * of this layer (rows of kv_lora_rank + qk_rope floats, position p at p * width).
      */
-    void forward(LatentAttention a, float[] xn, int n, int pos0, float[] cache, float[] out) {
+    void forward(LatentAttention a, float[] xn, int n, Segments segments, int layer, float[] out) {
         int d = s.dim(), h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank();
         // Queries: q = W_UQ RMSNorm(W_DQ x) (or W_Q x); q_pe_h rotated, gathered into qPe [n][h][r].
         if (a.wqA != null) {
@@ -77,7 +77,6 @@ final class LatentAttentionDecoder {
             Decoder.matmul(xn, 0, a.wqB.data, q, 0, n, h * qk, d);
         }
         for (int i = 0; i < n * h; i++) System.arraycopy(q, i * qk + nope, qPe, i * r, r);
-        RopeKernel.apply(qPe, n, h, r, pos0, Integer.MAX_VALUE, rope, false);
 
         // The new cache rows: c_kv = RMSNorm(W_DKV x), k_pe = RoPE(W_KR x).
         Decoder.matmul(xn, 0, a.wkvA.data, kvA, 0, n, width, d);
@@ -86,31 +85,50 @@ final class LatentAttentionDecoder {
             System.arraycopy(kvA, i * width + c, kPe, i * r, r);
         }
         RmsNormKernel.forward(latent, a.kvNorm.weight.data, latentNorm, invRms, n, c, a.kvNorm.eps);
-        RopeKernel.apply(kPe, n, 1, r, pos0, Integer.MAX_VALUE, rope, false);
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(latentNorm, i * c, cache, (pos0 + i) * width, c);
-            System.arraycopy(kPe, i * r, cache, (pos0 + i) * width + c, r);
+        if (path == Path.ABSORBED) absorbQueries(a, n);
+        for (int sg = 0; sg < segments.size(); sg++) {
+            int r0 = segments.start[sg], m = segments.count[sg], pos0 = segments.pos[sg];
+            float[] cache = segments.cache[sg].keys[layer];
+            RopeKernel.apply(qPe, r0, m, h, r, pos0, Integer.MAX_VALUE, rope, false);
+            RopeKernel.apply(kPe, r0, m, 1, r, pos0, Integer.MAX_VALUE, rope, false);
+            for (int i = r0; i < r0 + m; i++) {
+                System.arraycopy(latentNorm, i * c, cache, (pos0 + i - r0) * width, c);
+                System.arraycopy(kPe, i * r, cache, (pos0 + i - r0) * width + c, r);
+            }
+            if (path == Path.ABSORBED) attendLatent(r0, m, pos0, cache);
+            else naive(a, r0, m, pos0, cache);
         }
-
-        if (path == Path.ABSORBED) absorbed(a, n, pos0, cache);
-        else naive(a, n, pos0, cache);
+        if (path == Path.ABSORBED) absorbValues(a, n);
         Decoder.matmul(o, 0, a.wo.data, out, 0, n, d, h * s.vHeadDim());
     }
 
-    /** o[n][h][v] through the absorbed weights: attention in the latent space, one shared "head" of width rows. */
-    private void absorbed(LatentAttention a, int n, int pos0, float[] cache) {
-        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
-        int kvRow = nope + dv; // rows of kv_b_proj per head: W_UK_h then W_UV_h
+    /**
+     * The absorbed path, in three steps around the per-segment RoPE and cache writes. First, for every row and head,
+     * q_abs_h[n, c] = q_nope_h[n, nope] W_UK_h[nope, c] (kv_b_proj holds W_UK_h then W_UV_h per head).
+     */
+    private void absorbQueries(LatentAttention a, int n) {
+        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
+        int kvRow = nope + dv;
+        for (int head = 0; head < h; head++)
+            Gemm.sgemm(false, false, n, c, nope, q, head * qk, h * qk, a.wkvB.data, head * kvRow * c, c, 0f, qAbs, head * width, h * width);
+    }
+
+    /**
+     * Second, per segment: softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope)) [c_kv ; k_pe], every head
+     * against the shared latent rows; the first c columns are the weighted latent, the last r are not needed.
+     */
+    private void attendLatent(int r0, int m, int pos0, float[] cache) {
+        int h = s.heads(), r = s.qkRopeDim(), c = s.kvLoraRank();
+        for (int i = r0 * h; i < (r0 + m) * h; i++) System.arraycopy(qPe, i * r, qAbs, i * width + c, r);
+        DecodeAttention.attendMany(qAbs, r0 * h * width, h * width, m, pos0, cache, cache, 0, width, h, 1, width,
+                (float) (1 / Math.sqrt(s.qkHeadDim())), att, r0 * h * width, h * width);
+    }
+
+    /** Third, o[n][h][v]: the weighted latent through W_UV_h, once per row and head. */
+    private void absorbValues(LatentAttention a, int n) {
+        int h = s.heads(), nope = s.qkNopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
+        int kvRow = nope + dv;
         float[] wkvB = a.wkvB.data;
-        for (int head = 0; head < h; head++) {
-            // q_abs_h[n, c] = q_nope_h[n, nope] W_UK_h[nope, c]
-            Gemm.sgemm(false, false, n, c, nope, q, head * qk, h * qk, wkvB, head * kvRow * c, c, 0f, qAbs, head * width, h * width);
-        }
-        for (int i = 0; i < n * h; i++) System.arraycopy(qPe, i * r, qAbs, i * width + c, r);
-        // softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope)) [c_kv ; k_pe]: the first c columns are the
-        // weighted latent; the last r (weighted k_pe) are not needed.
-        DecodeAttention.attendMany(qAbs, 0, h * width, n, pos0, cache, cache, 0, width, h, 1, width,
-                (float) (1 / Math.sqrt(qk)), att, 0, h * width);
         for (int head = 0; head < h; head++) {
             // o_h[n, v] = latent_h[n, c] W_UV_h^T
             int wOff = (head * kvRow + nope) * c;
@@ -119,8 +137,11 @@ final class LatentAttentionDecoder {
         }
     }
 
-    /** o[n][h][v] the textbook way: decompress keys and values of every cached position, then attend per head. */
-    private void naive(LatentAttention a, int n, int pos0, float[] cache) {
+    /**
+     * o[r0 .. r0 + n)[h][v] the textbook way, for one segment: decompress keys and values of every cached position,
+     * then attend per head.
+     */
+    private void naive(LatentAttention a, int r0, int n, int pos0, float[] cache) {
         int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
         int kvRow = nope + dv, hd = Math.max(qk, dv), len = pos0 + n;
         if (kvFull == null) {
@@ -142,11 +163,11 @@ final class LatentAttentionDecoder {
             }
         Arrays.fill(qFull, 0, n * h * hd, 0f);
         for (int i = 0; i < n * h; i++) {
-            System.arraycopy(q, i * qk, qFull, i * hd, nope);
-            System.arraycopy(qPe, i * r, qFull, i * hd + nope, r);
+            System.arraycopy(q, (r0 * h + i) * qk, qFull, i * hd, nope);
+            System.arraycopy(qPe, (r0 * h + i) * r, qFull, i * hd + nope, r);
         }
         DecodeAttention.attendMany(qFull, 0, h * hd, n, pos0, keysFull, valuesFull, 0, h * hd, h, h, hd,
                 (float) (1 / Math.sqrt(qk)), att, 0, h * hd);
-        for (int i = 0; i < n * h; i++) System.arraycopy(att, i * hd, o, i * dv, dv);
+        for (int i = 0; i < n * h; i++) System.arraycopy(att, i * hd, o, (r0 * h + i) * dv, dv);
     }
 }

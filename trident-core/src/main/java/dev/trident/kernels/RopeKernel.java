@@ -28,6 +28,12 @@ public final class RopeKernel {
      */
     public static void apply(float[] x, int rows, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
+        apply(x, 0, rows, heads, headDim, posStart, period, table, inverse);
+    }
+
+    /** {@link #apply} on rows firstRow .. firstRow + rows - 1 of x; row firstRow + r is at position posStart + r % period. */
+    public static void apply(float[] x, int firstRow, int rows, int heads, int headDim, int posStart, int period,
+                             RopeTable table, boolean inverse) {
         if (headDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dimension: " + headDim);
         if (table.pairs() != headDim / 2) {
             throw new IllegalArgumentException("RopeTable has " + table.pairs() + " pairs, head dim " + headDim);
@@ -36,7 +42,7 @@ public final class RopeKernel {
             float[] cosE = new float[headDim], sinE = new float[headDim]; // one position's interleaved angles
             for (int r = r0; r < r1; r++) {
                 expand(table, posStart + (r % period), inverse, cosE, sinE);
-                for (int h = 0; h < heads; h++) rotate(x, (r * heads + h) * headDim, headDim, cosE, sinE);
+                for (int h = 0; h < heads; h++) rotate(x, ((firstRow + r) * heads + h) * headDim, headDim, cosE, sinE);
             }
         });
     }
