@@ -205,6 +205,10 @@ public final class Decoder {
         matmul(xn, 0, a.wq.data, q, 0, n, qDim, d);
         matmul(xn, 0, a.wk.data, k, 0, n, kvDim, d);
         matmul(xn, 0, a.wv.data, v, 0, n, kvDim, d);
+        if (a.qNorm != null) { // QK-norm: every head of q and k RMS-normalized in place before RoPE
+            RmsNormKernel.forward(q, a.qNorm.weight.data, q, null, n * c.heads(), c.headDim(), a.qNorm.eps);
+            RmsNormKernel.forward(k, a.kNorm.weight.data, k, null, n * c.kvHeads(), c.headDim(), a.kNorm.eps);
+        }
         for (int s = 0; s < segments.size(); s++) {
             int r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
             float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];
