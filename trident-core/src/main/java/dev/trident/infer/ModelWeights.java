@@ -57,7 +57,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
      * latent (then wqB is W_Q [heads*(nope+rope), d]). For the absorbed decode the per-head halves of kv_b_proj
      * are kept as the products need them, as llama.cpp's deepseek2 tensors attn_k_b and attn_v_b hold them:
      * ukT[h] = W_UK_h^T [kv_lora_rank, nope] and uv[h] = W_UV_h [v_head_dim, kv_lora_rank]. wkvB, the stacked
-     * original [heads*(nope+v), kv_lora_rank], serves the naive path (null when absent).
+     * original [heads*(nope+v), kv_lora_rank], serves only the naive reference path (fp32; null when absent).
      */
     public record Mla(WeightMatrix wqA, Norm qNorm, WeightMatrix wqB, WeightMatrix wkvA, Norm kvNorm,
                       WeightMatrix[] ukT, WeightMatrix[] uv, WeightMatrix wkvB, WeightMatrix wo) implements AttentionWeights {}
@@ -92,6 +92,30 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
      */
     public static ModelWeights quantize(Transformer t, QuantPolicy policy) {
         return new Builder(t, policy).build();
+    }
+
+    /**
+     * The same model with every matrix replaced by its fp32 dequantization (the values the quantized kernels
+     * multiply by, as plain floats): the reference a quantized decode is held to.
+     */
+    public ModelWeights dequantized() {
+        Map<WeightMatrix, WeightMatrix> done = new IdentityHashMap<>();
+        java.util.function.UnaryOperator<WeightMatrix> f = m -> m == null ? null : done.computeIfAbsent(m,
+                x -> x instanceof WeightMatrix.Dense ? x : WeightMatrix.of(x.dequantize(), x.rows(), x.cols()));
+        java.util.function.UnaryOperator<Ffn> ffn = e -> e == null ? null : new Ffn(f.apply(e.gate()), f.apply(e.up()), f.apply(e.down()));
+        java.util.function.UnaryOperator<Block> block = b -> new Block(b.attentionNorm(), switch (b.attention()) {
+            case Gqa g -> new Gqa(f.apply(g.wq()), f.apply(g.wk()), f.apply(g.wv()), f.apply(g.wo()));
+            case Mla m -> new Mla(f.apply(m.wqA()), m.qNorm(), f.apply(m.wqB()), f.apply(m.wkvA()), m.kvNorm(),
+                    java.util.Arrays.stream(m.ukT()).map(f).toArray(WeightMatrix[]::new),
+                    java.util.Arrays.stream(m.uv()).map(f).toArray(WeightMatrix[]::new), f.apply(m.wkvB()), f.apply(m.wo()));
+        }, b.ffnNorm(), switch (b.ffn()) {
+            case Ffn x -> ffn.apply(x);
+            case Moe m -> new Moe(m.spec(), f.apply(m.router()), m.bias(), ffn.apply(m.shared()),
+                    java.util.Arrays.stream(m.experts()).map(ffn).toArray(Ffn[]::new));
+        });
+        return new ModelWeights(config, rope, f.apply(embedding), java.util.Arrays.stream(blocks).map(block).toArray(Block[]::new),
+                finalNorm, f.apply(head), java.util.Arrays.stream(mtp).map(m -> new Mtp(m.embeddingNorm(), m.hiddenNorm(),
+                f.apply(m.projection()), block.apply(m.block()), m.finalNorm())).toArray(Mtp[]::new), QuantPolicy.F32);
     }
 
     /** Every distinct weight matrix (a tied embedding and head counted once), in model order. */
@@ -288,7 +312,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
             var wqA = a.wqA == null ? null : matrix(a.wqA, policy.format());
             var wqB = matrix(a.wqB, policy.format());
             var wkvA = matrix(a.wkvA, policy.format());
-            var wkvB = matrix(a.wkvB, policy.format());
+            var wkvB = matrix(a.wkvB, WeightFormat.F32); // the naive reference path only: shared fp32, never quantized
             var wo = matrix(a.wo, policy.format());
             float[] kvB = a.wkvB.data;
             List<WeightMatrix[]> ukT = new ArrayList<>(), uv = new ArrayList<>();
