@@ -90,7 +90,7 @@ final class TestModels {
         return new Model(t, tokenizer());
     }
 
-    /** A model of config c trained for steps AdamW steps (batch 8 x 64 tokens) on the corpus head. */
+    /** A model of config c trained for steps AdamW steps (batch 4 x 64 tokens, peak lr 1e-2) on the corpus head. */
     static Model trained(ModelConfig c, int steps, long seed) {
         Tokenizer tok = tokenizer();
         int[] data = tok.encode(Arrays.copyOf(corpus(), 300_000));
@@ -99,7 +99,7 @@ final class TestModels {
         AdamW opt = new AdamW(params, 0.9, 0.95, 1e-8, 0.0);
         Tape tape = new Tape();
         SplittableRandom rnd = new SplittableRandom(seed);
-        int batch = 8, seq = 64;
+        int batch = 4, seq = 64;
         for (int step = 0; step < steps; step++) {
             int[] in = new int[batch * seq], tg = new int[batch * seq];
             for (int b = 0; b < batch; b++) {
@@ -112,7 +112,7 @@ final class TestModels {
             tape.backward(loss.total());
             tape.reset();
             AdamW.clipGradNorm(params, 1.0);
-            double lr = 3e-3 * Math.min(1, (step + 1) / 20.0);
+            double lr = 1e-2 * Math.min(1, (step + 1) / 10.0) * (1 - 0.9 * step / steps);
             opt.step(lr);
             for (var moe : t.moeLayers(true)) moe.router.updateBias(moe.router.takeLoad());
         }
