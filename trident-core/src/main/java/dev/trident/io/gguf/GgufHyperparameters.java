@@ -28,7 +28,8 @@ public final class GgufHyperparameters {
         w.putUInt32(arch.key("embedding_length"), c.dim());
         w.putUInt32(arch.key("block_count"), blocks);
         if (c.mtpDepth() > 0) w.putUInt32(arch.key("nextn_predict_layers"), c.mtpDepth());
-        w.putUInt32(arch.key("feed_forward_length"), c.hiddenDim());
+        boolean mixtral = arch == GgufArchitecture.LLAMA && c.moe() != null;
+        w.putUInt32(arch.key("feed_forward_length"), mixtral ? c.moe().expertHidden() : c.hiddenDim());
         w.putUInt32(arch.key("attention.head_count"), c.heads());
         w.putFloat32(arch.key("rope.freq_base"), (float) c.ropeTheta());
         w.putFloat32(arch.key("attention.layer_norm_rms_epsilon"), c.normEps());
@@ -50,7 +51,11 @@ public final class GgufHyperparameters {
             w.putUInt32(arch.key("rope.dimension_count"), m.qkRopeDim());
         }
         if (arch == GgufArchitecture.LLAMA) {
-            if (c.moe() != null) throw new IllegalArgumentException("llama export of a mixture of experts is not supported");
+            if (c.moe() != null) { // Mixtral-style: every block MoE, expert width in feed_forward_length
+                w.putUInt32(arch.key("expert_count"), c.moe().routedExperts());
+                w.putUInt32(arch.key("expert_used_count"), c.moe().activeExperts());
+                if (c.moe().routedScale() != 1) w.putFloat32(arch.key("expert_weights_scale"), (float) c.moe().routedScale());
+            }
             return;
         }
         // glm4moe and deepseek2 read a block as MoE when its index is at least leading_dense_block_count, MTP

@@ -31,18 +31,23 @@ import java.util.function.Function;
 public final class GgufModelWriter {
     /**
      * What to write besides the weights: the weight format, {@code general.name}, a Jinja chat template (null:
-     * none), the beginning-of-text id to record (-1: the end-of-text id) and whether llama.cpp should add it.
+     * none), the beginning-of-text id to record (-1: the end-of-text id) and whether llama.cpp should add it, and
+     * the architecture (null: {@link GgufArchitecture#forExport}; {@code llama} also takes a Mixtral-style mixture
+     * of experts: softmax gating renormalized over the chosen experts, no shared experts, no dense blocks).
      */
-    public record Options(WeightFormat format, String name, String chatTemplate, int bosId, boolean addBos) {
+    public record Options(WeightFormat format, String name, String chatTemplate, int bosId, boolean addBos,
+                          GgufArchitecture architecture) {
         public static Options of(WeightFormat format) {
-            return new Options(format, "trident", null, -1, false);
+            return new Options(format, "trident", null, -1, false, null);
         }
 
-        public Options withName(String n) { return new Options(format, n, chatTemplate, bosId, addBos); }
+        public Options withName(String n) { return new Options(format, n, chatTemplate, bosId, addBos, architecture); }
 
-        public Options withChatTemplate(String t) { return new Options(format, name, t, bosId, addBos); }
+        public Options withChatTemplate(String t) { return new Options(format, name, t, bosId, addBos, architecture); }
 
-        public Options withBos(int id, boolean add) { return new Options(format, name, chatTemplate, id, add); }
+        public Options withBos(int id, boolean add) { return new Options(format, name, chatTemplate, id, add, architecture); }
+
+        public Options withArchitecture(GgufArchitecture a) { return new Options(format, name, chatTemplate, bosId, addBos, a); }
     }
 
     /** Called after each tensor is written with the bytes written so far and the file's final size. */
@@ -66,7 +71,8 @@ public final class GgufModelWriter {
     public static Result write(Model model, Path file, Options options, Listener listener) {
         GgmlType main = GgufTensorData.type(options.format()); // FP8-block fails here, before anything is written
         ModelConfig c = model.config();
-        GgufArchitecture arch = GgufArchitecture.forExport(c);
+        GgufArchitecture arch = options.architecture() != null ? options.architecture() : GgufArchitecture.forExport(c);
+        checkExpressible(model, arch);
         List<String> notes = new ArrayList<>();
         if (arch == GgufArchitecture.LLAMA && c.mtpDepth() > 0) {
             notes.add("llama.cpp's llama architecture has no MTP layers; the " + c.mtpDepth() + " MTP module(s) were left out");
@@ -113,6 +119,30 @@ public final class GgufModelWriter {
         total[0] = w.fileSize();
         w.write(file);
         return new Result(arch, total[0], counts, notes);
+    }
+
+    /** Refuses an architecture llama.cpp would run differently from Trident's model. */
+    private static void checkExpressible(Model model, GgufArchitecture arch) {
+        ModelConfig c = model.config();
+        String why = switch (arch) {
+            case DEEPSEEK2 -> c.mla() == null ? "needs multi-head latent attention" : null;
+            case GLM4MOE -> c.mla() != null ? "has no multi-head latent attention" : c.moe() == null ? "needs a mixture of experts" : null;
+            case LLAMA -> c.mla() != null ? "has no multi-head latent attention"
+                    : c.moe() == null ? null
+                    : c.moe().gating() != dev.trident.nn.MoeSpec.Gating.SOFTMAX || !c.moe().normalizeTopK() || c.moe().sharedExperts() > 0
+                      || c.denseLayers() > 0 || !zeroRouterBias(model)
+                    ? "takes only Mixtral-style experts (softmax gating renormalized over the chosen ones, no shared experts, no dense blocks, no selection bias)" : null;
+            default -> "is not written by Trident";
+        };
+        if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);
+    }
+
+    private static boolean zeroRouterBias(Model model) {
+        for (var moe : model.transformer().moeLayers(true)) {
+            float[] b = moe.router.bias.data;
+            for (int i = 0; i < moe.router.bias.size(); i++) if (b[i] != 0) return false;
+        }
+        return true;
     }
 
     /** llama.cpp's llama_ftype for a file mostly in format f. */

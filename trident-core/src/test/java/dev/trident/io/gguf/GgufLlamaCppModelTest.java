@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * must give the same next-token log-probabilities on 127 held-out positions as Trident:
  *
  * <ul>
- *   <li>F32, for each architecture the exporter writes (llama, glm4moe, deepseek2 with MLA + MoE + MTP): argmax
+ *   <li>F32, for each architecture the exporter writes (llama dense and with Mixtral-style experts, glm4moe,
+ *       deepseek2 with MLA + MoE + MTP): argmax
  *       agreement >= 98% of positions, max |delta log p| <= 0.05, perplexity within 1%;</li>
  *   <li>Q8_0 and Q4_K (a dense model 256 wide, so every row is whole Q4_K super-blocks): llama.cpp on the
  *       quantized file against Trident's fp32 original, argmax >= 90% and perplexity within 2%; and against
@@ -112,6 +113,14 @@ class GgufLlamaCppModelTest {
     void denseF32AsLlama() throws Exception {
         Model m = TestModels.trained(TestModels.dense(true), 60, 1);
         assertF32(compare(export(m, WeightFormat.F32, "dense"), m), "dense F32 (llama)");
+    }
+
+    @Test
+    void mixtralStyleExpertsAsLlama() throws Exception {
+        Model m = TestModels.trained(TestModels.mixtral(), 60, 5);
+        Path file = dir.resolve("mixtral-f32.gguf");
+        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.F32).withArchitecture(GgufArchitecture.LLAMA));
+        assertF32(compare(file, m), "Mixtral-style MoE F32 (llama)");
     }
 
     @Test

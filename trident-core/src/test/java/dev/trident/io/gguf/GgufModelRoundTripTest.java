@@ -24,7 +24,7 @@ class GgufModelRoundTripTest {
 
     private Model roundTrip(Model m, WeightFormat f, GgufArchitecture expected) {
         Path file = dir.resolve(expected.ggufName() + "-" + f.name() + ".gguf");
-        GgufModelWriter.Result r = GgufModelWriter.write(m, file, GgufModelWriter.Options.of(f));
+        GgufModelWriter.Result r = GgufModelWriter.write(m, file, GgufModelWriter.Options.of(f).withArchitecture(expected));
         assertEquals(expected, r.architecture());
         try (GgufFile g = GgufFile.open(file)) {
             assertEquals(expected.ggufName(), g.architecture());
@@ -63,6 +63,21 @@ class GgufModelRoundTripTest {
     void denseAsLlama() {
         identical(TestModels.dense(false), GgufArchitecture.LLAMA);
         identical(TestModels.dense(true), GgufArchitecture.LLAMA);
+    }
+
+    @Test
+    void mixtralStyleExpertsAsLlama() {
+        identical(TestModels.mixtral(), GgufArchitecture.LLAMA);
+    }
+
+    @Test
+    void anArchitectureThatCannotExpressTheModelIsRefused() {
+        Model moe = TestModels.random(TestModels.moeGqa(), 1);
+        TridentException e = assertThrows(TridentException.class, () -> GgufModelWriter.write(moe, dir.resolve("x.gguf"),
+                GgufModelWriter.Options.of(WeightFormat.F32).withArchitecture(GgufArchitecture.LLAMA)));
+        assertTrue(e.getMessage().contains("Mixtral-style"), e.getMessage());
+        assertThrows(TridentException.class, () -> GgufModelWriter.write(moe, dir.resolve("y.gguf"),
+                GgufModelWriter.Options.of(WeightFormat.F32).withArchitecture(GgufArchitecture.DEEPSEEK2)));
     }
 
     @Test

@@ -66,6 +66,11 @@ final class TestModels {
         return dense(true).withMoe(new MoeSpec(64, 8, 2, 1, 32, 2.5, MoeSpec.Gating.SIGMOID, true, 1e-2, 0), 1).withMtpDepth(1);
     }
 
+    /** Mixtral-style experts for llama: 4 routed (2 active) of width 96, softmax gating, no shared, no dense blocks. */
+    static ModelConfig mixtral() {
+        return dense(true).withMoe(new MoeSpec(64, 4, 2, 0, 96, 1.0, MoeSpec.Gating.SOFTMAX, true, 0, 0), 0);
+    }
+
     /** MLA with a query latent + DeepSeekMoE + one MTP module (DeepSeek-V3's shape, tiny). */
     static ModelConfig mlaMoe() {
         return dense(false).withMla(new MlaSpec(64, 4, 32, 32, 16, 8, 16))
@@ -85,6 +90,7 @@ final class TestModels {
             if (p.decay()) continue;
             float[] d = p.tensor().data;
             boolean bias = p.name().endsWith("e_score_correction_bias");
+            if (bias && c.moe().gating() == MoeSpec.Gating.SOFTMAX) continue; // Mixtral-style routers have none
             for (int i = 0; i < p.tensor().size(); i++) d[i] = bias ? (float) (rnd.nextDouble() * 0.2 - 0.1) : (float) (0.5 + rnd.nextDouble());
         }
         return new Model(t, tokenizer());
