@@ -27,12 +27,15 @@ import java.util.regex.Pattern;
  * is refused rather than run wrong). Every failure is one line naming the file.
  */
 public final class GgufModelReader {
-    /** Called after each tensor is read, with the tensor count. */
+    /** Progress: the number of tensors to read, then after each tensor the number read so far. */
     @FunctionalInterface
     public interface Listener {
-        void read(String tensor, int done, int total);
+        /** Before the first tensor is read (after every check has passed). */
+        default void started(int tensors) {}
 
-        Listener NONE = (t, d, n) -> {};
+        void read(String tensor, int done);
+
+        Listener NONE = (t, d) -> {};
     }
 
     private static final Pattern NEXTN_COPY = Pattern.compile("blk\\.(\\d+)\\.nextn\\.(embed_tokens|shared_head_head)\\.weight");
@@ -50,8 +53,15 @@ public final class GgufModelReader {
         }
     }
 
-    /** The model in an open GGUF file (weights are copied out, so the file may be closed afterwards). */
-    public static Model read(GgufFile g, Listener listener) {
+    /** What a file holds, checked, before any weight is read. */
+    public record Plan(GgufArchitecture architecture, ModelConfig config, GgufTensorNames names, Tokenizer tokenizer) {}
+
+    /**
+     * Reads and checks everything but the weights: the architecture, the config, that every tensor is present
+     * with the right shape and a readable type (and none is left over), and the tokenizer. `trident inspect` uses
+     * it to say whether and how a file would load.
+     */
+    public static Plan plan(GgufFile g) {
         String name = g.name();
         GgufArchitecture arch = GgufArchitecture.of(g.architecture(), name);
         switch (arch) {
@@ -72,14 +82,22 @@ public final class GgufModelReader {
         Tokenizer tokenizer = GgufVocabulary.read(g);
         if (tokenizer.vocabSize() > vocab)
             throw new TridentException(name + ": the vocabulary has " + tokenizer.vocabSize() + " tokens but token_embd.weight only " + vocab + " rows");
+        return new Plan(arch, config, names, tokenizer);
+    }
 
+    /** The model in an open GGUF file (weights are copied out, so the file may be closed afterwards). */
+    public static Model read(GgufFile g, Listener listener) {
+        Plan plan = plan(g);
+        ModelConfig config = plan.config();
+        GgufTensorNames names = plan.names();
         Transformer t = Transformer.unset(config);
         Function<String, Tensor> lookup = p -> {
             Parameters.Parameter param = t.params.get(p);
             if (param == null) throw new IllegalStateException("no parameter " + p);
             return param.tensor();
         };
-        int done = 0, total = names.bindings().size();
+        int done = 0;
+        listener.started(names.bindings().size());
         for (GgufTensorNames.Binding b : names.bindings()) {
             GgufTensor tensor = g.tensor(b.tensor());
             GgufLayout layout = b.layout();
@@ -87,9 +105,9 @@ public final class GgufModelReader {
             for (int part = 0; part < layout.parts(); part++) {
                 layout.scatter(part, GgufTensorData.read(tensor, part * rowsPerPart, Math.toIntExact(rowsPerPart)), lookup);
             }
-            listener.read(b.tensor(), ++done, total);
+            listener.read(b.tensor(), ++done);
         }
-        return new Model(t, tokenizer);
+        return new Model(t, plan.tokenizer());
     }
 
     /** Every expected tensor present, shaped and typed as needed; nothing unexpected left over. */

@@ -48,14 +48,34 @@ public final class GgufModelWriter {
         public Options withBos(int id, boolean add) { return new Options(format, name, chatTemplate, id, add, architecture); }
 
         public Options withArchitecture(GgufArchitecture a) { return new Options(format, name, chatTemplate, bosId, addBos, a); }
+
+        /**
+         * Options that keep what a source GGUF says about its model beyond the weights: general.name, the chat
+         * template and the beginning-of-text token (llama.cpp adds it by default for SentencePiece vocabularies).
+         */
+        public static Options from(GgufFile source, WeightFormat format) {
+            Options o = of(format);
+            if (source.has("general.name")) o = o.withName(source.getString("general.name"));
+            if (source.has("tokenizer.chat_template")) o = o.withChatTemplate(source.getString("tokenizer.chat_template"));
+            if (source.has("tokenizer.ggml.bos_token_id")) {
+                long bos = source.getLong("tokenizer.ggml.bos_token_id");
+                boolean spm = source.has("tokenizer.ggml.model") && source.getString("tokenizer.ggml.model").equals("llama");
+                boolean add = source.has("tokenizer.ggml.add_bos_token") ? source.getBool("tokenizer.ggml.add_bos_token") : spm;
+                if (bos >= 0 && bos < Integer.MAX_VALUE) o = o.withBos((int) bos, add);
+            }
+            return o;
+        }
     }
 
-    /** Called after each tensor is written with the bytes written so far and the file's final size. */
+    /** Progress: the tensor bytes to write, then after each tensor the bytes written so far. */
     @FunctionalInterface
     public interface Listener {
-        void written(String tensor, long bytes, long totalBytes);
+        /** Before the first tensor: how many tensor bytes will be written. */
+        default void started(long totalBytes) {}
 
-        Listener NONE = (t, b, total) -> {};
+        void written(String tensor, long bytes);
+
+        Listener NONE = (t, b) -> {};
     }
 
     /** What was written: the architecture, file size, tensors per type, and notes on what changed on the way. */
@@ -98,27 +118,29 @@ public final class GgufModelWriter {
             return p.tensor();
         };
         Map<GgmlType, Integer> counts = new EnumMap<>(GgmlType.class);
+        Map<GgmlType, Integer> fallbacks = new EnumMap<>(GgmlType.class);
         long[] done = {0};
-        long[] total = {0};
-        int fallbacks = 0;
+        long total = 0;
         for (GgufTensorNames.Binding b : GgufTensorNames.of(arch, c, true).bindings()) {
             GgmlType type = typeFor(b, main);
-            if (type != main && b.shape().length > 1 && !isRouter(b)) fallbacks++;
+            if (type != main && b.shape().length > 1 && !isRouter(b)) fallbacks.merge(type, 1, Integer::sum);
             counts.merge(type, 1, Integer::sum);
             long bytes = type.byteSize(b.rowLength(), b.rows());
+            total += bytes;
             w.addTensor(b.tensor(), type, b.shape(), out -> {
                 writeTensor(b, type, lookup, out);
                 done[0] += bytes;
-                listener.written(b.tensor(), done[0], total[0]);
+                listener.written(b.tensor(), done[0]);
             });
         }
-        if (fallbacks > 0) {
-            notes.add(fallbacks + " matri" + (fallbacks == 1 ? "x" : "ces") + " with rows that are not a whole number of "
-                    + main + " blocks (" + main.blockSize() + " values) were stored as " + fallback(main, 32) + " or F16");
+        if (!fallbacks.isEmpty()) {
+            int n = fallbacks.values().stream().mapToInt(Integer::intValue).sum();
+            notes.add(n + " matri" + (n == 1 ? "x has rows" : "ces have rows") + " that are not a whole number of " + main
+                    + " blocks (" + main.blockSize() + " values), stored as " + summary(fallbacks));
         }
-        total[0] = w.fileSize();
+        listener.started(total);
         w.write(file);
-        return new Result(arch, total[0], counts, notes);
+        return new Result(arch, w.fileSize(), counts, notes);
     }
 
     /** Refuses an architecture llama.cpp would run differently from Trident's model. */
