@@ -30,26 +30,46 @@ public final class RopeKernel {
      */
     public static void apply(float[] x, int rows, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
+        apply(x, 0, rows, heads, headDim, posStart, period, table, inverse);
+    }
+
+    /** {@link #apply} on rows firstRow .. firstRow + rows - 1 of x; row firstRow + r is at position posStart + r % period. */
+    public static void apply(float[] x, int firstRow, int rows, int heads, int headDim, int posStart, int period,
+                             RopeTable table, boolean inverse) {
         if (headDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dimension: " + headDim);
         if (table.pairs() != headDim / 2) {
             throw new IllegalArgumentException("RopeTable has " + table.pairs() + " pairs, head dim " + headDim);
         }
-        if (table.pairing() == RopePairing.HALVES) {
-            Parallel.forRange(rows, 3L * heads * headDim, (r0, r1, worker) -> {
-                for (int r = r0; r < r1; r++) {
-                    int off = table.offset(posStart + (r % period));
-                    for (int h = 0; h < heads; h++) rotateHalves(x, (r * heads + h) * headDim, headDim / 2, table, off, inverse);
-                }
-            });
+        if ((long) rows * 3L * heads * headDim < Parallel.MIN_WORK) { // decode: a few rows, no hand-off, no lambda
+            rows(x, firstRow, 0, rows, heads, headDim, posStart, period, table, inverse);
             return;
         }
-        Parallel.forRange(rows, 3L * heads * headDim, (r0, r1, worker) -> {
-            float[] cosE = new float[headDim], sinE = new float[headDim]; // one position's interleaved angles
+        Parallel.forRange(rows, 3L * heads * headDim,
+                (r0, r1, worker) -> rows(x, firstRow, r0, r1, heads, headDim, posStart, period, table, inverse));
+    }
+
+    /** One position's interleaved angles, per thread, grown to the widest head seen: no allocation per call. */
+    private static final ThreadLocal<float[][]> ANGLES = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
+    private static void rows(float[] x, int firstRow, int r0, int r1, int heads, int headDim, int posStart, int period,
+                             RopeTable table, boolean inverse) {
+        if (table.pairing() == RopePairing.HALVES) {
             for (int r = r0; r < r1; r++) {
-                expand(table, posStart + (r % period), inverse, cosE, sinE);
-                for (int h = 0; h < heads; h++) rotate(x, (r * heads + h) * headDim, headDim, cosE, sinE);
+                int off = table.offset(posStart + (r % period));
+                for (int h = 0; h < heads; h++) rotateHalves(x, ((firstRow + r) * heads + h) * headDim, headDim / 2, table, off, inverse);
             }
-        });
+            return;
+        }
+        float[][] angles = ANGLES.get();
+        if (angles[0].length != headDim) {
+            angles[0] = new float[headDim];
+            angles[1] = new float[headDim];
+        }
+        float[] cosE = angles[0], sinE = angles[1];
+        for (int r = r0; r < r1; r++) {
+            expand(table, posStart + (r % period), inverse, cosE, sinE);
+            for (int h = 0; h < heads; h++) rotate(x, ((firstRow + r) * heads + h) * headDim, headDim, cosE, sinE);
+        }
     }
 
     private static void expand(RopeTable table, int pos, boolean inverse, float[] cosE, float[] sinE) {

@@ -36,8 +36,12 @@ public final class Transformer {
         this(config, new Parameters(seed));
     }
 
-    /** Built into params: {@link Parameters#forLoading()} skips the random draws when weights are read next. */
-    public Transformer(ModelConfig config, Parameters params) {
+    /** A model of config c whose weights are all zero (norm gains one), for a loader to fill in. */
+    public static Transformer unset(ModelConfig c) {
+        return new Transformer(c, Parameters.unset());
+    }
+
+    private Transformer(ModelConfig config, Parameters params) {
         this.config = config;
         this.params = params;
         double std = 0.02, residualStd = 0.02 / Math.sqrt(2.0 * config.layers());

@@ -18,7 +18,7 @@ public final class Parameters {
     public record Parameter(String name, Tensor tensor, boolean decay) {}
 
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    /** null: matrices stay zero (their values are about to be loaded). */
+    /** null: matrices are left at zero (the weights are about to be loaded). */
     private final SplittableRandom rng;
 
     /** Parameters initialized from the given seed (normal(0, std) for matrices, ones for norms). */
@@ -31,17 +31,18 @@ public final class Parameters {
     }
 
     /**
-     * Parameters whose matrices are left at zero because a checkpoint is read into them next: no random draws, and no
-     * gradient buffers until {@link #zeroGrads()} (a model loaded for inference costs its weights only).
+     * Parameters whose matrices stay zero (norms still one): for loaders that overwrite every tensor. No gradient
+     * buffers until {@link #zeroGrads()}, so a model loaded for inference costs its weights only.
      */
-    public static Parameters forLoading() {
+    public static Parameters unset() {
         return new Parameters();
     }
 
-    /** A matrix [rows, cols] drawn from normal(0, std) (zeros for {@link #forLoading()}). */
+    /** A matrix [rows, cols] drawn from normal(0, std). */
     public Tensor matrix(String name, int rows, int cols, double std) {
         Tensor t = add(name, true, rows, cols);
-        if (rng != null) for (int i = 0; i < t.size(); i++) t.data[i] = (float) (gaussian() * std);
+        if (rng == null) return t;
+        for (int i = 0; i < t.size(); i++) t.data[i] = (float) (gaussian() * std);
         return t;
     }
 
@@ -60,7 +61,7 @@ public final class Parameters {
     private Tensor add(String name, boolean decay, int... shape) {
         if (byName.containsKey(name)) throw new IllegalArgumentException("duplicate parameter " + name);
         Tensor t = Tensor.zeros(true, shape);
-        if (rng != null) t.zeroGrad(); // a model being loaded gets gradients only if it trains (zeroGrads)
+        if (rng != null) t.zeroGrad(); // a model being loaded gets gradient buffers only if it trains (zeroGrads)
         byName.put(name, new Parameter(name, t, decay));
         return t;
     }

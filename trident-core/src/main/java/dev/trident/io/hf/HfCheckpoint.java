@@ -9,7 +9,6 @@ import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.ModelFiles;
 import dev.trident.model.Transformer;
-import dev.trident.nn.Parameters;
 import dev.trident.quant.WeightFormat;
 import dev.trident.tokenizer.Tokenizer;
 
@@ -81,7 +80,7 @@ public final class HfCheckpoint {
             checkSize(dir, config, weights);
             Transformer t;
             try {
-                t = new Transformer(config, Parameters.forLoading());
+                t = Transformer.unset(config);
             } catch (IllegalArgumentException e) {
                 throw new TridentException(configFile + ": inconsistent model sizes (" + e.getMessage() + ")", e);
             }
