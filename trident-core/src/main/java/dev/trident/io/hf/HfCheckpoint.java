@@ -51,8 +51,8 @@ public final class HfCheckpoint {
         Path tokFile = dir.resolve(ModelFiles.TOKENIZER);
         if (Files.isDirectory(dir) && !Files.isRegularFile(tokFile))
             throw new TridentException(tokFile + ": missing; " + dir + " is not a complete checkpoint folder");
+        Tokenizer tokenizer = Tokenizer.load(tokFile); // the cheap file first: a bad one fails before the weights are read
         Transformer t = loadTransformer(dir, maxContext);
-        Tokenizer tokenizer = Tokenizer.load(tokFile);
         if (tokenizer.vocabSize() > t.config.vocabSize())
             throw new TridentException(tokFile + ": has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + t.config.vocabSize());
         return new Model(t, tokenizer);
