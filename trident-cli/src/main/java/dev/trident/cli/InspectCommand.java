@@ -6,9 +6,11 @@ import dev.trident.io.gguf.GgufModelReader;
 import dev.trident.io.gguf.GgufParameterCount;
 import dev.trident.io.gguf.GgufTensor;
 import dev.trident.io.gguf.GgufValue;
+import dev.trident.io.hf.HfArchitecture;
+import dev.trident.io.safetensors.SafetensorsCheckpoint;
+import dev.trident.io.safetensors.SafetensorsTensor;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
-import dev.trident.nn.Parameters.Parameter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -93,12 +95,16 @@ final class InspectCommand implements Callable<Integer> {
     private void folder(PrintWriter out) {
         Model m = Model.load(file);
         ModelConfig c = m.config();
-        out.printf(Locale.ROOT, "%s: Trident model folder, %s%n", file, describe(c));
+        HfArchitecture arch = HfArchitecture.detect(dev.trident.io.hf.HfConfig.read(file.resolve("config.json")));
+        out.printf(Locale.ROOT, "%s: %s, %s%n", file, arch == HfArchitecture.TRIDENT ? "Trident model folder"
+                : "Hugging Face " + arch.className + " folder", describe(c));
         if (!noTensors) {
-            out.println("tensors (F32):");
-            int w = m.transformer().params.all().stream().mapToInt(p -> p.name().length()).max().orElse(0);
-            for (Parameter p : m.transformer().params.all())
-                out.printf(Locale.ROOT, "  %-" + w + "s  %s%n", p.name(), Arrays.toString(p.tensor().shape()));
+            out.println("tensors (as stored):");
+            try (SafetensorsCheckpoint w = SafetensorsCheckpoint.open(file)) {
+                int width = w.tensors().keySet().stream().mapToInt(String::length).max().orElse(0);
+                for (SafetensorsTensor t : w.tensors().values())
+                    out.printf(Locale.ROOT, "  %-" + width + "s  %-7s %s%n", t.name(), t.dtype(), Arrays.toString(t.shape()));
+            }
         }
         out.printf(Locale.ROOT, "parameters: %,d total, %,d active per token%n", c.parameterCount(), c.activeParameterCount());
         out.printf(Locale.ROOT, "vocabulary: %d tokens (%s)%n", m.tokenizer().vocabSize(),
@@ -116,6 +122,11 @@ final class InspectCommand implements Callable<Integer> {
                     c.moe().routedExperts(), c.moe().activeExperts(), c.moe().sharedExperts(), c.moe().expertHidden(),
                     c.moe().gating().name().toLowerCase(Locale.ROOT), c.denseLayers() > 0 ? ", " + c.denseLayers() + " dense first" : ""));
         else s.append(", SwiGLU ").append(c.hiddenDim());
+        if (c.moe() != null && c.moe().groups() > 1) s.append(String.format(Locale.ROOT, " (top %d of %d groups)", c.moe().topkGroups(), c.moe().groups()));
+        if (c.qkNorm()) s.append(", QK-norm");
+        if (c.ropePairing() != dev.trident.kernels.RopePairing.ADJACENT) s.append(", RoPE on halves");
+        if (c.ropeScaling() != null)
+            s.append(String.format(Locale.ROOT, ", RoPE %s x%s", c.ropeScaling().kind().name().toLowerCase(Locale.ROOT), new java.math.BigDecimal(c.ropeScaling().factor()).stripTrailingZeros().toPlainString()));
         if (c.mtpDepth() > 0) s.append(", ").append(c.mtpDepth()).append(" MTP");
         return s.append(", context ").append(c.maxSeqLen()).toString();
     }

@@ -5,7 +5,8 @@ import dev.trident.io.gguf.GgufFile;
 import dev.trident.io.gguf.GgufModelReader;
 import dev.trident.io.gguf.GgufModelWriter;
 import dev.trident.model.Model;
-import dev.trident.model.ModelFiles;
+import dev.trident.io.hf.HfArchitecture;
+import dev.trident.io.hf.HfCheckpoint;
 import dev.trident.quant.WeightFormat;
 
 import java.io.IOException;
@@ -50,10 +51,7 @@ final class ModelConversion {
                 throw new TridentException("--type fp8: GGUF has no 128x128 block-scaled FP8 type; write fp8 to a folder, or use q8_0 / q4_k for GGUF");
         } else {
             if (Files.exists(out) && !Files.isDirectory(out)) throw new TridentException(out + ": is a file; OUT is a folder unless it ends in .gguf");
-            if (format == WeightFormat.FP8_BLOCK || format == WeightFormat.BF16 || format == WeightFormat.F16)
-                throw new TridentException("--type " + typeName(format) + ": a model folder in " + typeName(format)
-                        + " needs the Hugging Face safetensors writer, which is not in this build yet; use f32 for a folder, or an OUT.gguf");
-            if (format != WeightFormat.F32)
+            if (format != WeightFormat.F32 && format != WeightFormat.F16 && format != WeightFormat.BF16 && format != WeightFormat.FP8_BLOCK)
                 throw new TridentException("--type " + typeName(format) + ": safetensors has no " + typeName(format)
                         + " blocks; write " + typeName(format) + " to an OUT.gguf");
         }
@@ -102,11 +100,11 @@ final class ModelConversion {
             } catch (IOException e) {
                 throw new TridentException(out + ": cannot create the folder (" + e.getMessage() + ")", e);
             }
-            ModelFiles.saveWeights(out, model.transformer());
-            model.tokenizer().save(out.resolve(ModelFiles.TOKENIZER));
+            // The Hugging Face layout that represents the model (Llama, Qwen3, Qwen3-MoE, DeepSeek-V3), else Trident's.
+            HfArchitecture arch = HfCheckpoint.save(model, out, format);
             if (template != null) err.println("note: a model folder has no place for a chat template yet; it was not written");
             size = folderSize(out);
-            what = "Trident model folder, f32";
+            what = (arch == HfArchitecture.TRIDENT ? "Trident model folder" : "Hugging Face " + arch.className + " folder") + ", " + typeName(format);
         }
         err.flush();
         stdout.printf(Locale.ROOT, "wrote %s: %s, %s parameters (%s active per token), %s%n", out, what,
@@ -152,12 +150,16 @@ final class ModelConversion {
         }
     }
 
+    /** Bytes of the checkpoint files in dir: config, tokenizer, weights (one file or shards and their index). */
     private static long folderSize(Path dir) {
         long n = 0;
-        for (String f : new String[] {ModelFiles.CONFIG, ModelFiles.WEIGHTS, ModelFiles.TOKENIZER}) {
-            try {
-                n += Files.size(dir.resolve(f));
-            } catch (IOException ignored) { /* reported as written; size is informational */ }
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String f = p.getFileName().toString();
+                if (f.endsWith(".json") || f.startsWith("model") && f.endsWith(".safetensors")) n += Files.size(p);
+            }
+        } catch (IOException e) {
+            throw new TridentException(dir + ": cannot list (" + e.getMessage() + ")", e);
         }
         return n;
     }

@@ -56,6 +56,27 @@ class ConvertCommandTest {
         ok("generate", "--model", gguf.toString(), "--prompt", "ROMEO:", "--max-tokens", "3");
     }
 
+    /** Folders in bf16 and fp8 (Hugging Face safetensors) load and evaluate close to the f32 model. */
+    @Test
+    void folderTypes() {
+        double f32 = bpb(ok("eval", "--model", model.toString(), "--data", data.toString()).out());
+        for (String type : new String[]{"bf16", "fp8"}) {
+            Path dir = tmp.resolve("folder-" + type);
+            Cli convert = ok("convert", model.toString(), dir.toString(), "--type", type);
+            assertTrue(convert.onlyOut().startsWith("wrote " + dir + ": Trident model folder, " + type), convert.out());
+            Cli inspect = ok("inspect", dir.toString());
+            assertTrue(inspect.out().contains(type.equals("fp8") ? "F8_E4M3" : "BF16") && inspect.out().contains("Trident model folder"), inspect.out());
+            double b = bpb(ok("eval", "--model", dir.toString(), "--data", data.toString()).out());
+            assertTrue(Math.abs(b - f32) < 0.02 * f32, type + ": " + b + " vs f32 " + f32);
+        }
+    }
+
+    private static double bpb(String evalOut) {
+        String last = evalOut.strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("val_bpb="), evalOut);
+        return Double.parseDouble(last.substring("val_bpb=".length()));
+    }
+
     @Test
     void quantizeThenInspect() {
         Path q8 = tmp.resolve("q8.gguf");

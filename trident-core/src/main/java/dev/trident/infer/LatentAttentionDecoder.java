@@ -125,14 +125,14 @@ final class LatentAttentionDecoder {
     }
 
     /**
-     * Second, per segment: softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope)) [c_kv ; k_pe], every head
+     * Second, per segment: softmax([q_abs ; q_pe] . [c_kv ; k_pe] / sqrt(nope + rope) (x YaRN's mscale^2)) [c_kv ; k_pe], every head
      * against the shared latent rows; the first c columns are the weighted latent, the last r are not needed.
      */
     private void attendLatent(int r0, int m, int pos0, float[] cache) {
         int h = s.heads(), r = s.qkRopeDim(), c = s.kvLoraRank();
         for (int i = r0 * h; i < (r0 + m) * h; i++) System.arraycopy(qPe, i * r, qAbs, i * width + c, r);
         DecodeAttention.attendMany(qAbs, r0 * h * width, h * width, m, pos0, cache, cache, 0, width, h, 1, width,
-                (float) (1 / Math.sqrt(s.qkHeadDim())), att, r0 * h * width, h * width);
+                (float) (rope.softmaxFactor() / Math.sqrt(s.qkHeadDim())), att, r0 * h * width, h * width);
     }
 
     /** Third, o[n][h][v]: the weighted latent through W_UV_h, once per row and head. */
@@ -178,7 +178,7 @@ final class LatentAttentionDecoder {
             System.arraycopy(qPe, (r0 * h + i) * r, qFull, i * hd + nope, r);
         }
         DecodeAttention.attendMany(qFull, 0, h * hd, n, pos0, keysFull, valuesFull, 0, h * hd, h, h, hd,
-                (float) (1 / Math.sqrt(qk)), att, 0, h * hd);
+                (float) (rope.softmaxFactor() / Math.sqrt(qk)), att, 0, h * hd);
         for (int i = 0; i < n * h; i++) System.arraycopy(att, i * hd, o, (r0 * h + i) * dv, dv);
     }
 }

@@ -3,6 +3,7 @@ package dev.trident.model;
 import dev.trident.TridentException;
 import dev.trident.io.gguf.GgufFile;
 import dev.trident.io.gguf.GgufModelReader;
+import dev.trident.io.hf.HfCheckpoint;
 import dev.trident.tokenizer.Tokenizer;
 
 import java.nio.file.Files;
@@ -22,8 +23,9 @@ public final class Model {
 
     /**
      * Loads a model from any format Trident reads: a model directory written by `trident train` or
-     * `trident convert`, or a GGUF file (llama.cpp's format, recognized by its magic bytes, whatever its name).
-     * Weights are fp32 in memory. A TridentException names the file if it is missing or bad.
+     * `trident convert`, a Hugging Face checkpoint folder (Llama, Qwen3, Qwen3-MoE, DeepSeek-V3; see io/hf), or a GGUF
+     * file (llama.cpp's format, recognized by its magic bytes, whatever its name). Weights are fp32 in memory. A
+     * TridentException names the file if it is missing or bad.
      */
     public static Model load(Path path) {
         if (Files.isRegularFile(path)) {
@@ -33,19 +35,13 @@ public final class Model {
         return loadDirectory(path);
     }
 
-    /** Loads a model directory written by `trident train`; TridentException naming the file if it is bad. */
+    /**
+     * Loads a model folder: Trident's own (config.json with "rope_pairing") or a Hugging Face checkpoint, one
+     * model.safetensors or shards; TridentException naming the file if it is bad.
+     */
     public static Model loadDirectory(Path dir) {
         if (!Files.isDirectory(dir)) throw new TridentException(dir + ": no such model directory or GGUF file; pass the --out folder of 'trident train' or a .gguf file");
-        Path config = dir.resolve(ModelFiles.CONFIG), weights = dir.resolve(ModelFiles.WEIGHTS), tok = dir.resolve(ModelFiles.TOKENIZER);
-        for (Path p : new Path[]{config, weights, tok})
-            if (!Files.isRegularFile(p)) throw new TridentException(p + ": missing; " + dir + " is not a complete model directory");
-        ModelConfig cfg = ModelFiles.parseConfig(config);
-        Tokenizer tokenizer = Tokenizer.load(tok);
-        if (tokenizer.vocabSize() > cfg.vocabSize())
-            throw new TridentException(tok + ": has " + tokenizer.vocabSize() + " tokens but config.json says vocab_size " + cfg.vocabSize());
-        Transformer t = Transformer.unset(cfg);
-        ModelFiles.loadWeights(weights, t);
-        return new Model(t, tokenizer);
+        return HfCheckpoint.load(dir);
     }
 
     public ModelConfig config() { return transformer.config; }

@@ -1,6 +1,7 @@
 package dev.trident.model;
 
 import dev.trident.kernels.RopePairing;
+import dev.trident.kernels.RopeScaling;
 import dev.trident.nn.AttentionSpec;
 import dev.trident.nn.FeedForwardSpec;
 import dev.trident.nn.MlaSpec;
@@ -30,10 +31,12 @@ import dev.trident.nn.MoeSpec;
  *                       (NEOX, Hugging Face rotate_half, Qwen)
  * @param qkNorm         RMSNorm over each head of q and k before RoPE, one gain vector of headDim for q and one for k
  *                       (Qwen3's q_norm / k_norm); GQA only
+ * @param ropeScaling    RoPE frequency scaling for long contexts (Llama 3.1's llama3, DeepSeek-V3's YaRN), or null
  */
 public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
                           int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
-                          MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla, RopePairing ropePairing, boolean qkNorm) {
+                          MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla, RopePairing ropePairing, boolean qkNorm,
+                          RopeScaling ropeScaling) {
 
     public ModelConfig {
         if (vocabSize <= 0 || dim <= 0 || layers <= 0 || hiddenDim <= 0 || maxSeqLen <= 0)
@@ -53,7 +56,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
                        int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
                        MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla) {
         this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla,
-                RopePairing.ADJACENT, false);
+                RopePairing.ADJACENT, false, null);
     }
 
     /** Grouped-query attention, with or without a mixture of experts and MTP. */
@@ -70,7 +73,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMtpDepth(int d) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d, mla, ropePairing, qkNorm);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d, mla, ropePairing, qkNorm, ropeScaling);
     }
 
     /** Whether block i uses the mixture of experts. */
@@ -83,11 +86,11 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMoe(MoeSpec m, int dense) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth, mla, ropePairing, qkNorm);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth, mla, ropePairing, qkNorm, ropeScaling);
     }
 
     public ModelConfig withMaxSeqLen(int n) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm, ropeScaling);
     }
 
     /**
@@ -95,17 +98,22 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
      * the shared latent, so kvHeads becomes heads and headDim the query/key head width (qk_nope + qk_rope).
      */
     public ModelConfig withMla(MlaSpec m) {
-        return new ModelConfig(vocabSize, dim, layers, heads, heads, m.qkHeadDim(), hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, m, ropePairing, qkNorm);
+        return new ModelConfig(vocabSize, dim, layers, heads, heads, m.qkHeadDim(), hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, m, ropePairing, qkNorm, ropeScaling);
     }
 
     /** The same model with RoPE pairing p. */
     public ModelConfig withRopePairing(RopePairing p) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, p, qkNorm);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, p, qkNorm, ropeScaling);
     }
 
     /** The same model with or without QK-norm (per-head RMSNorm of q and k before RoPE). */
     public ModelConfig withQkNorm(boolean on) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, on);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, on, ropeScaling);
+    }
+
+    /** The same model with RoPE scaling s (null: none). */
+    public ModelConfig withRopeScaling(RopeScaling s) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm, s);
     }
 
     /** Width RoPE rotates per head: headDim for GQA, qk_rope_head_dim (q_pe, k_pe) for MLA. */
@@ -140,7 +148,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm);
+        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm, ropeScaling);
     }
 
     /** Every parameter (embedding counted once when tied; MoE selection biases included). */

@@ -4,6 +4,9 @@ import dev.trident.TridentException;
 import dev.trident.io.AtomicFile;
 import dev.trident.io.json.Json;
 import dev.trident.io.safetensors.Safetensors;
+import dev.trident.io.safetensors.SafetensorsDType;
+import dev.trident.io.safetensors.SafetensorsFile;
+import dev.trident.io.safetensors.SafetensorsTensor;
 import dev.trident.kernels.RopePairing;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
@@ -47,6 +50,7 @@ public final class ModelFiles {
         m.put("tie_word_embeddings", c.tiedEmbeddings());
         m.put("rope_pairing", c.ropePairing().configName());
         if (c.qkNorm()) m.put("use_qk_norm", true); // GLM-4.5's key; Qwen3 has q_norm / k_norm always
+        if (c.ropeScaling() != null) m.put("rope_scaling", RopeScalingConfig.json(c.ropeScaling()));
         if (c.mtpDepth() > 0) m.put("num_nextn_predict_layers", (long) c.mtpDepth()); // DeepSeek-V3's key
         if (c.moe() != null) {
             // DeepSeek-V3's config.json keys for the mixture of experts.
@@ -139,6 +143,7 @@ public final class ModelFiles {
                     Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense,
                     Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4))
                     .withRopePairing(pairing).withQkNorm(qkNorm);
+            config = config.withRopeScaling(RopeScalingConfig.parse(m, config.maxSeqLen()));
             if (!m.containsKey("kv_lora_rank")) return config;
             Object qLora = m.get("q_lora_rank");
             return config.withMla(new MlaSpec(dim, heads,
@@ -162,16 +167,23 @@ public final class ModelFiles {
         Safetensors.writeF32(dir.resolve(WEIGHTS), entries, Map.of("format", "pt", "producer", "trident"));
     }
 
-    /** Copies weights by name into a freshly built model, checking every name and shape. */
+    /**
+     * Copies weights by name into a freshly built model, checking every name and shape; each tensor is converted to
+     * fp32 straight from the memory map into its parameter. FP8 tensors are refused: their weight_scale_inv is
+     * applied by io/hf's HfCheckpoint, which reads such folders.
+     */
     public static void loadWeights(Path file, Transformer model) {
-        Map<String, Safetensors.Entry> tensors = Safetensors.readF32(file);
-        for (Parameter p : model.params.all()) {
-            Safetensors.Entry e = tensors.get(p.name());
-            if (e == null) throw new TridentException(file + ": tensor " + p.name() + " is missing; the file does not match config.json");
-            if (!java.util.Arrays.equals(e.shape(), p.tensor().shape()))
-                throw new TridentException(file + ": tensor " + p.name() + " has shape " + java.util.Arrays.toString(e.shape())
-                        + " but config.json needs " + java.util.Arrays.toString(p.tensor().shape()));
-            System.arraycopy(e.values(), 0, p.tensor().data, 0, p.tensor().size());
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (Parameter p : model.params.all()) {
+                SafetensorsTensor e = f.tensor(p.name());
+                if (e == null) throw new TridentException(file + ": tensor " + p.name() + " is missing; the file does not match config.json");
+                if (!java.util.Arrays.equals(e.shape(), java.util.Arrays.stream(p.tensor().shape()).asLongStream().toArray()))
+                    throw new TridentException(file + ": tensor " + p.name() + " has shape " + java.util.Arrays.toString(e.shape())
+                            + " but config.json needs " + java.util.Arrays.toString(p.tensor().shape()));
+                if (e.dtype() == SafetensorsDType.F8_E4M3 || e.dtype() == SafetensorsDType.F8_E5M2)
+                    throw new TridentException(file + ": tensor " + p.name() + " is FP8; load this folder with HfCheckpoint, which applies its weight_scale_inv");
+                e.readFloats(p.tensor().data, 0);
+            }
         }
     }
 

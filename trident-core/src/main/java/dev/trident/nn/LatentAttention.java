@@ -83,8 +83,13 @@ public final class LatentAttention implements AttentionLayer {
         Tensor qh = Ops.padHeads(tape, Ops.concatHeads(tape, qNope, qPe, h, false), h, qk, width);
         Tensor kh = Ops.padHeads(tape, Ops.concatHeads(tape, kNope, kPe, h, true), h, qk, width);
         Tensor vh = Ops.padHeads(tape, v, h, dv, width);
-        Tensor o = Ops.attention(tape, qh, kh, vh, batch, seq, h, h, width, (float) (1 / Math.sqrt(qk)));
+        Tensor o = Ops.attention(tape, qh, kh, vh, batch, seq, h, h, width, softmaxScale());
         return Ops.linear(tape, width == dv ? o : Ops.sliceHeads(tape, o, h, width, 0, dv), wo);
+    }
+
+    /** 1 / sqrt(nope + rope), times YaRN's mscale^2 when the RoPE table is YaRN-scaled (DeepSeek-V3). */
+    public float softmaxScale() {
+        return (float) (rope.softmaxFactor() / Math.sqrt(spec.qkHeadDim()));
     }
 
     @Override

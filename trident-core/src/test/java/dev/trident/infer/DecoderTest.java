@@ -67,13 +67,20 @@ class DecoderTest {
         assertTrue(worst < 1e-4 * Math.max(1, scale), "absorbed decode differs from naive decode by " + worst + " (logit scale " + scale + ")");
     }
 
-    /** QK-norm and RoPE on halves, each alone and together, on GQA, MoE + MTP and (halves, grouped routing) MLA models. */
+    /**
+     * QK-norm and RoPE on halves, each alone and together, on GQA, MoE + MTP and (halves, grouped routing) MLA models;
+     * RoPE scaling (llama3, YaRN) on GQA and MLA.
+     */
     @Test
     void qkNormAndRopeHalvesDecodeLikeTraining() {
         var halves = dev.trident.kernels.RopePairing.HALVES;
         ModelConfig[] configs = {CONFIG.withQkNorm(true), CONFIG.withRopePairing(halves),
                 CONFIG.withQkNorm(true).withRopePairing(halves), MOE.withQkNorm(true).withRopePairing(halves).withMtpDepth(2),
-                MLA.withRopePairing(halves).withMoe(MOE.moe().withGroups(3, 2), 1).withMtpDepth(1)};
+                MLA.withRopePairing(halves).withMoe(MOE.moe().withGroups(3, 2), 1).withMtpDepth(1),
+                // RoPE scaling: llama3 on GQA; DeepSeek-V3's YaRN on MLA (its mscale^2 multiplies MLA's softmax scale)
+                CONFIG.withRopeScaling(dev.trident.kernels.RopeScaling.llama3(8, 1, 4, 16)),
+                MLA.withRopeScaling(dev.trident.kernels.RopeScaling.yarn(40, 8, 32, 1, 1, 1, 0)),
+                MLA.withRopeScaling(dev.trident.kernels.RopeScaling.yarn(4, 8, 32, 1, 0, 0, 0))};
         for (int c = 0; c < configs.length; c++) {
             Transformer model = new Transformer(configs[c], 30 + c);
             Random rng = new Random(c); // gains away from 1 and larger weights, so the norms and rotations matter

@@ -22,6 +22,9 @@ class ModelFilesConfigTest {
         ModelConfig[] configs = {tiny.withRopePairing(RopePairing.HALVES), tiny.withQkNorm(true),
                 moe.withQkNorm(true).withRopePairing(RopePairing.HALVES).withMtpDepth(1),
                 moe.withMoe(moe.moe().withGroups(4, 2), 1),
+                tiny.withRopeScaling(dev.trident.kernels.RopeScaling.llama3(8, 1, 4, 64)),
+                tiny.withRopeScaling(dev.trident.kernels.RopeScaling.linear(2)),
+                Presets.get("tiny-mla").model().withRopeScaling(dev.trident.kernels.RopeScaling.yarn(40, 32, 32, 1, 1, 1, 0)),
                 Presets.get("tiny-mla").model().withRopePairing(RopePairing.HALVES)};
         for (ModelConfig c : configs) {
             Path file = dir.resolve("config.json");

@@ -157,6 +157,12 @@ public final class GgufModelWriter {
             default -> "is not written by Trident";
         };
         if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);
+        // Features the exporter does not map yet (a Qwen3 or Llama 3.1 loaded from Hugging Face has them): refused
+        // rather than written as a model llama.cpp would run differently.
+        String missing = c.ropePairing() != dev.trident.kernels.RopePairing.ADJACENT ? "RoPE on halves"
+                : c.qkNorm() ? "QK-norm" : c.ropeScaling() != null ? "RoPE scaling"
+                : c.moe() != null && c.moe().groups() > 1 ? "group-limited routing" : null;
+        if (missing != null) throw new TridentException("cannot export this model to GGUF yet: the exporter does not write " + missing);
     }
 
     private static boolean zeroRouterBias(Model model) {
