@@ -30,7 +30,10 @@ public final class Parameters {
         this.rng = null;
     }
 
-    /** Parameters whose matrices stay zero (norms still one): for loaders that overwrite every tensor. */
+    /**
+     * Parameters whose matrices stay zero (norms still one) and that have no gradient buffers until
+     * {@link #zeroGrads}: for loaders that overwrite every tensor, so a loaded model costs its weights and no more.
+     */
     public static Parameters unset() {
         return new Parameters();
     }
@@ -58,7 +61,7 @@ public final class Parameters {
     private Tensor add(String name, boolean decay, int... shape) {
         if (byName.containsKey(name)) throw new IllegalArgumentException("duplicate parameter " + name);
         Tensor t = Tensor.zeros(true, shape);
-        t.zeroGrad();
+        if (rng != null) t.zeroGrad(); // loaded models get gradients only if they are trained (zeroGrads allocates)
         byName.put(name, new Parameter(name, t, decay));
         return t;
     }

@@ -61,6 +61,6 @@ public enum GgufArchitecture {
         for (GgufArchitecture a : values()) if (a.ggufName.equals(name)) return a;
         StringBuilder known = new StringBuilder();
         for (GgufArchitecture a : values()) known.append(known.isEmpty() ? "" : ", ").append(a.ggufName);
-        throw new TridentException(file + ": architecture '" + name + "' is not supported (Trident reads " + known + ")");
+        throw new TridentException(file + ": architecture '" + GgufReader.printable(name) + "' is not supported (Trident reads " + known + ")");
     }
 }

@@ -212,7 +212,7 @@ public final class GgufHyperparameters {
             String type = g.has(arch.key("rope.scaling.type")) ? g.getString(arch.key("rope.scaling.type")) : "none";
             double factor = g.has(arch.key("rope.scaling.factor")) ? g.getDouble(arch.key("rope.scaling.factor")) : 1;
             if (!type.equals("none") && !(type.equals("linear") && (factor == 1 || factor == 0)))
-                throw unsupported("RoPE scaling '" + type + "' (factor " + factor + ")");
+                throw unsupported("RoPE scaling '" + GgufReader.printable(type) + "' (factor " + factor + ")");
         }
 
         TridentException unsupported(String what) {

@@ -77,6 +77,7 @@ public final class GgufModelReader {
         int vocab = (int) embd.dim(1);
         boolean tied = g.findTensor("output.weight").isEmpty();
         ModelConfig config = GgufHyperparameters.read(g, arch, vocab, tied);
+        checkAnchors(g, config);
         GgufTensorNames names = GgufTensorNames.of(arch, config, GgufHyperparameters.splitKvB(g, arch));
         check(g, names);
         Tokenizer tokenizer = GgufVocabulary.read(g);
@@ -110,6 +111,27 @@ public final class GgufModelReader {
         return new Model(t, plan.tokenizer());
     }
 
+    /**
+     * Counts from the metadata against a few tensors, before the tensor table (whose size follows the counts) is
+     * built: the last block exists, and the first MoE block's router has one row per expert.
+     */
+    private static void checkAnchors(GgufFile g, ModelConfig c) {
+        int blocks = c.layers() + c.mtpDepth();
+        if (blocks > g.tensors().size())
+            throw new TridentException(g.name() + ": the metadata says " + blocks + " blocks but the file has only " + g.tensors().size() + " tensors");
+        String last = "blk." + (blocks - 1) + ".attn_norm.weight";
+        if (g.findTensor(last).isEmpty())
+            throw new TridentException(g.name() + ": the metadata says " + blocks + " blocks but tensor '" + last + "' is missing");
+        if (c.moe() != null && c.denseLayers() < c.layers()) {
+            String router = "blk." + c.denseLayers() + ".ffn_gate_inp.weight";
+            long[] want = {c.dim(), c.moe().routedExperts()};
+            GgufTensor t = g.findTensor(router).orElseThrow(() -> new TridentException(g.name() + ": tensor '" + router + "' is missing (the metadata describes a mixture of experts)"));
+            if (!Arrays.equals(t.shape(), want))
+                throw new TridentException(g.name() + ": tensor '" + router + "' has shape " + Arrays.toString(t.shape())
+                        + " but the metadata implies " + Arrays.toString(want));
+        }
+    }
+
     /** Every expected tensor present, shaped and typed as needed; nothing unexpected left over. */
     private static void check(GgufFile g, GgufTensorNames names) {
         String name = g.name();
@@ -131,7 +153,7 @@ public final class GgufModelReader {
         }
         if (!unexpected.isEmpty()) {
             String first = unexpected.stream().sorted().findFirst().orElseThrow();
-            throw new TridentException(name + ": tensor '" + first + "'" + (unexpected.size() > 1 ? " (and " + (unexpected.size() - 1) + " more)" : "")
+            throw new TridentException(name + ": tensor '" + GgufReader.printable(first) + "'" + (unexpected.size() > 1 ? " (and " + (unexpected.size() - 1) + " more)" : "")
                     + " is not part of the " + names.architecture().ggufName() + " model Trident builds from the metadata; "
                     + "the feature it belongs to is not supported yet");
         }
