@@ -45,7 +45,7 @@ public final class Transformer {
         this.config = config;
         this.params = params;
         double std = 0.02, residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        this.rope = new RopeTable(config.ropeDim(), config.maxSeqLen(), config.ropeTheta());
+        this.rope = new RopeTable(config.ropeDim(), config.maxSeqLen(), config.ropeTheta(), config.ropePairing());
         this.embedding = params.matrix("model.embed_tokens.weight", config.vocabSize(), config.dim(), std);
         this.blocks = new Block[config.layers()];
         for (int i = 0; i < blocks.length; i++) {
