@@ -18,8 +18,10 @@ import java.util.regex.Pattern;
 
 /**
  * Imports a GGUF model into Trident: its {@link ModelConfig}, a {@link Transformer} with every weight dequantized
- * to fp32, and the {@link Tokenizer}. Reads llama (dense, or Mixtral-style experts), glm4moe and deepseek2 (MLA +
- * DeepSeekMoE with shared experts, sigmoid gating, the exp_probs_b selection bias and nextn MTP layers).
+ * to fp32, and the {@link Tokenizer}. Reads llama (dense, or Mixtral-style experts), qwen3 and qwen3moe (QK-norm,
+ * RoPE on halves), glm4moe and deepseek2 (MLA + DeepSeekMoE with shared experts, sigmoid gating, the exp_probs_b
+ * selection bias, group-limited routing and nextn MTP layers). RoPE keeps the file's pairing, so q and k are
+ * copied as they are (unless the file was written from a Trident model of the other pairing, which it records).
  *
  * <p>Everything is checked before the weights are touched: each tensor the architecture needs is present with
  * exactly the shape the metadata implies and a type Trident decodes, and no tensor is left over (a tensor Trident
@@ -64,13 +66,9 @@ public final class GgufModelReader {
     public static Plan plan(GgufFile g) {
         String name = g.name();
         GgufArchitecture arch = GgufArchitecture.of(g.architecture(), name);
-        switch (arch) {
-            case QWEN2MOE -> throw new TridentException(name + ": qwen2moe is not supported yet (Trident's model has no "
-                    + "attention biases, shared-expert gate or RoPE on halves)");
-            case QWEN3MOE -> throw new TridentException(name + ": qwen3moe is not supported yet (Trident's model has no "
-                    + "per-head q/k RMSNorm or RoPE on halves)");
-            default -> { }
-        }
+        if (arch == GgufArchitecture.QWEN2MOE)
+            throw new TridentException(name + ": qwen2moe is not supported yet (Trident's model has no attention biases "
+                    + "or sigmoid-gated shared expert)");
         GgufTensor embd = g.tensor("token_embd.weight");
         if (embd.rank() != 2 || embd.dim(1) > Integer.MAX_VALUE)
             throw new TridentException(name + ": token_embd.weight has shape " + Arrays.toString(embd.shape()) + ", expected {embedding_length, vocab}");

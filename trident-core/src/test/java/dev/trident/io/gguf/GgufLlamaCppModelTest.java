@@ -135,6 +135,31 @@ class GgufLlamaCppModelTest {
         assertF32(compare(export(m, WeightFormat.F32, "mla-moe"), m), "MLA+MoE+MTP F32 (deepseek2)");
     }
 
+    /**
+     * More shapes, random weights of std 0.2 (peaked attention and outputs; log-probabilities compared to float
+     * rounding): Qwen3 and
+     * Qwen3-MoE (QK-norm, RoPE on halves), models whose RoPE pairing is not their architecture's (rows reordered on
+     * export), QK-norm in glm4moe, and DeepSeek-V3's group-limited routing in deepseek2.
+     */
+    @Test
+    void moreShapesAgreeToFloatRounding() throws Exception {
+        Map<String, ModelConfig> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("Qwen3 (qwen3)", TestModels.qwen3());
+        shapes.put("Qwen3-MoE (qwen3moe)", TestModels.qwen3Moe());
+        shapes.put("RoPE halves as llama", TestModels.dense(false).withRopePairing(dev.trident.kernels.RopePairing.HALVES));
+        shapes.put("QK-norm, adjacent, as qwen3", TestModels.qwen3().withRopePairing(dev.trident.kernels.RopePairing.ADJACENT));
+        shapes.put("DeepSeekMoE+QK-norm (glm4moe)", TestModels.moeGqa().withQkNorm(true));
+        shapes.put("MLA halves (deepseek2)", TestModels.mlaMoe().withRopePairing(dev.trident.kernels.RopePairing.HALVES));
+        shapes.put("grouped routing (deepseek2)", TestModels.mlaGroupedMoe());
+        int i = 0;
+        for (var e : shapes.entrySet()) {
+            Model m = TestModels.random(e.getValue(), 20 + i, 10);
+            Agreement a = compare(export(m, WeightFormat.F32, "shape" + i++), m);
+            System.out.println(a.describe(e.getKey() + " random"));
+            assertTrue(a.maxDelta <= 1e-3 && Math.abs(a.pplRatio()) <= 1e-3 && a.argmaxShare() >= 0.98, e.getKey() + ": " + a.describe(""));
+        }
+    }
+
     @Test
     void q8_0AndQ4_K() throws Exception {
         ModelConfig wide = new ModelConfig(TestModels.tokenizer().vocabSize(), 256, 1, 4, 2, 64, 256, 128, 10000, 1e-5f, true);
