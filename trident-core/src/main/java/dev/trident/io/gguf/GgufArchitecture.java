@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.kernels.RopePairing;
 import dev.trident.model.ModelConfig;
 
 /**
@@ -13,17 +14,21 @@ import dev.trident.model.ModelConfig;
  *              leading dense blocks, nextn MTP blocks; RoPE on the two halves of each head (NEOX)
  *   deepseek2  MLA + DeepSeekMoE + nextn MTP; RoPE on adjacent pairs of q_pe / k_pe
  *   qwen2moe   GQA with q/k/v biases, softmax experts, one shared expert behind a sigmoid gate; RoPE on halves
- *   qwen3moe   GQA with per-head q/k RMSNorm, softmax experts; RoPE on halves
+ *   qwen3      dense GQA with per-head q/k RMSNorm (QK-norm); RoPE on halves
+ *   qwen3moe   GQA with QK-norm, softmax experts renormalized over the chosen ones, no shared experts; RoPE on halves
  * </pre>
  *
- * Trident rotates adjacent pairs; for an architecture that rotates halves the exporter reorders each q/k head's
- * rows (see {@link GgufLayout.HalvesRows}) so that llama.cpp computes the same attention.
+ * A Trident model rotates either pairing ({@link RopePairing}); when it differs from the architecture's, the
+ * exporter reorders each head's rotated rows ({@link GgufLayout.RopeRows}) so that llama.cpp computes the same
+ * attention, and records the model's own pairing under {@code trident.rope_pairing} so that importing gives back
+ * the same weights.
  */
 public enum GgufArchitecture {
     LLAMA("llama", false),
     GLM4MOE("glm4moe", true),
     DEEPSEEK2("deepseek2", false),
     QWEN2MOE("qwen2moe", true),
+    QWEN3("qwen3", true),
     QWEN3MOE("qwen3moe", true);
 
     private final String ggufName;
@@ -40,20 +45,30 @@ public enum GgufArchitecture {
     /** Whether llama.cpp rotates the halves (x[i], x[i + d/2]) of a head (NEOX) rather than adjacent pairs. */
     public boolean ropeHalves() { return ropeHalves; }
 
+    /** The RoPE pairing llama.cpp uses for this architecture. */
+    public RopePairing ropePairing() { return ropeHalves ? RopePairing.HALVES : RopePairing.ADJACENT; }
+
     /** The metadata key {@code <arch>.<suffix>}. */
     public String key(String suffix) {
         return ggufName + "." + suffix;
     }
 
     /**
-     * Where a Trident model goes: multi-head latent attention to deepseek2, a mixture of experts with grouped-query
+     * Where a Trident model goes: multi-head latent attention to deepseek2; a mixture of experts with grouped-query
      * attention to glm4moe (the llama.cpp loader with sigmoid gating, the selection bias, shared experts, leading
-     * dense blocks and nextn MTP layers), a dense model to llama.
+     * dense blocks and nextn MTP layers), or to qwen3moe when it is exactly Qwen3-MoE's shape (QK-norm, softmax
+     * renormalized, no shared experts, no dense blocks, no MTP, no expert groups); a dense model to llama, or to
+     * qwen3 with QK-norm.
      */
     public static GgufArchitecture forExport(ModelConfig c) {
         if (c.mla() != null) return DEEPSEEK2;
-        if (c.moe() != null) return GLM4MOE;
-        return LLAMA;
+        if (c.moe() != null) {
+            var m = c.moe();
+            boolean qwen = c.qkNorm() && m.gating() == dev.trident.nn.MoeSpec.Gating.SOFTMAX && m.normalizeTopK()
+                    && m.sharedExperts() == 0 && c.denseLayers() == 0 && c.mtpDepth() == 0 && m.groups() == 1;
+            return qwen ? QWEN3MOE : GLM4MOE;
+        }
+        return c.qkNorm() ? QWEN3 : LLAMA;
     }
 
     /** The architecture named by a file's {@code general.architecture}; an unknown one is a one-line error. */
@@ -61,6 +76,6 @@ public enum GgufArchitecture {
         for (GgufArchitecture a : values()) if (a.ggufName.equals(name)) return a;
         StringBuilder known = new StringBuilder();
         for (GgufArchitecture a : values()) known.append(known.isEmpty() ? "" : ", ").append(a.ggufName);
-        throw new TridentException(file + ": architecture '" + name + "' is not supported (Trident reads " + known + ")");
+        throw new TridentException(file + ": architecture '" + GgufReader.printable(name) + "' is not supported (Trident reads " + known + ")");
     }
 }

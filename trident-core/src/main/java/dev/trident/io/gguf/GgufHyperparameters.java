@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.kernels.RopePairing;
 import dev.trident.model.ModelConfig;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
@@ -15,6 +16,9 @@ import dev.trident.nn.MoeSpec;
  * {@code key_length_mla} / {@code value_length_mla}; {@code expert_gating_func} is 1 for softmax and 2 for sigmoid.
  */
 public final class GgufHyperparameters {
+    /** Where an exported file records the RoPE pairing of the Trident model when it differs from the architecture's. */
+    public static final String PAIRING_KEY = "trident.rope_pairing";
+
     /** llama.cpp's llama_expert_gating_func_type. */
     static final int GATING_SOFTMAX = 1, GATING_SIGMOID = 2;
 
@@ -50,11 +54,14 @@ public final class GgufHyperparameters {
             w.putUInt32(arch.key("attention.kv_lora_rank"), m.kvLoraRank());
             w.putUInt32(arch.key("rope.dimension_count"), m.qkRopeDim());
         }
-        if (arch == GgufArchitecture.LLAMA) {
-            if (c.moe() != null) { // Mixtral-style: every block MoE, expert width in feed_forward_length
+        if (c.ropePairing() != arch.ropePairing()) w.putString(PAIRING_KEY, c.ropePairing().configName());
+        if (arch == GgufArchitecture.LLAMA || arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE) {
+            if (c.moe() != null) { // every block MoE, no shared experts; llama: expert width in feed_forward_length
                 w.putUInt32(arch.key("expert_count"), c.moe().routedExperts());
                 w.putUInt32(arch.key("expert_used_count"), c.moe().activeExperts());
+                if (arch == GgufArchitecture.QWEN3MOE) w.putUInt32(arch.key("expert_feed_forward_length"), c.moe().expertHidden());
                 if (c.moe().routedScale() != 1) w.putFloat32(arch.key("expert_weights_scale"), (float) c.moe().routedScale());
+                groups(w, arch, c.moe());
             }
             return;
         }
@@ -75,6 +82,14 @@ public final class GgufHyperparameters {
         w.putUInt32(arch.key("expert_gating_func"), e.gating() == MoeSpec.Gating.SIGMOID ? GATING_SIGMOID : GATING_SOFTMAX);
         w.putFloat32(arch.key("expert_weights_scale"), (float) e.routedScale());
         w.putBool(arch.key("expert_weights_norm"), e.normalizeTopK() || e.gating() == MoeSpec.Gating.SIGMOID);
+        groups(w, arch, e);
+    }
+
+    /** DeepSeek-V3's group-limited routing (n_group, topk_group), which llama.cpp applies for any architecture. */
+    private static void groups(GgufWriter w, GgufArchitecture arch, MoeSpec e) {
+        if (e.groups() <= 1) return;
+        w.putUInt32(arch.key("expert_group_count"), e.groups());
+        w.putUInt32(arch.key("expert_group_used_count"), e.topkGroups());
     }
 
     /**
@@ -103,14 +118,18 @@ public final class GgufHyperparameters {
         int experts = k.u32("expert_count", 0, 0, 4096);
         if (experts > 0) {
             int used = k.u32("expert_used_count", null, 1, experts);
-            if (k.u32("expert_group_count", 0, 0, experts) > 1)
-                throw k.unsupported("group-limited expert routing (expert_group_count)");
+            int groups = Math.max(1, k.u32("expert_group_count", 0, 0, experts));
+            int groupsUsed = groups == 1 ? 1 : k.u32("expert_group_used_count", null, 1, groups);
+            if (experts % groups != 0 || used > groupsUsed * (experts / groups))
+                throw k.bad("expert_group_count " + groups + " / expert_group_used_count " + groupsUsed + " do not fit " + experts + " experts, " + used + " used");
             double scale = k.f32("expert_weights_scale", 0.0);
             if (scale == 0) scale = 1; // llama.cpp: 0 means no scaling
-            if (arch == GgufArchitecture.LLAMA) {
-                // Mixtral: softmax over all experts, top-K, weights renormalized over the K (llama.cpp's norm_w = true).
-                if (ffn < 1) throw k.bad("feed_forward_length is missing");
-                moe = new MoeSpec(dim, experts, used, 0, ffn, scale, MoeSpec.Gating.SOFTMAX, true, 0, 0);
+            if (arch == GgufArchitecture.LLAMA || arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE) {
+                // Mixtral and Qwen3-MoE: softmax over all experts, top-K, weights renormalized over the K (llama.cpp's
+                // norm_w = true); Mixtral's expert width is feed_forward_length.
+                int expertHidden = arch == GgufArchitecture.QWEN3MOE ? k.u32("expert_feed_forward_length", ffn / Math.max(1, used), 1, 1 << 20) : ffn;
+                if (expertHidden < 1) throw k.bad("the experts' feed-forward length is missing");
+                moe = new MoeSpec(dim, experts, used, 0, expertHidden, scale, MoeSpec.Gating.SOFTMAX, true, 0, 0);
             } else {
                 int gating = k.u32("expert_gating_func", arch == GgufArchitecture.GLM4MOE ? GATING_SIGMOID : GATING_SOFTMAX, 0, 16);
                 if (gating != GATING_SOFTMAX && gating != GATING_SIGMOID) throw k.unsupported("expert_gating_func " + gating);
@@ -123,16 +142,29 @@ public final class GgufHyperparameters {
                         gating == GATING_SIGMOID ? MoeSpec.Gating.SIGMOID : MoeSpec.Gating.SOFTMAX, norm, 0, 0);
                 dense = Math.min(layers, k.u32("leading_dense_block_count", 0, 0, 4096));
             }
+            moe = moe.withGroups(groups, groupsUsed);
             if (ffn == 0) ffn = moe.expertHidden();
-        } else if (arch != GgufArchitecture.LLAMA) {
+        } else if (arch == GgufArchitecture.QWEN3MOE) {
+            throw k.bad("a qwen3moe model needs expert_count > 0");
+        } else if (arch == GgufArchitecture.GLM4MOE || arch == GgufArchitecture.DEEPSEEK2) {
             if (ffn == 0) ffn = k.u32("expert_feed_forward_length", null, 1, 1 << 20);
         }
+        RopePairing pairing = arch.ropePairing();
+        if (k.g.has(PAIRING_KEY)) {
+            try {
+                pairing = RopePairing.fromConfigName(k.g.getString(PAIRING_KEY));
+            } catch (IllegalArgumentException e) {
+                throw k.bad("metadata key '" + PAIRING_KEY + "': " + GgufReader.printable(e.getMessage(), 120));
+            }
+        }
+        boolean qkNorm = arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE
+                || (arch == GgufArchitecture.GLM4MOE && k.g.findTensor("blk.0.attn_q_norm.weight").isPresent());
         if (ffn < 1) throw k.bad("feed_forward_length is missing");
 
         try {
             if (arch == GgufArchitecture.DEEPSEEK2) {
                 MlaSpec m = mla(k, dim, heads);
-                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m);
+                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m, pairing, false);
             }
             int headDim = k.u32("attention.key_length", dim / heads, 2, 1 << 16);
             int valueDim = k.u32("attention.value_length", headDim, 1, 1 << 16);
@@ -140,7 +172,7 @@ public final class GgufHyperparameters {
             if (valueDim != headDim) throw k.unsupported("value heads of width " + valueDim + " != key width " + headDim);
             if (rope != headDim) throw k.unsupported("RoPE on " + rope + " of " + headDim + " head dims");
             if (heads % kvHeads != 0) throw k.bad("head_count " + heads + " is not a multiple of head_count_kv " + kvHeads);
-            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null);
+            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null, pairing, qkNorm);
         } catch (IllegalArgumentException e) {
             throw new TridentException(g.name() + ": inconsistent model sizes (" + e.getMessage() + ")", e);
         }
@@ -212,7 +244,7 @@ public final class GgufHyperparameters {
             String type = g.has(arch.key("rope.scaling.type")) ? g.getString(arch.key("rope.scaling.type")) : "none";
             double factor = g.has(arch.key("rope.scaling.factor")) ? g.getDouble(arch.key("rope.scaling.factor")) : 1;
             if (!type.equals("none") && !(type.equals("linear") && (factor == 1 || factor == 0)))
-                throw unsupported("RoPE scaling '" + type + "' (factor " + factor + ")");
+                throw unsupported("RoPE scaling '" + GgufReader.printable(type) + "' (factor " + factor + ")");
         }
 
         TridentException unsupported(String what) {

@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.autograd.Tensor;
+import dev.trident.kernels.RopePairing;
 
 import java.util.List;
 import java.util.function.Function;
@@ -50,43 +51,43 @@ public sealed interface GgufLayout {
     }
 
     /**
-     * Query or key rows of an architecture whose RoPE rotates the halves of a head, (x[i], x[i + d/2]), while
-     * Trident rotates adjacent pairs (x[2i], x[2i+1]) at the same frequency theta^(-2i/d). Within each head of
-     * width d, ggml row i holds Trident row 2i and ggml row d/2 + i holds Trident row 2i + 1; rotating the
-     * reordered projection by halves then gives the reordered result of rotating by pairs, and q.k is unchanged
-     * because q and k are reordered alike.
+     * Rows RoPE rotates, stored in another pairing than the Trident model uses (see {@link RopePairing}). The
+     * parameter's rows come in blocks of {@code stride} (one head, or MLA's [c_kv ; k_pe] row group); rows
+     * [offset, offset + width) of each block are the rotated ones and are reordered, the others are copied as
+     * they are. Reordering q and k alike leaves q.k unchanged, and the rotation of pair i (angle pos *
+     * theta^(-2i/d)) moves with its two coordinates, so both layouts compute the same attention. A 1-D
+     * parameter (a QK-norm gain of one head) is a column of single-value rows.
      */
-    record HalvesRows(String parameter, int headDim) implements GgufLayout {
-        public HalvesRows {
-            if (headDim <= 0 || headDim % 2 != 0) throw new IllegalArgumentException("head width " + headDim + " must be even");
+    record RopeRows(String parameter, int stride, int offset, int width, RopePairing trident, RopePairing stored)
+            implements GgufLayout {
+        public RopeRows {
+            if (width <= 0 || width % 2 != 0 || offset < 0 || offset + width > stride)
+                throw new IllegalArgumentException("rotated rows [" + offset + ", " + (offset + width) + ") of " + stride);
         }
 
-        /** The Trident row inside a head that ggml row j (0 <= j < d) holds. */
-        public int tridentRow(int j) {
-            int half = headDim / 2;
-            return j < half ? 2 * j : 2 * (j - half) + 1;
+        /** The Trident row that ggml row r holds. */
+        public int tridentRow(int r) {
+            int within = r % stride;
+            if (within < offset || within >= offset + width) return r;
+            int adjacent = stored.toAdjacent(within - offset, width);
+            int t = trident == RopePairing.ADJACENT ? adjacent : adjacent % 2 == 0 ? adjacent / 2 : adjacent / 2 + width / 2;
+            return r - within + offset + t;
         }
 
         @Override
         public float[] gather(int part, Function<String, Tensor> params) {
             Tensor t = params.apply(parameter);
-            int cols = t.cols(), rows = t.rows();
+            int cols = t.rank() == 1 ? 1 : t.cols(), rows = t.size() / cols;
             float[] out = new float[rows * cols];
-            for (int r = 0; r < rows; r++) {
-                int head = r / headDim;
-                System.arraycopy(t.data, (head * headDim + tridentRow(r % headDim)) * cols, out, r * cols, cols);
-            }
+            for (int r = 0; r < rows; r++) System.arraycopy(t.data, tridentRow(r) * cols, out, r * cols, cols);
             return out;
         }
 
         @Override
         public void scatter(int part, float[] values, Function<String, Tensor> params) {
             Tensor t = params.apply(parameter);
-            int cols = t.cols(), rows = t.rows();
-            for (int r = 0; r < rows; r++) {
-                int head = r / headDim;
-                System.arraycopy(values, r * cols, t.data, (head * headDim + tridentRow(r % headDim)) * cols, cols);
-            }
+            int cols = t.rank() == 1 ? 1 : t.cols(), rows = t.size() / cols;
+            for (int r = 0; r < rows; r++) System.arraycopy(values, r * cols, t.data, tridentRow(r) * cols, cols);
         }
 
         @Override

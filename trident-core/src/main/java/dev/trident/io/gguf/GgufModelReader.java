@@ -18,8 +18,10 @@ import java.util.regex.Pattern;
 
 /**
  * Imports a GGUF model into Trident: its {@link ModelConfig}, a {@link Transformer} with every weight dequantized
- * to fp32, and the {@link Tokenizer}. Reads llama (dense, or Mixtral-style experts), glm4moe and deepseek2 (MLA +
- * DeepSeekMoE with shared experts, sigmoid gating, the exp_probs_b selection bias and nextn MTP layers).
+ * to fp32, and the {@link Tokenizer}. Reads llama (dense, or Mixtral-style experts), qwen3 and qwen3moe (QK-norm,
+ * RoPE on halves), glm4moe and deepseek2 (MLA + DeepSeekMoE with shared experts, sigmoid gating, the exp_probs_b
+ * selection bias, group-limited routing and nextn MTP layers). RoPE keeps the file's pairing, so q and k are
+ * copied as they are (unless the file was written from a Trident model of the other pairing, which it records).
  *
  * <p>Everything is checked before the weights are touched: each tensor the architecture needs is present with
  * exactly the shape the metadata implies and a type Trident decodes, and no tensor is left over (a tensor Trident
@@ -64,19 +66,16 @@ public final class GgufModelReader {
     public static Plan plan(GgufFile g) {
         String name = g.name();
         GgufArchitecture arch = GgufArchitecture.of(g.architecture(), name);
-        switch (arch) {
-            case QWEN2MOE -> throw new TridentException(name + ": qwen2moe is not supported yet (Trident's model has no "
-                    + "attention biases, shared-expert gate or RoPE on halves)");
-            case QWEN3MOE -> throw new TridentException(name + ": qwen3moe is not supported yet (Trident's model has no "
-                    + "per-head q/k RMSNorm or RoPE on halves)");
-            default -> { }
-        }
+        if (arch == GgufArchitecture.QWEN2MOE)
+            throw new TridentException(name + ": qwen2moe is not supported yet (Trident's model has no attention biases "
+                    + "or sigmoid-gated shared expert)");
         GgufTensor embd = g.tensor("token_embd.weight");
         if (embd.rank() != 2 || embd.dim(1) > Integer.MAX_VALUE)
             throw new TridentException(name + ": token_embd.weight has shape " + Arrays.toString(embd.shape()) + ", expected {embedding_length, vocab}");
         int vocab = (int) embd.dim(1);
         boolean tied = g.findTensor("output.weight").isEmpty();
         ModelConfig config = GgufHyperparameters.read(g, arch, vocab, tied);
+        checkAnchors(g, config);
         GgufTensorNames names = GgufTensorNames.of(arch, config, GgufHyperparameters.splitKvB(g, arch));
         check(g, names);
         Tokenizer tokenizer = GgufVocabulary.read(g);
@@ -110,6 +109,27 @@ public final class GgufModelReader {
         return new Model(t, plan.tokenizer());
     }
 
+    /**
+     * Counts from the metadata against a few tensors, before the tensor table (whose size follows the counts) is
+     * built: the last block exists, and the first MoE block's router has one row per expert.
+     */
+    private static void checkAnchors(GgufFile g, ModelConfig c) {
+        int blocks = c.layers() + c.mtpDepth();
+        if (blocks > g.tensors().size())
+            throw new TridentException(g.name() + ": the metadata says " + blocks + " blocks but the file has only " + g.tensors().size() + " tensors");
+        String last = "blk." + (blocks - 1) + ".attn_norm.weight";
+        if (g.findTensor(last).isEmpty())
+            throw new TridentException(g.name() + ": the metadata says " + blocks + " blocks but tensor '" + last + "' is missing");
+        if (c.moe() != null && c.denseLayers() < c.layers()) {
+            String router = "blk." + c.denseLayers() + ".ffn_gate_inp.weight";
+            long[] want = {c.dim(), c.moe().routedExperts()};
+            GgufTensor t = g.findTensor(router).orElseThrow(() -> new TridentException(g.name() + ": tensor '" + router + "' is missing (the metadata describes a mixture of experts)"));
+            if (!Arrays.equals(t.shape(), want))
+                throw new TridentException(g.name() + ": tensor '" + router + "' has shape " + Arrays.toString(t.shape())
+                        + " but the metadata implies " + Arrays.toString(want));
+        }
+    }
+
     /** Every expected tensor present, shaped and typed as needed; nothing unexpected left over. */
     private static void check(GgufFile g, GgufTensorNames names) {
         String name = g.name();
@@ -131,7 +151,7 @@ public final class GgufModelReader {
         }
         if (!unexpected.isEmpty()) {
             String first = unexpected.stream().sorted().findFirst().orElseThrow();
-            throw new TridentException(name + ": tensor '" + first + "'" + (unexpected.size() > 1 ? " (and " + (unexpected.size() - 1) + " more)" : "")
+            throw new TridentException(name + ": tensor '" + GgufReader.printable(first) + "'" + (unexpected.size() > 1 ? " (and " + (unexpected.size() - 1) + " more)" : "")
                     + " is not part of the " + names.architecture().ggufName() + " model Trident builds from the metadata; "
                     + "the feature it belongs to is not supported yet");
         }

@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Exports a Trident model as a GGUF file llama.cpp runs: dense models as {@code llama}, a mixture of experts with
- * grouped-query attention as {@code glm4moe}, multi-head latent attention as {@code deepseek2} (see
- * {@link GgufArchitecture}); with the tokenizer, an optional chat template and {@code general.*} metadata.
+ * Exports a Trident model as a GGUF file llama.cpp runs: dense models as {@code llama} ({@code qwen3} with
+ * QK-norm), a mixture of experts with grouped-query attention as {@code glm4moe} ({@code qwen3moe} for exactly
+ * Qwen3-MoE's shape), multi-head latent attention as {@code deepseek2} (see {@link GgufArchitecture#forExport});
+ * with the tokenizer, an optional chat template and {@code general.*} metadata.
  *
  * <p>Weights go out in one {@link WeightFormat}: matrices in that format where their rows are a whole number of
  * its blocks, otherwise in the nearest format that fits (Q4_K: Q8_0 for rows of a multiple of 32, else F16;
@@ -94,12 +95,10 @@ public final class GgufModelWriter {
         GgufArchitecture arch = options.architecture() != null ? options.architecture() : GgufArchitecture.forExport(c);
         checkExpressible(model, arch);
         List<String> notes = new ArrayList<>();
-        if (arch == GgufArchitecture.LLAMA && c.mtpDepth() > 0) {
-            notes.add("llama.cpp's llama architecture has no MTP layers; the " + c.mtpDepth() + " MTP module(s) were left out");
+        if (arch != GgufArchitecture.GLM4MOE && arch != GgufArchitecture.DEEPSEEK2 && c.mtpDepth() > 0) {
+            notes.add("llama.cpp's " + arch.ggufName() + " architecture has no MTP layers; the " + c.mtpDepth() + " MTP module(s) were left out");
             c = c.withMtpDepth(0);
         }
-        if (arch == GgufArchitecture.GLM4MOE && c.moe().sharedExperts() == 0 && c.denseLayers() < c.layers())
-            throw new TridentException("glm4moe (llama.cpp's loader for DeepSeekMoE with grouped-query attention) needs at least one shared expert");
 
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", arch.ggufName());
@@ -146,14 +145,18 @@ public final class GgufModelWriter {
     /** Refuses an architecture llama.cpp would run differently from Trident's model. */
     private static void checkExpressible(Model model, GgufArchitecture arch) {
         ModelConfig c = model.config();
+        var m = c.moe();
+        boolean plainExperts = m == null || (m.gating() == dev.trident.nn.MoeSpec.Gating.SOFTMAX && m.normalizeTopK()
+                && m.sharedExperts() == 0 && c.denseLayers() == 0 && zeroRouterBias(model));
         String why = switch (arch) {
             case DEEPSEEK2 -> c.mla() == null ? "needs multi-head latent attention" : null;
-            case GLM4MOE -> c.mla() != null ? "has no multi-head latent attention" : c.moe() == null ? "needs a mixture of experts" : null;
-            case LLAMA -> c.mla() != null ? "has no multi-head latent attention"
-                    : c.moe() == null ? null
-                    : c.moe().gating() != dev.trident.nn.MoeSpec.Gating.SOFTMAX || !c.moe().normalizeTopK() || c.moe().sharedExperts() > 0
-                      || c.denseLayers() > 0 || !zeroRouterBias(model)
-                    ? "takes only Mixtral-style experts (softmax gating renormalized over the chosen ones, no shared experts, no dense blocks, no selection bias)" : null;
+            case GLM4MOE -> c.mla() != null ? "has no multi-head latent attention" : m == null ? "needs a mixture of experts"
+                    : m.sharedExperts() == 0 && c.denseLayers() < c.layers() ? "needs at least one shared expert" : null;
+            case LLAMA -> c.mla() != null ? "has no multi-head latent attention" : c.qkNorm() ? "has no QK-norm"
+                    : !plainExperts ? "takes only Mixtral-style experts (softmax gating renormalized over the chosen ones, no shared experts, no dense blocks, no selection bias)" : null;
+            case QWEN3 -> c.mla() != null || m != null || !c.qkNorm() ? "is a dense model with QK-norm" : null;
+            case QWEN3MOE -> c.mla() != null || m == null || !c.qkNorm() || !plainExperts
+                    ? "is a Qwen3-MoE: QK-norm and softmax experts renormalized over the chosen ones, no shared experts, no dense blocks, no selection bias" : null;
             default -> "is not written by Trident";
         };
         if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);

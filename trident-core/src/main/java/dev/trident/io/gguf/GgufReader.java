@@ -312,8 +312,13 @@ final class GgufReader {
 
     /** Names and keys come from the file: keep error messages on one line and of reasonable length. */
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 64));
-        for (int i = 0; i < s.length() && sb.length() < 64; i++) {
+        return printable(s, 64);
+    }
+
+    /** s on one line (control and line-separator characters as '?'), cut to max characters. */
+    static String printable(String s, int max) {
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), max));
+        for (int i = 0; i < s.length() && sb.length() < max; i++) {
             char c = s.charAt(i);
             sb.append(Character.isISOControl(c) || Character.getType(c) == Character.LINE_SEPARATOR
                     || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c);

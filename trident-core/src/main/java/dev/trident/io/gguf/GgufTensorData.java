@@ -7,8 +7,10 @@ import dev.trident.quant.WeightFormat;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Converts between fp32 rows and the bytes of a GGUF tensor in the element types Trident's {@link WeightFormat}s
- * implement byte for byte (F32, F16, BF16, Q8_0, Q4_0, Q4_K). Rows are ggml rows ({@code ne[0]} values each).
+ * Converts between fp32 rows and the bytes of a GGUF tensor: both ways for the element types Trident's
+ * {@link WeightFormat}s implement byte for byte (F32, F16, BF16, Q8_0, Q4_0, Q4_K), and reading for the other
+ * common block types ({@link GgmlDequantizer}: Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K). Rows are ggml rows
+ * ({@code ne[0]} values each).
  */
 public final class GgufTensorData {
     private GgufTensorData() {}
@@ -29,19 +31,23 @@ public final class GgufTensorData {
         return t;
     }
 
-    /** Whether the rows of tensor t can be decoded. */
+    /** Whether the rows of tensor type t can be decoded (a weight format, or {@link GgmlDequantizer}). */
     public static boolean readable(GgmlType t) {
-        return format(t) != null;
+        return format(t) != null || GgmlDequantizer.supports(t);
     }
 
-    /** rows ggml rows of rowLength values starting at row row0 of t, as fp32 (rows * rowLength must fit an int). */
+    /** rows ggml rows starting at row row0 of t, as fp32 (rows * ne[0] must fit an int). */
     public static float[] read(GgufTensor t, long row0, int rows) {
-        WeightFormat f = format(t.type());
-        if (f == null) throw new TridentException("tensor '" + t.name() + "' is " + t.type() + ", which Trident cannot read yet");
         int cols = Math.toIntExact(t.dim(0));
         long rowBytes = t.type().byteSize(cols, 1);
         MemorySegment slice = t.data().asSlice(row0 * rowBytes, rows * rowBytes);
-        return QuantizedMatrix.wrap(f, rows, cols, slice).dequantize();
+        WeightFormat f = format(t.type());
+        if (f != null) return QuantizedMatrix.wrap(f, rows, cols, slice).dequantize();
+        if (!GgmlDequantizer.supports(t.type()))
+            throw new TridentException("tensor '" + t.name() + "' is " + t.type() + ", which Trident cannot read yet");
+        float[] out = new float[Math.multiplyExact(rows, cols)];
+        GgmlDequantizer.dequantize(t.type(), slice, 0, out, 0, out.length);
+        return out;
     }
 
     /** fp32 rows (rows x cols, row-major) encoded as type t's bytes (quantized as llama.cpp's reference code does). */

@@ -1,5 +1,6 @@
 package dev.trident.io.gguf;
 
+import dev.trident.kernels.RopePairing;
 import dev.trident.model.ModelConfig;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
@@ -18,7 +19,8 @@ import java.util.Map;
  * <pre>
  *   token_embd.weight                   model.embed_tokens.weight
  *   blk.N.attn_norm.weight              model.layers.N.input_layernorm.weight
- *   blk.N.attn_q / attn_k / attn_v      model.layers.N.self_attn.q_proj / k_proj / v_proj   (glm4moe: rows reordered per head)
+ *   blk.N.attn_q / attn_k / attn_v      model.layers.N.self_attn.q_proj / k_proj / v_proj
+ *   blk.N.attn_q_norm / attn_k_norm     model.layers.N.self_attn.q_norm / k_norm   (QK-norm, qwen3*, glm4moe)
  *   blk.N.attn_output                   model.layers.N.self_attn.o_proj
  *   blk.N.ffn_norm                      model.layers.N.post_attention_layernorm   (glm4moe: blk.N.post_attention_norm)
  *   blk.N.ffn_gate / ffn_up / ffn_down  model.layers.N.mlp.gate_proj / up_proj / down_proj
@@ -34,7 +36,9 @@ import java.util.Map;
  * </pre>
  *
  * MTP modules are stored as blocks L .. L+D-1 after the L main blocks, with their own attention and FFN tensors
- * under the same names, as llama.cpp's nextn layers are.
+ * under the same names, as llama.cpp's nextn layers are. When the model's RoPE pairing differs from the
+ * architecture's, the rotated rows of q, k (MLA: q_pe and k_pe) and the QK-norm gains are reordered
+ * ({@link GgufLayout.RopeRows}); otherwise every tensor but stacked experts and MLA's k_b is a plain copy.
  */
 public final class GgufTensorNames {
     /** One GGUF tensor: its name, ggml shape (innermost first) and how it maps to Trident parameters. */
@@ -61,6 +65,7 @@ public final class GgufTensorNames {
     }
 
     private final GgufArchitecture arch;
+    private RopePairing pairing;
     private final List<Binding> bindings = new ArrayList<>();
     private final Map<String, Binding> byTensor = new LinkedHashMap<>();
     private final Map<String, Binding> byParameter = new LinkedHashMap<>();
@@ -110,6 +115,7 @@ public final class GgufTensorNames {
     }
 
     private void build(ModelConfig c, boolean splitKvB) {
+        this.pairing = c.ropePairing();
         long d = c.dim(), vocab = c.vocabSize();
         plain("token_embd.weight", "model.embed_tokens.weight", d, vocab);
         int blocks = c.layers() + c.mtpDepth();
@@ -142,15 +148,24 @@ public final class GgufTensorNames {
 
     private void attention(ModelConfig c, String blk, String hf, long d) {
         long q = (long) c.heads() * c.headDim(), kv = (long) c.kvHeads() * c.headDim();
-        add(blk + "attn_q.weight", rotated(hf + "q_proj.weight", c.headDim()), d, q);
-        add(blk + "attn_k.weight", rotated(hf + "k_proj.weight", c.headDim()), d, kv);
+        int h = c.headDim();
+        add(blk + "attn_q.weight", rotated(hf + "q_proj.weight", h, 0, h), d, q);
+        add(blk + "attn_k.weight", rotated(hf + "k_proj.weight", h, 0, h), d, kv);
         plain(blk + "attn_v.weight", hf + "v_proj.weight", d, kv);
         plain(blk + "attn_output.weight", hf + "o_proj.weight", q, d);
+        if (c.qkNorm()) {
+            add(blk + "attn_q_norm.weight", rotated(hf + "q_norm.weight", h, 0, h), h);
+            add(blk + "attn_k_norm.weight", rotated(hf + "k_norm.weight", h, 0, h), h);
+        }
     }
 
-    /** Query and key projections: as they are, or reordered per head for an architecture that rotates halves. */
-    private GgufLayout rotated(String parameter, int headDim) {
-        return arch.ropeHalves() ? new GgufLayout.HalvesRows(parameter, headDim) : new GgufLayout.Plain(parameter);
+    /**
+     * A parameter whose rows [offset, offset + width) of every block of stride rows are rotated by RoPE: as it is
+     * when the model and the architecture pair alike, else reordered.
+     */
+    private GgufLayout rotated(String parameter, int stride, int offset, int width) {
+        return pairing == arch.ropePairing() ? new GgufLayout.Plain(parameter)
+                : new GgufLayout.RopeRows(parameter, stride, offset, width, pairing, arch.ropePairing());
     }
 
     private void latentAttention(MlaSpec m, String blk, String hf, long d, boolean splitKvB) {
@@ -158,11 +173,11 @@ public final class GgufTensorNames {
         if (m.qLoraRank() > 0) {
             plain(blk + "attn_q_a.weight", hf + "q_a_proj.weight", d, m.qLoraRank());
             plain(blk + "attn_q_a_norm.weight", hf + "q_a_layernorm.weight", m.qLoraRank());
-            plain(blk + "attn_q_b.weight", hf + "q_b_proj.weight", m.qLoraRank(), h * m.qkHeadDim());
+            add(blk + "attn_q_b.weight", rotated(hf + "q_b_proj.weight", m.qkHeadDim(), m.qkNopeDim(), m.qkRopeDim()), m.qLoraRank(), h * m.qkHeadDim());
         } else {
-            plain(blk + "attn_q.weight", hf + "q_proj.weight", d, h * m.qkHeadDim());
+            add(blk + "attn_q.weight", rotated(hf + "q_proj.weight", m.qkHeadDim(), m.qkNopeDim(), m.qkRopeDim()), d, h * m.qkHeadDim());
         }
-        plain(blk + "attn_kv_a_mqa.weight", hf + "kv_a_proj_with_mqa.weight", d, m.latentWidth());
+        add(blk + "attn_kv_a_mqa.weight", rotated(hf + "kv_a_proj_with_mqa.weight", m.latentWidth(), m.kvLoraRank(), m.qkRopeDim()), d, m.latentWidth());
         plain(blk + "attn_kv_a_norm.weight", hf + "kv_a_layernorm.weight", rank);
         String kvB = hf + "kv_b_proj.weight";
         if (splitKvB) {
@@ -178,8 +193,8 @@ public final class GgufTensorNames {
         int n = moe.routedExperts();
         long eh = moe.expertHidden();
         plain(blk + "ffn_gate_inp.weight", hf + "gate.weight", d, n);
-        // llama's Mixtral-style experts have no selection bias; Trident's stays zero for them.
-        if (arch != GgufArchitecture.LLAMA) plain(blk + "exp_probs_b.bias", hf + "gate.e_score_correction_bias", n);
+        // Mixtral-style (llama) and Qwen3-MoE experts have no selection bias; Trident's stays zero for them.
+        if (arch != GgufArchitecture.LLAMA && arch != GgufArchitecture.QWEN3MOE) plain(blk + "exp_probs_b.bias", hf + "gate.e_score_correction_bias", n);
         for (String w : new String[] {"gate", "up", "down"}) {
             List<String> params = new ArrayList<>(n);
             for (int e = 0; e < n; e++) params.add(hf + "experts." + e + "." + w + "_proj.weight");

@@ -91,18 +91,18 @@ public final class GgufVocabulary {
                     boolean prefix = !g.has("tokenizer.ggml.add_space_prefix") || g.getBool("tokenizer.ggml.add_space_prefix");
                     yield Tokenizer.sentencePiece(tokens, scores, types, eos, prefix);
                 }
-                default -> throw new TridentException(g.name() + ": tokenizer model '" + model
+                default -> throw new TridentException(g.name() + ": tokenizer model '" + GgufReader.printable(model)
                         + "' is not supported (Trident reads gpt2 byte-level BPE and llama SentencePiece BPE)");
             };
         } catch (IllegalArgumentException e) {
-            throw new TridentException(g.name() + ": unusable vocabulary (" + e.getMessage() + ")", e);
+            throw new TridentException(g.name() + ": unusable vocabulary (" + GgufReader.printable(String.valueOf(e.getMessage()), 200) + ")", e);
         }
     }
 
     private static Tokenizer byteLevel(GgufFile g, List<String> tokens, int[] types, int eos) {
         String pre = g.has("tokenizer.ggml.pre") ? g.getString("tokenizer.ggml.pre") : "(none)";
         if (!GPT2_PRE.contains(pre)) {
-            throw new TridentException(g.name() + ": pre-tokenizer '" + pre
+            throw new TridentException(g.name() + ": pre-tokenizer '" + GgufReader.printable(pre)
                     + "' is not supported yet (Trident splits text with GPT-2's regex, llama.cpp's \"gpt-2\")");
         }
         List<String> raw = g.getStringArray("tokenizer.ggml.merges");

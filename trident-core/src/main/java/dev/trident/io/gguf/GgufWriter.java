@@ -138,21 +138,10 @@ public final class GgufWriter {
      * corrupt) propagates unchanged; I/O failures become a TridentException naming {@code file}.
      */
     public void write(Path file) {
-        byte[] header = header();
         try {
             AtomicFile.write(file, out -> {
                 try {
-                    out.write(header);
-                    pad(out, alignUp(header.length) - header.length);
-                    for (Entry e : tensors) {
-                        Counting counted = new Counting(out, e);
-                        e.source.writeTo(counted);
-                        if (counted.written != e.byteSize) {
-                            throw new IllegalStateException("tensor '" + e.name + "': its source wrote "
-                                    + counted.written + " bytes, expected " + e.byteSize);
-                        }
-                        pad(out, alignUp(e.byteSize) - e.byteSize);
-                    }
+                    writeTo(out);
                 } catch (RuntimeException r) {
                     // AtomicFile removes its temporary only on IOException; carry ours through it and unwrap below.
                     throw new Carrier(r);
@@ -161,6 +150,22 @@ public final class GgufWriter {
         } catch (TridentException t) {
             if (t.getCause() instanceof Carrier c) throw c.carried;
             throw t;
+        }
+    }
+
+    /** Writes the whole file to out (no temporary, no rename): for callers that build GGUF bytes in memory. */
+    public void writeTo(OutputStream out) throws IOException {
+        byte[] header = header();
+        out.write(header);
+        pad(out, alignUp(header.length) - header.length);
+        for (Entry e : tensors) {
+            Counting counted = new Counting(out, e);
+            e.source.writeTo(counted);
+            if (counted.written != e.byteSize) {
+                throw new IllegalStateException("tensor '" + e.name + "': its source wrote "
+                        + counted.written + " bytes, expected " + e.byteSize);
+            }
+            pad(out, alignUp(e.byteSize) - e.byteSize);
         }
     }
 

@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *   <li>Q8_0 and Q4_K (a dense model 256 wide, so every row is whole Q4_K super-blocks): llama.cpp on the
  *       quantized file against Trident's fp32 original, argmax >= 90% and perplexity within 2%; and against
  *       Trident running the same quantized file: perplexity within 1%, argmax >= 95% (llama.cpp rounds the
- *       activations to 8 bits in its quantized dot products, Trident keeps them fp32).</li>
+ *       activations to 8 bits in its quantized dot products, Trident keeps them fp32); and the same model with its
+ *       matrices quantized by ggml into Q2_K, Q3_K, Q5_K, Q6_K, Q4_1, Q5_0, Q5_1 (types Trident only reads), held to
+ *       the same bounds.</li>
  * </ul>
  *
  * llama.cpp runs with an fp32 KV cache. Each case prints its figures (docs/gguf.md quotes them).
@@ -135,8 +137,33 @@ class GgufLlamaCppModelTest {
         assertF32(compare(export(m, WeightFormat.F32, "mla-moe"), m), "MLA+MoE+MTP F32 (deepseek2)");
     }
 
+    /**
+     * More shapes, random weights of std 0.2 (peaked attention and outputs; log-probabilities compared to float
+     * rounding): Qwen3 and
+     * Qwen3-MoE (QK-norm, RoPE on halves), models whose RoPE pairing is not their architecture's (rows reordered on
+     * export), QK-norm in glm4moe, and DeepSeek-V3's group-limited routing in deepseek2.
+     */
     @Test
-    void q8_0AndQ4_K() throws Exception {
+    void moreShapesAgreeToFloatRounding() throws Exception {
+        Map<String, ModelConfig> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("Qwen3 (qwen3)", TestModels.qwen3());
+        shapes.put("Qwen3-MoE (qwen3moe)", TestModels.qwen3Moe());
+        shapes.put("RoPE halves as llama", TestModels.dense(false).withRopePairing(dev.trident.kernels.RopePairing.HALVES));
+        shapes.put("QK-norm, adjacent, as qwen3", TestModels.qwen3().withRopePairing(dev.trident.kernels.RopePairing.ADJACENT));
+        shapes.put("DeepSeekMoE+QK-norm (glm4moe)", TestModels.moeGqa().withQkNorm(true));
+        shapes.put("MLA halves (deepseek2)", TestModels.mlaMoe().withRopePairing(dev.trident.kernels.RopePairing.HALVES));
+        shapes.put("grouped routing (deepseek2)", TestModels.mlaGroupedMoe());
+        int i = 0;
+        for (var e : shapes.entrySet()) {
+            Model m = TestModels.random(e.getValue(), 20 + i, 10);
+            Agreement a = compare(export(m, WeightFormat.F32, "shape" + i++), m);
+            System.out.println(a.describe(e.getKey() + " random"));
+            assertTrue(a.maxDelta <= 1e-3 && Math.abs(a.pplRatio()) <= 1e-3 && a.argmaxShare() >= 0.98, e.getKey() + ": " + a.describe(""));
+        }
+    }
+
+    @Test
+    void q8_0AndQ4_K() throws Throwable {
         ModelConfig wide = new ModelConfig(TestModels.tokenizer().vocabSize(), 256, 1, 4, 2, 64, 256, 128, 10000, 1e-5f, true);
         Model m = TestModels.trained(wide, 80, 4);
         assertF32(compare(export(m, WeightFormat.F32, "wide"), m), "dense-256 F32 (llama)");
@@ -155,5 +182,40 @@ class GgufLlamaCppModelTest {
             // Left: llama.cpp rounds activations to 8 bits for its quantized dot products; Trident does not.
             assertTrue(same.argmaxShare() >= 0.95 && Math.abs(same.pplRatio()) <= 0.01, f + ": " + same.describe(""));
         }
+        // A file as llama.cpp's own quantizer would mix it, in the types Trident only reads (quantized by ggml).
+        Path mixed = ggmlQuantized(export(m, WeightFormat.F32, "wide-for-mix"), dir.resolve("wide-mix.gguf"));
+        Agreement mix = compare(mixed, Model.load(mixed));
+        System.out.println(mix.describe("dense-256 Q2_K..Q6_K mix vs Trident"));
+        assertTrue(mix.argmaxShare() >= 0.95 && Math.abs(mix.pplRatio()) <= 0.01, "mix: " + mix.describe(""));
+    }
+
+    /** The F32 file with its matrices re-quantized by ggml's quantize_row_*_ref, cycling through the read-only types. */
+    @SuppressWarnings("restricted")
+    private static Path ggmlQuantized(Path f32, Path out) throws Throwable {
+        GgmlType[] cycle = {GgmlType.Q6_K, GgmlType.Q5_K, GgmlType.Q3_K, GgmlType.Q5_0, GgmlType.Q2_K, GgmlType.Q5_1, GgmlType.Q4_1};
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined(); GgufFile g = GgufFile.open(f32)) {
+            var lib = java.lang.foreign.SymbolLookup.libraryLookup(LlamaRef.ggmlBase(), arena);
+            var linker = java.lang.foreign.Linker.nativeLinker();
+            var fn = java.lang.foreign.FunctionDescriptor.ofVoid(java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS,
+                    java.lang.foreign.ValueLayout.JAVA_LONG);
+            GgufWriter w = new GgufWriter();
+            g.metadata().forEach(w::put);
+            int i = 0;
+            for (GgufTensor t : g.tensors()) {
+                if (t.rank() == 1) {
+                    w.addTensor(t.name(), t.type(), t.shape(), t.data());
+                    continue;
+                }
+                GgmlType type = cycle[i++ % cycle.length];
+                String name = type.name().toLowerCase(Locale.ROOT).replace("_k", "_K");
+                var quantize = linker.downcallHandle(lib.findOrThrow("quantize_row_" + name + "_ref"), fn);
+                long n = t.elementCount();
+                var q = arena.allocate(type.byteSize(t.dim(0), t.rows()));
+                quantize.invokeExact(t.data(), q, n);
+                w.addTensor(t.name(), type, t.shape(), q);
+            }
+            w.write(out);
+        }
+        return out;
     }
 }

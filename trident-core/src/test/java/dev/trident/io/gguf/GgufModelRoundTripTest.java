@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.kernels.RopePairing;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.nn.Parameters.Parameter;
@@ -89,6 +90,53 @@ class GgufModelRoundTripTest {
     void mlaMoeMtpAsDeepseek2() {
         identical(TestModels.mlaMoe(), GgufArchitecture.DEEPSEEK2);
         identical(TestModels.mlaDense(), GgufArchitecture.DEEPSEEK2);
+    }
+
+    @Test
+    void qwen3ShapesAsQwen3AndQwen3moe() {
+        identical(TestModels.qwen3(), GgufArchitecture.QWEN3);
+        identical(TestModels.qwen3Moe(), GgufArchitecture.QWEN3MOE);
+    }
+
+    /** A model whose RoPE pairing is not the architecture's: rows reordered on the way out, back on the way in. */
+    @Test
+    void otherRopePairingsAreReorderedAndRecorded() {
+        identical(TestModels.dense(false).withRopePairing(RopePairing.HALVES), GgufArchitecture.LLAMA);
+        identical(TestModels.qwen3().withRopePairing(RopePairing.ADJACENT), GgufArchitecture.QWEN3);
+        identical(TestModels.moeGqa().withRopePairing(RopePairing.HALVES).withQkNorm(true), GgufArchitecture.GLM4MOE);
+        identical(TestModels.mlaMoe().withRopePairing(RopePairing.HALVES), GgufArchitecture.DEEPSEEK2);
+    }
+
+    @Test
+    void groupLimitedRouting() {
+        identical(TestModels.mlaGroupedMoe(), GgufArchitecture.DEEPSEEK2);
+    }
+
+    /**
+     * A file from elsewhere (no trident.rope_pairing): imported in the architecture's own pairing with q and k as
+     * stored; the model computes the same function up to float rounding (sums in another order).
+     */
+    @Test
+    void aForeignGlm4moeIsReadInItsOwnPairing() throws Exception {
+        Model m = TestModels.random(TestModels.moeGqa(), 5);
+        Path file = dir.resolve("foreign.gguf");
+        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.F32));
+        Path stripped = dir.resolve("stripped.gguf");
+        try (GgufFile g = GgufFile.open(file)) {
+            assertEquals("adjacent", g.getString(GgufHyperparameters.PAIRING_KEY));
+            GgufWriter w = new GgufWriter();
+            g.metadata().forEach((k, v) -> { if (!k.equals(GgufHyperparameters.PAIRING_KEY)) w.put(k, v); });
+            for (GgufTensor t : g.tensors()) w.addTensor(t.name(), t.type(), t.shape(), t.data());
+            w.write(stripped);
+        }
+        Model back = Model.load(stripped);
+        assertEquals(RopePairing.HALVES, back.config().ropePairing());
+        float[] a = TestModels.logits(m, tokens()), b = TestModels.logits(back, tokens());
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        assertTrue(worst < 1e-4, "max |logit difference| " + worst);
+        assertFalse(java.util.Arrays.equals(m.transformer().params.get("model.layers.0.self_attn.q_proj.weight").tensor().data,
+                back.transformer().params.get("model.layers.0.self_attn.q_proj.weight").tensor().data), "q rows are stored reordered");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.trident.io.gguf;
 
 import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
+import dev.trident.kernels.RopePairing;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
@@ -71,6 +72,23 @@ final class TestModels {
         return dense(true).withMoe(new MoeSpec(64, 4, 2, 0, 96, 1.0, MoeSpec.Gating.SOFTMAX, true, 0, 0), 0);
     }
 
+    /** Qwen3-MoE's shape: RoPE on halves, QK-norm, 8 softmax experts (2 active, renormalized), no shared, no dense blocks. */
+    static ModelConfig qwen3Moe() {
+        return dense(false).withRopePairing(RopePairing.HALVES).withQkNorm(true)
+                .withMoe(new MoeSpec(64, 8, 2, 0, 32, 1.0, MoeSpec.Gating.SOFTMAX, true, 0, 0), 0);
+    }
+
+    /** Qwen3's dense shape: RoPE on halves, QK-norm. */
+    static ModelConfig qwen3() {
+        return dense(true).withRopePairing(RopePairing.HALVES).withQkNorm(true);
+    }
+
+    /** DeepSeek-V3's routing on MLA: 8 experts in 4 groups, tokens choose 2 experts within the best 2 groups. */
+    static ModelConfig mlaGroupedMoe() {
+        return dense(true).withMla(new MlaSpec(64, 4, 0, 32, 16, 8, 16))
+                .withMoe(new MoeSpec(64, 8, 2, 1, 32, 2.5, MoeSpec.Gating.SIGMOID, true, 1e-2, 0).withGroups(4, 2), 1);
+    }
+
     /** MLA with a query latent + DeepSeekMoE + one MTP module (DeepSeek-V3's shape, tiny). */
     static ModelConfig mlaMoe() {
         return dense(false).withMla(new MlaSpec(64, 4, 32, 32, 16, 8, 16))
@@ -84,10 +102,22 @@ final class TestModels {
 
     /** Every matrix normal(0, 0.02) from the seed, every norm gain in [0.5, 1.5), every router bias in [-0.1, 0.1). */
     static Model random(ModelConfig c, long seed) {
+        return random(c, seed, 1);
+    }
+
+    /**
+     * As {@link #random(ModelConfig, long)} with the matrices scaled by sharpness: at 10 (std 0.2) attention and
+     * next-token distributions are peaked, so a misplaced row changes the output visibly.
+     */
+    static Model random(ModelConfig c, long seed, float sharpness) {
         Transformer t = new Transformer(c, seed);
         SplittableRandom rnd = new SplittableRandom(seed + 1);
         for (Parameter p : t.params.all()) {
-            if (p.decay()) continue;
+            if (p.decay()) {
+                float[] d = p.tensor().data;
+                for (int i = 0; i < p.tensor().size(); i++) d[i] *= sharpness;
+                continue;
+            }
             float[] d = p.tensor().data;
             boolean bias = p.name().endsWith("e_score_correction_bias");
             if (bias && c.moe().gating() == MoeSpec.Gating.SOFTMAX) continue; // Mixtral-style routers have none
