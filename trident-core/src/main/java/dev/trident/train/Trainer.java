@@ -34,7 +34,14 @@ public final class Trainer {
 
     /** Runs the whole training job; throws TridentException for bad input (missing data, unknown preset...). */
     public static TrainResult train(TrainOptions options, TrainListener listener) {
-        Preset preset = Presets.get(options.preset());
+        return train(options, Presets.get(options.preset()), listener);
+    }
+
+    /**
+     * The same with a model and training setup that need not be a named preset (the efficiency lab's wider dense
+     * references); options.preset() is ignored, preset.name() is what the checkpoint records.
+     */
+    public static TrainResult train(TrainOptions options, Preset preset, TrainListener listener) {
         byte[] corpus = readCorpus(options.data());
         Path out = options.out();
         try {
