@@ -64,6 +64,10 @@ public final class Lab {
         planned = rungs.size();
         Map<String, TrainingRecord> trained = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
+        if (rungs.stream().anyMatch(r -> !Files.isRegularFile(results.resolve(r.id() + ".json")))) {
+            listener.onPhase("warming up the JIT on every rung's model (untimed)");
+            Warmup.run(rungs);
+        }
         for (Rung r : rungs) train(r, trained, failures);
 
         // The final rung served: its quality with each format's weights (round-tripped, see ServedWeights).
@@ -102,16 +106,21 @@ public final class Lab {
     private void train(Rung r, Map<String, TrainingRecord> trained, Map<String, String> failures) {
         Path file = results.resolve(r.id() + ".json");
         started++;
+        Path dir = runs.resolve(r.id());
         if (Files.isRegularFile(file)) {
-            TrainingRecord rec = TrainingRecord.read(file);
-            trained.put(r.id(), rec);
-            listener.onRungReused(r, rec);
-            return;
+            try {
+                TrainingRecord rec = TrainingRecord.read(file);
+                if (!Files.isDirectory(dir)) throw new TridentException(dir + ": missing");
+                trained.put(r.id(), rec);
+                listener.onRungReused(r, rec);
+                return;
+            } catch (TridentException e) { // unreadable (or its model is gone): train the rung again
+                listener.onPhase(file + ": " + e.getMessage() + "; training " + r.id() + " again");
+            }
         }
         double minutes = r.minutes(o.budgetMinutes());
-        listener.onRungStart(started, planned, r, minutes);
-        Path dir = runs.resolve(r.id());
         try {
+            listener.onRungStart(started, planned, r, minutes);
             deleteTree(dir); // a rung that stopped half-way starts again: its budget is wall-clock, not resumable
             double loadStart = MachineLoad.loadAverage();
             MachineLoad.resetPeakHeap();

@@ -51,7 +51,7 @@ public final class LabReport {
                     row.weightBytesPerToken() / 1e6, 2, row.kvBytesPerToken() / 1e3, 1);
             measured(s, row.decodeTokensPerSecond(), row.pending(), 1);
             cells(s, row.acceptance(), 3, row.tokensPerForward(), 2, row.peakHeapBytes() / 1e6, 0);
-            s.append('\n');
+            s.append(" |\n");
         }
 
         s.append("\n## The final rung served\n\nThe last rung's model with its matrices stored as fp32, FP8-block or Q8_0 and decoded with its own "
@@ -67,7 +67,7 @@ public final class LabReport {
                     row.kvBytesPerToken() / 1e3, 1, row.bytesPerToken() / 1e6, 2);
             measured(s, row.decodeTokensPerSecond(), row.pending(), 1);
             cells(s, row.acceptance(), 3, row.tokensPerForward(), 2, row.servingBytes() / 1e6, 1);
-            s.append('\n');
+            s.append(" |\n");
         }
         List<String> pending = r.served().stream().filter(x -> x.ok() && x.pending() != null).map(x -> "- " + x.title() + ": " + x.pending()
                 + "; its BPB, acceptance and bytes are measured on the round-tripped weights").distinct().toList();
@@ -84,7 +84,7 @@ public final class LabReport {
             cells(s, row.valBpb(), 4, row.params() / 1e6, 2, minutes, 2, row.trainTokensPerSecond(), 0, steps(row), 0,
                     row.trainFlops() / 1e15, 4, row.bytesPerToken() / 1e6, 2);
             measured(s, row.decodeTokensPerSecond(), row.pending(), 1);
-            s.append('\n');
+            s.append(" |\n");
         }
 
         s.append("\n## Cost per token at equal quality\n\n");
