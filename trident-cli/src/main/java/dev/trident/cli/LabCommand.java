@@ -43,6 +43,10 @@ final class LabCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "The tiny presets and a tiny budget: the whole lab in a few minutes (a smoke run, not a result).")
     boolean quick;
 
+    @Option(names = "--clock", paramLabel = "wall|cpu", defaultValue = "wall",
+            description = "What --budget counts: wall-clock time, or CPU time of the process (fair on a machine shared with other work; default: ${DEFAULT-VALUE}).")
+    String clock;
+
     @Option(names = "--dense-max", paramLabel = "N",
             description = "At most N dense reference models for the equal-quality match (default: 3; with --quick 2).")
     Integer denseMax;
@@ -52,13 +56,15 @@ final class LabCommand implements Callable<Integer> {
         threads.apply();
         Checks.positive(spec, "--budget", budget);
         Checks.nonNegative(spec, "--dense-max", denseMax);
+        if (!clock.equals("wall") && !clock.equals("cpu"))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--clock must be wall or cpu, got " + clock);
         Checks.dataFile(data);
         Path dir = out != null ? out : Path.of(quick ? "runs/lab-quick" : "runs/lab");
         Checks.outDir(dir);
         String command = "trident " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         LabOptions o = LabOptions.of(data, dir, budget, quick, WorkerPool.global().threads(), command);
-        if (denseMax != null) o = new LabOptions(o.data(), o.out(), o.budgetMinutes(), o.quick(), denseMax, o.prompts(),
-                o.decodeTokens(), o.seed(), o.threads(), o.command());
+        if (denseMax != null) o = o.withDenseMax(denseMax);
+        o = o.withCpuClock(clock.equals("cpu"));
         PrintWriter stdout = spec.commandLine().getOut(), stderr = spec.commandLine().getErr();
         LabResult result;
         try (LabProgress progress = new LabProgress(stderr)) {

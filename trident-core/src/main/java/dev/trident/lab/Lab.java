@@ -125,7 +125,7 @@ public final class Lab {
             double loadStart = MachineLoad.loadAverage();
             MachineLoad.resetPeakHeap();
             TrainOptions options = TrainOptions.of(o.data(), r.preset().name(), dir).withMinutes(minutes).withSeed(o.seed())
-                    .withMtp(r.mtpDepth()).withFp8(r.fp8());
+                    .withMtp(r.mtpDepth()).withFp8(r.fp8()).withCpuClock(o.cpuClock());
             TrainResult res = Trainer.train(options, r.preset(), listener.training());
             long peak = MachineLoad.peakHeapBytes();
             ModelConfig c = Model.load(dir).config();
@@ -214,12 +214,12 @@ public final class Lab {
     private void checkManifest() {
         Path file = o.out().resolve("lab.json");
         Map<String, Object> now = Json.obj("data", o.data().toAbsolutePath().normalize().toString(), "data_bytes", (long) corpus.length,
-                "budget_minutes", o.budgetMinutes(), "quick", o.quick(), "seed", o.seed());
+                "budget_minutes", o.budgetMinutes(), "clock", o.cpuClock() ? "cpu" : "wall", "quick", o.quick(), "seed", o.seed());
         if (Files.isRegularFile(file)) {
             Map<String, Object> before = Json.asObject(Json.read(file, 1 << 16), file.toString());
             if (!Json.write(before).equals(Json.write(now)))
                 throw new TridentException(o.out() + ": holds a lab run with other settings (" + Json.write(before)
-                        + "); use another --out or the same --data, --budget and --quick");
+                        + "); use another --out or the same --data, --budget, --clock and --quick");
         } else {
             Json.write(file, now);
         }

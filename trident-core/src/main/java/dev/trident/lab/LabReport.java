@@ -30,8 +30,9 @@ public final class LabReport {
         s.append("```sh\n").append(o.command()).append("\n```\n\n");
         s.append(String.format(Locale.ROOT, "- data: `%s`, %,d bytes; the last 10%% is every model's validation text, the rest its training text%n",
                 o.data(), r.dataBytes()));
-        s.append(String.format(Locale.ROOT, "- budget: %s min of training per rung (wall clock, the same for every rung)%s%n",
-                num(o.budgetMinutes(), 2), o.quick() ? "; --quick (tiny presets: a smoke run, not a result)" : ""));
+        s.append(String.format(Locale.ROOT, "- budget: %s min of training per rung (%s, the same for every rung)%s%n",
+                num(o.budgetMinutes(), 2), o.cpuClock() ? "CPU time of the process, so load from other work does not change it" : "wall clock",
+                o.quick() ? "; --quick (tiny presets: a smoke run, not a result)" : ""));
         s.append(String.format(Locale.ROOT, "- machine: %d cores, %s %s, Java %s; %d worker threads; load averages per model under \"Run conditions\"%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
                 Runtime.version(), o.threads()));

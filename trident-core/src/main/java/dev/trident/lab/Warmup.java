@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * use a path pays for its compilation inside its budget.
  */
 final class Warmup {
-    static final int STEPS = 3;
+    static final int STEPS = 2;
 
     private Warmup() {}
 

@@ -27,7 +27,7 @@ class LabRunTest {
         Path data = tmp.resolve("sample.txt");
         Files.write(data, Arrays.copyOf(Files.readAllBytes(corpus()), 60_000));
         Path out = tmp.resolve("lab");
-        LabOptions o = new LabOptions(data, out, 0.02, true, 0, 1, 8, 1337, 1, "test");
+        LabOptions o = new LabOptions(data, out, 0.02, true, 0, 1, 8, 1337, 1, "test", false);
 
         LabResult first = Lab.run(o, new LabListener() {
             @Override
@@ -56,7 +56,7 @@ class LabRunTest {
         assertEquals(first.ladder().getFirst().valBpb(), second.ladder().getFirst().valBpb(), "reused, not retrained");
 
         // Other settings in the same folder would mix incomparable results: refused.
-        LabOptions other = new LabOptions(data, out, 0.05, true, 0, 1, 8, 1337, 1, "test");
+        LabOptions other = new LabOptions(data, out, 0.05, true, 0, 1, 8, 1337, 1, "test", false);
         assertThrows(dev.trident.TridentException.class, () -> Lab.run(other, LabListener.NONE));
     }
 
