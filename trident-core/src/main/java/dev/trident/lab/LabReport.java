@@ -157,8 +157,10 @@ public final class LabReport {
         return r.steps() == 0 ? Double.NaN : r.steps();
     }
 
+    /** v with the given decimals, or more for a small value, so it keeps three significant digits (never "0.00"). */
     static String num(double v, int decimals) {
         if (!Double.isFinite(v)) return NA;
+        if (v != 0) decimals = Math.min(12, Math.max(decimals, (int) Math.ceil(-Math.log10(Math.abs(v))) + 2));
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
