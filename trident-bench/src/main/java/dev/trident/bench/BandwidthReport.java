@@ -1,10 +1,11 @@
 package dev.trident.bench;
 
 import dev.trident.kernels.WorkerPool;
-import dev.trident.kernels.quant.Q8Activations;
+import dev.trident.kernels.quant.Matmul;
 import dev.trident.kernels.quant.QuantGemv;
 import dev.trident.quant.QuantizedMatrix;
 import dev.trident.quant.WeightFormat;
+import dev.trident.quant.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,11 +48,14 @@ public final class BandwidthReport {
             long t0 = System.nanoTime();
             QuantizedMatrix m = f.quantize(w, rows, cols);
             System.out.printf(Locale.ROOT, "  quantized %-9s in %.1f s (%d MB)%n", f.name(), (System.nanoTime() - t0) * 1e-9, m.byteSize() >> 20);
-            cases.put(f.name(), () -> QuantGemv.gemv(m, x, y));
+            // the decoder's path (Matmul: no allocation, rows split over the pool)
+            Matmul fp32 = new Matmul(1, cols, false), int8 = new Matmul(1, cols, true);
+            WeightMatrix wm = WeightMatrix.of(m);
+            cases.put(f.name(), () -> fp32.input(x, 0, 1, cols).multiply(wm, y, 0));
             bytes.put(f.name(), m.byteSize());
             if (QuantGemv.hasInt8Path(f)) {
-                // activations quantized inside the timed call, as a decode step would have to
-                cases.put(f.name() + " int8", () -> QuantGemv.gemvInt8(m, Q8Activations.quantize(x, cols), y));
+                // activations quantized inside the timed call, as a decode step has to
+                cases.put(f.name() + " int8", () -> int8.input(x, 0, 1, cols).multiply(wm, y, 0));
                 bytes.put(f.name() + " int8", m.byteSize());
             }
         }

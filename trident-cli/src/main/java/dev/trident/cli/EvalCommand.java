@@ -23,7 +23,7 @@ final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory from `trident train`.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "The text file to validate on.")
@@ -32,7 +32,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         threads.apply();
-        Checks.modelDir(model);
+        Checks.model(model);
         byte[] validation = Evaluator.validationSplit(Checks.readData(data));
         if (validation.length == 0) {
             throw new TridentException("data file " + data + ": too short to hold out 10% for validation");

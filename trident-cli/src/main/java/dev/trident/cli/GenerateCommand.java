@@ -26,7 +26,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory from `trident train`.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
@@ -80,7 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!(topP > 0 && topP <= 1)) {
             throw new ParameterException(spec.commandLine(), "--top-p must be in (0, 1], got " + topP);
         }
-        Checks.modelDir(model);
+        Checks.model(model);
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
         Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();

@@ -1,33 +1,31 @@
 package dev.trident.infer;
 
-import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.DecodeAttention;
-import dev.trident.kernels.Gemm;
 import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.SwiGluKernel;
+import dev.trident.kernels.quant.Matmul;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
-import dev.trident.nn.Attention;
-import dev.trident.nn.Block;
-import dev.trident.nn.LatentAttention;
-import dev.trident.nn.FeedForward;
-import dev.trident.nn.MixtureOfExperts;
-import dev.trident.nn.MultiTokenPrediction;
-import dev.trident.nn.RmsNorm;
+import dev.trident.nn.Router;
+import dev.trident.quant.WeightMatrix;
 
 import java.util.Arrays;
 
 /**
  * The inference forward pass over a {@link KvCache}: feeds n new tokens at the cache's end (n = 1 when decoding,
- * the prompt when pre-filling, the drafts when verifying speculation) and returns their logits. It reads the same
- * weight arrays as the training {@link Transformer}, touches only the experts the router picks, and allocates all
- * its buffers once, for up to maxBatch tokens.
+ * the prompt when pre-filling, the drafts when verifying speculation, several sequences' tokens in a continuous
+ * batching step) and returns their logits. It reads the weights from {@link ModelWeights}: the training
+ * {@link Transformer}'s own fp32 arrays (then it computes what the training forward computes) or quantized ones.
+ * Every product goes through one {@link Matmul} (a per-format GEMV for up to {@link Matmul#BATCH_MAX} rows, a GEMM
+ * beyond); only the experts the router picks are touched; all buffers are allocated once, for up to maxBatch
+ * tokens, so a decode step allocates nothing.
  */
 public final class Decoder {
-    private final Transformer model;
+    private final ModelWeights w;
     private final ModelConfig c;
     private final int maxBatch, qDim, kvDim;
+    private final Matmul mm;
     private final float[] x, xn, q, k, v, att, proj, gate, up, hid, logits, invRms;
     // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
     private final float[] affinity, gates, xg, yg, concat;
@@ -37,19 +35,36 @@ public final class Decoder {
     /** Multi-head latent attention over latent cache rows; null for a GQA model. */
     private final LatentAttentionDecoder latent;
 
+    /** Over the training model's own fp32 weights (no copy). */
     public Decoder(Transformer model, int maxBatch) {
-        this(model, maxBatch, LatentAttentionDecoder.Path.ABSORBED);
+        this(ModelWeights.of(model), maxBatch);
+    }
+
+    /** Over the given weights, with int8 activations for the quantized formats that have an integer kernel. */
+    public Decoder(ModelWeights weights, int maxBatch) {
+        this(weights, maxBatch, true, LatentAttentionDecoder.Path.ABSORBED);
+    }
+
+    /** With int8Activations off, quantized weights multiply fp32 activations (slower; exact activations). */
+    public Decoder(ModelWeights weights, int maxBatch, boolean int8Activations) {
+        this(weights, maxBatch, int8Activations, LatentAttentionDecoder.Path.ABSORBED);
     }
 
     /** With an explicit MLA path: NAIVE decompresses keys and values per cached token (the reference for tests). */
     Decoder(Transformer model, int maxBatch, LatentAttentionDecoder.Path mlaPath) {
-        this.model = model;
-        this.c = model.config;
+        this(ModelWeights.of(model), maxBatch, true, mlaPath);
+    }
+
+    Decoder(ModelWeights weights, int maxBatch, boolean int8Activations, LatentAttentionDecoder.Path mlaPath) {
+        if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+        this.w = weights;
+        this.c = weights.config();
         this.maxBatch = maxBatch;
         this.qDim = c.heads() * c.headDim();
         this.kvDim = c.kvHeads() * c.headDim();
         int d = c.dim();
         int hidden = Math.max(c.hiddenDim(), c.moe() == null ? 0 : c.moe().expertHidden() * Math.max(1, c.moe().sharedExperts()));
+        this.mm = new Matmul(maxBatch, Math.max(weights.maxCols(), 2 * d), int8Activations);
         x = new float[maxBatch * d];
         xn = new float[maxBatch * d];
         q = new float[maxBatch * qDim];
@@ -71,7 +86,7 @@ public final class Decoder {
         yg = new float[maxBatch * d];
         concat = new float[c.mtpDepth() > 0 ? maxBatch * 2 * d : 0];
         segments = new Segments(maxBatch);
-        latent = c.mla() == null ? null : new LatentAttentionDecoder(c.mla(), model.rope, maxBatch, c.maxSeqLen(), mlaPath);
+        latent = c.mla() == null ? null : new LatentAttentionDecoder(c.mla(), weights.rope(), maxBatch, c.maxSeqLen(), mlaPath, mm);
     }
 
     public KvCache newCache() {
@@ -84,6 +99,8 @@ public final class Decoder {
     }
 
     public ModelConfig config() { return c; }
+
+    public ModelWeights weights() { return w; }
 
     public int maxBatch() { return maxBatch; }
 
@@ -122,10 +139,15 @@ public final class Decoder {
 
     private float[] run(int[] tokens) {
         int d = c.dim(), n = segments.rows();
-        for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, tokens[i] * d, x, i * d, d);
-        for (int l = 0; l < c.layers(); l++) block(model.blocks[l], l, n);
+        for (int i = 0; i < n; i++) embed(tokens[i], x, i * d);
+        for (int l = 0; l < c.layers(); l++) block(w.blocks()[l], l, n);
         segments.commit();
-        return head(model.finalNorm, n);
+        return head(w.finalNorm(), n);
+    }
+
+    private void embed(int token, float[] dst, int off) {
+        if (token < 0 || token >= c.vocabSize()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + c.vocabSize());
+        w.embedding().dequantizeRow(token, dst, off);
     }
 
     /**
@@ -148,22 +170,22 @@ public final class Decoder {
      */
     public float[] mtpForward(int k, KvCache cache, int[] ids, int idOff, float[] prev, int prevOff, int n) {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
-        MultiTokenPrediction.Module m = model.mtp.modules[k - 1];
+        ModelWeights.Mtp m = w.mtp()[k - 1];
         int d = c.dim();
         segments.clear();
         segments.add(cache, n);
-        for (int i = 0; i < n; i++) System.arraycopy(model.embedding.data, ids[idOff + i] * d, proj, i * d, d);
-        RmsNormKernel.forward(proj, m.embeddingNorm.weight.data, xn, invRms, n, d, m.embeddingNorm.eps);
+        for (int i = 0; i < n; i++) embed(ids[idOff + i], proj, i * d);
+        norm(proj, m.embeddingNorm(), xn, n);
         System.arraycopy(prev, prevOff, proj, 0, n * d);
-        RmsNormKernel.forward(proj, m.hiddenNorm.weight.data, yg, invRms, n, d, m.hiddenNorm.eps);
+        norm(proj, m.hiddenNorm(), yg, n);
         for (int i = 0; i < n; i++) { // [emb ; h] rows of 2d
             System.arraycopy(yg, i * d, concat, i * 2 * d + d, d);
             System.arraycopy(xn, i * d, concat, i * 2 * d, d);
         }
-        matmul(concat, 0, m.projection.data, x, 0, n, d, 2 * d);
-        block(m.block, 0, n);
+        mm.input(concat, 0, n, 2 * d).multiply(m.projection(), x, 0);
+        block(m.block(), 0, n);
         segments.commit();
-        return head(m.finalNorm, n);
+        return head(m.finalNorm(), n);
     }
 
     /** A KV cache for one MTP module. */
@@ -171,26 +193,30 @@ public final class Decoder {
         return cache(1);
     }
 
+    private void norm(float[] in, ModelWeights.Norm norm, float[] out, int n) {
+        RmsNormKernel.forward(in, norm.gain(), out, invRms, n, c.dim(), norm.eps());
+    }
+
     /** logits = head(norm(x)) for n rows; xn keeps the normed rows. */
-    private float[] head(RmsNorm norm, int n) {
-        RmsNormKernel.forward(x, norm.weight.data, xn, invRms, n, c.dim(), norm.eps);
-        matmul(xn, 0, model.head.data, logits, 0, n, c.vocabSize(), c.dim());
+    private float[] head(ModelWeights.Norm norm, int n) {
+        norm(x, norm, xn, n);
+        mm.input(xn, 0, n, c.dim()).multiply(w.head(), logits, 0);
         return logits;
     }
 
     /** One transformer block on the residual stream x for the n rows of the segments, appending to their layer's caches. */
-    private void block(Block b, int layer, int n) {
+    private void block(ModelWeights.Block b, int layer, int n) {
         int d = c.dim();
-        RmsNormKernel.forward(x, b.attentionNorm.weight.data, xn, invRms, n, d, b.attentionNorm.eps);
-        switch (b.attention) {
-            case Attention a -> groupedQuery(a, layer, n);
-            case LatentAttention a -> latent.forward(a, xn, n, segments, layer, proj);
+        norm(x, b.attentionNorm(), xn, n);
+        switch (b.attention()) {
+            case ModelWeights.Gqa a -> groupedQuery(a, layer, n);
+            case ModelWeights.Mla a -> latent.forward(a, xn, n, segments, layer, proj);
         }
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
-        RmsNormKernel.forward(x, b.ffnNorm.weight.data, xn, invRms, n, d, b.ffnNorm.eps);
-        switch (b.feedForward) {
-            case FeedForward f -> swiglu(f, xn, 0, proj, 0, n);
-            case MixtureOfExperts moe -> experts(moe, n);
+        norm(x, b.ffnNorm(), xn, n);
+        switch (b.ffn()) {
+            case ModelWeights.Ffn f -> swiglu(f, xn, proj, 0, n);
+            case ModelWeights.Moe moe -> experts(moe, n);
         }
         for (int i = 0; i < n * d; i++) x[i] += proj[i];
     }
@@ -199,65 +225,62 @@ public final class Decoder {
      * proj = GQA(xn) for the n rows: projections batched over all rows, then per segment RoPE at its positions, keys
      * and values appended to its cache, and causal attention over it.
      */
-    private void groupedQuery(Attention a, int layer, int n) {
+    private void groupedQuery(ModelWeights.Gqa a, int layer, int n) {
         int d = c.dim();
         float scale = (float) (1 / Math.sqrt(c.headDim()));
-        matmul(xn, 0, a.wq.data, q, 0, n, qDim, d);
-        matmul(xn, 0, a.wk.data, k, 0, n, kvDim, d);
-        matmul(xn, 0, a.wv.data, v, 0, n, kvDim, d);
+        mm.input(xn, 0, n, d);
+        mm.multiply(a.wq(), q, 0);
+        mm.multiply(a.wk(), k, 0);
+        mm.multiply(a.wv(), v, 0);
+        if (a.qNorm() != null) { // QK-norm: every head of q and k RMS-normalized in place before RoPE
+            RmsNormKernel.forward(q, a.qNorm().gain(), q, null, n * c.heads(), c.headDim(), a.qNorm().eps());
+            RmsNormKernel.forward(k, a.kNorm().gain(), k, null, n * c.kvHeads(), c.headDim(), a.kNorm().eps());
+        }
         for (int s = 0; s < segments.size(); s++) {
             int r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
             float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];
-            RopeKernel.apply(q, r0, m, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
-            RopeKernel.apply(k, r0, m, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, model.rope, false);
+            RopeKernel.apply(q, r0, m, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
+            RopeKernel.apply(k, r0, m, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
             System.arraycopy(k, r0 * kvDim, keys, pos0 * kvDim, m * kvDim);
             System.arraycopy(v, r0 * kvDim, values, pos0 * kvDim, m * kvDim);
             DecodeAttention.attendMany(q, r0 * qDim, qDim, m, pos0, keys, values, 0, kvDim,
                     c.heads(), c.kvHeads(), c.headDim(), scale, att, r0 * qDim, qDim);
         }
-        matmul(att, 0, a.wo.data, proj, 0, n, d, qDim);
+        mm.input(att, 0, n, qDim).multiply(a.wo(), proj, 0);
     }
 
-    /** out[n, d] = down(silu(in gate^T) * (in up^T)) for rows of in starting at inOff. */
-    private void swiglu(FeedForward f, float[] in, int inOff, float[] out, int outOff, int n) {
-        int d = c.dim(), h = f.spec.hiddenDim();
-        matmul(in, inOff, f.gate.data, gate, 0, n, h, d);
-        matmul(in, inOff, f.up.data, up, 0, n, h, d);
+    /** out[outOff + n * d] = down(silu(in gate^T) * (in up^T)) for n rows of in. */
+    private void swiglu(ModelWeights.Ffn f, float[] in, float[] out, int outOff, int n) {
+        int d = c.dim(), h = f.gate().rows();
+        mm.input(in, 0, n, d);
+        mm.multiply(f.gate(), gate, 0);
+        mm.multiply(f.up(), up, 0);
         SwiGluKernel.forward(gate, up, hid, n * h);
-        matmul(hid, 0, f.down.data, out, outOff, n, d, h);
+        mm.input(hid, 0, n, h).multiply(f.down(), out, outOff);
     }
 
     /** proj = shared(xn) + sum_k g_k expert_k(xn): tokens grouped by expert, only the chosen experts' weights read. */
-    private void experts(MixtureOfExperts moe, int n) {
-        int d = c.dim(), e = moe.spec.routedExperts(), kk = moe.spec.activeExperts();
-        matmul(xn, 0, moe.router.weight.data, affinity, 0, n, e, d);
-        moe.router.affinities(affinity, affinity, n);
-        moe.router.select(affinity, n, chosen);
-        moe.router.gateWeights(affinity, chosen, n, gates);
-        if (moe.shared != null) swiglu(moe.shared, xn, 0, proj, 0, n);
+    private void experts(ModelWeights.Moe moe, int n) {
+        int d = c.dim(), e = moe.spec().routedExperts(), kk = moe.spec().activeExperts();
+        mm.input(xn, 0, n, d).multiply(moe.router(), affinity, 0);
+        Router.affinities(moe.spec(), affinity, affinity, n);
+        Router.select(moe.spec(), moe.bias(), affinity, n, chosen);
+        Router.gateWeights(moe.spec(), affinity, chosen, n, gates);
+        if (moe.shared() != null) swiglu(moe.shared(), xn, proj, 0, n);
         else Arrays.fill(proj, 0, n * d, 0f);
-        long expertBytes = 4L * 3 * d * moe.spec.expertHidden();
         for (int ex = 0; ex < e; ex++) {
             int m = 0;
             for (int p = 0; p < n * kk; p++) if (chosen[p] == ex) rowsOf[m++] = p;
             if (m == 0) continue;
             for (int r = 0; r < m; r++) System.arraycopy(xn, (rowsOf[r] / kk) * d, xg, r * d, d);
-            swiglu(moe.experts[ex], xg, 0, yg, 0, m);
-            expertBytesRead += expertBytes;
+            ModelWeights.Ffn expert = moe.experts()[ex];
+            swiglu(expert, xg, yg, 0, m);
+            expertBytesRead += expert.byteSize();
             for (int r = 0; r < m; r++) {
                 int t = rowsOf[r] / kk;
                 float g = gates[rowsOf[r]];
                 for (int j = 0; j < d; j++) proj[t * d + j] += g * yg[r * d + j];
             }
         }
-    }
-
-    /**
-     * y[n, out] = x[n, in] W^T: a GEMV when decoding one token, a batched GEMV (each weight row read once) for a few
-     * (speculative verification), a GEMM for a prompt.
-     */
-    static void matmul(float[] x, int xOff, float[] w, float[] y, int yOff, int n, int out, int in) {
-        if (n <= 8) BatchedGemv.multiply(n, out, in, w, x, xOff, y, yOff);
-        else Gemm.sgemm(false, true, n, out, in, x, xOff, in, w, 0, in, 0f, y, yOff, out);
     }
 }

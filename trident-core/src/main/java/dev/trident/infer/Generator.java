@@ -12,9 +12,15 @@ public final class Generator {
     private final Model model;
     private final Decoder decoder;
 
+    /** Over the model's own fp32 weights. */
     public Generator(Model model) {
+        this(model, ModelWeights.of(model.transformer()));
+    }
+
+    /** Over the given weights (e.g. quantized) of the model. */
+    public Generator(Model model, ModelWeights weights) {
         this.model = model;
-        this.decoder = new Decoder(model.transformer(), PREFILL_CHUNK);
+        this.decoder = new Decoder(weights, PREFILL_CHUNK);
     }
 
     public Decoder decoder() { return decoder; }

@@ -1,11 +1,10 @@
 package dev.trident.infer;
 
 import dev.trident.kernels.DecodeAttention;
-import dev.trident.kernels.Gemm;
 import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.RopeTable;
-import dev.trident.nn.LatentAttention;
+import dev.trident.kernels.quant.Matmul;
 import dev.trident.nn.MlaSpec;
 
 import java.util.Arrays;
@@ -26,7 +25,9 @@ import java.util.Arrays;
  * step; the reference the absorbed path is tested against.
  * </ul>
  *
- * Buffers are allocated once for up to maxBatch new tokens; the naive path's per-position buffers on first use.
+ * The weights come from {@link ModelWeights.Mla} (W_UK_h^T and W_UV_h per head, in any format) and every product
+ * goes through the decoder's {@link Matmul}. Buffers are allocated once for up to maxBatch new tokens; the naive
+ * path's per-position buffers on first use.
  */
 final class LatentAttentionDecoder {
     /** How attention reads the latent cache. */
@@ -35,15 +36,20 @@ final class LatentAttentionDecoder {
     private final MlaSpec s;
     private final RopeTable rope;
     private final Path path;
+    private final Matmul mm;
     private final int maxBatch, maxSeq, width; // width: one cached row, kv_lora_rank + qk_rope
     private final float[] cq, cqNorm, q, qPe, kvA, latent, latentNorm, kPe, invRms, qAbs, att, o;
+    // Per-head operands of the absorbed products, gathered contiguous: q_nope_h [n, nope], q_abs_h / latent_h [n, c], o_h [n, v].
+    private final float[] headIn, headOut;
     // NAIVE only: decompressed keys and values of every position, and padded queries.
-    private float[] kvFull, keysFull, valuesFull, qFull;
+    private float[] kvFull, keysFull, valuesFull, qFull, latentAll;
+    private Matmul naiveMm;
 
-    LatentAttentionDecoder(MlaSpec spec, RopeTable rope, int maxBatch, int maxSeq, Path path) {
+    LatentAttentionDecoder(MlaSpec spec, RopeTable rope, int maxBatch, int maxSeq, Path path, Matmul mm) {
         this.s = spec;
         this.rope = rope;
         this.path = path;
+        this.mm = mm;
         this.maxBatch = maxBatch;
         this.maxSeq = maxSeq;
         this.width = spec.latentWidth();
@@ -60,31 +66,34 @@ final class LatentAttentionDecoder {
         qAbs = new float[maxBatch * h * width];
         att = new float[maxBatch * h * Math.max(width, Math.max(spec.qkHeadDim(), spec.vHeadDim()))];
         o = new float[maxBatch * h * spec.vHeadDim()];
+        int widest = Math.max(spec.kvLoraRank(), Math.max(spec.qkNopeDim(), spec.vHeadDim()));
+        headIn = new float[maxBatch * widest];
+        headOut = new float[maxBatch * widest];
     }
 
     /**
      * out[n, d] = MLA(xn[n, d]) for the rows of the segments, whose latent rows are appended to each segment's cache
      * of this layer (rows of kv_lora_rank + qk_rope floats, position p at p * width).
      */
-    void forward(LatentAttention a, float[] xn, int n, Segments segments, int layer, float[] out) {
+    void forward(ModelWeights.Mla a, float[] xn, int n, Segments segments, int layer, float[] out) {
         int d = s.dim(), h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank();
         // Queries: q = W_UQ RMSNorm(W_DQ x) (or W_Q x); q_pe_h rotated, gathered into qPe [n][h][r].
-        if (a.wqA != null) {
-            Decoder.matmul(xn, 0, a.wqA.data, cq, 0, n, s.qLoraRank(), d);
-            RmsNormKernel.forward(cq, a.qNorm.weight.data, cqNorm, invRms, n, s.qLoraRank(), a.qNorm.eps);
-            Decoder.matmul(cqNorm, 0, a.wqB.data, q, 0, n, h * qk, s.qLoraRank());
+        // The new cache rows: c_kv = RMSNorm(W_DKV x), k_pe = RoPE(W_KR x). Both read x: one input for both.
+        mm.input(xn, 0, n, d);
+        mm.multiply(a.wkvA(), kvA, 0);
+        if (a.wqA() != null) {
+            mm.multiply(a.wqA(), cq, 0);
+            RmsNormKernel.forward(cq, a.qNorm().gain(), cqNorm, invRms, n, s.qLoraRank(), a.qNorm().eps());
+            mm.input(cqNorm, 0, n, s.qLoraRank()).multiply(a.wqB(), q, 0);
         } else {
-            Decoder.matmul(xn, 0, a.wqB.data, q, 0, n, h * qk, d);
+            mm.multiply(a.wqB(), q, 0);
         }
         for (int i = 0; i < n * h; i++) System.arraycopy(q, i * qk + nope, qPe, i * r, r);
-
-        // The new cache rows: c_kv = RMSNorm(W_DKV x), k_pe = RoPE(W_KR x).
-        Decoder.matmul(xn, 0, a.wkvA.data, kvA, 0, n, width, d);
         for (int i = 0; i < n; i++) {
             System.arraycopy(kvA, i * width, latent, i * c, c);
             System.arraycopy(kvA, i * width + c, kPe, i * r, r);
         }
-        RmsNormKernel.forward(latent, a.kvNorm.weight.data, latentNorm, invRms, n, c, a.kvNorm.eps);
+        RmsNormKernel.forward(latent, a.kvNorm().gain(), latentNorm, invRms, n, c, a.kvNorm().eps());
         if (path == Path.ABSORBED) absorbQueries(a, n);
         for (int sg = 0; sg < segments.size(); sg++) {
             int r0 = segments.start[sg], m = segments.count[sg], pos0 = segments.pos[sg];
@@ -99,18 +108,20 @@ final class LatentAttentionDecoder {
             else naive(a, r0, m, pos0, cache);
         }
         if (path == Path.ABSORBED) absorbValues(a, n);
-        Decoder.matmul(o, 0, a.wo.data, out, 0, n, d, h * s.vHeadDim());
+        mm.input(o, 0, n, h * s.vHeadDim()).multiply(a.wo(), out, 0);
     }
 
     /**
      * The absorbed path, in three steps around the per-segment RoPE and cache writes. First, for every row and head,
-     * q_abs_h[n, c] = q_nope_h[n, nope] W_UK_h[nope, c] (kv_b_proj holds W_UK_h then W_UV_h per head).
+     * q_abs_h[n, c] = W_UK_h^T q_nope_h: a product with the [c, nope] matrix ukT[h].
      */
-    private void absorbQueries(LatentAttention a, int n) {
-        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
-        int kvRow = nope + dv;
-        for (int head = 0; head < h; head++)
-            Gemm.sgemm(false, false, n, c, nope, q, head * qk, h * qk, a.wkvB.data, head * kvRow * c, c, 0f, qAbs, head * width, h * width);
+    private void absorbQueries(ModelWeights.Mla a, int n) {
+        int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), c = s.kvLoraRank();
+        for (int head = 0; head < h; head++) {
+            for (int i = 0; i < n; i++) System.arraycopy(q, (i * h + head) * qk, headIn, i * nope, nope);
+            mm.input(headIn, 0, n, nope).multiply(a.ukT()[head], headOut, 0);
+            for (int i = 0; i < n; i++) System.arraycopy(headOut, i * c, qAbs, (i * h + head) * width, c);
+        }
     }
 
     /**
@@ -125,15 +136,12 @@ final class LatentAttentionDecoder {
     }
 
     /** Third, o[n][h][v]: the weighted latent through W_UV_h, once per row and head. */
-    private void absorbValues(LatentAttention a, int n) {
-        int h = s.heads(), nope = s.qkNopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
-        int kvRow = nope + dv;
-        float[] wkvB = a.wkvB.data;
+    private void absorbValues(ModelWeights.Mla a, int n) {
+        int h = s.heads(), c = s.kvLoraRank(), dv = s.vHeadDim();
         for (int head = 0; head < h; head++) {
-            // o_h[n, v] = latent_h[n, c] W_UV_h^T
-            int wOff = (head * kvRow + nope) * c;
-            if (n == 1) Gemm.gemv(dv, c, wkvB, wOff, att, head * width, o, head * dv);
-            else Gemm.sgemm(false, true, n, dv, c, att, head * width, h * width, wkvB, wOff, c, 0f, o, head * dv, h * dv);
+            for (int i = 0; i < n; i++) System.arraycopy(att, (i * h + head) * width, headIn, i * c, c);
+            mm.input(headIn, 0, n, c).multiply(a.uv()[head], headOut, 0);
+            for (int i = 0; i < n; i++) System.arraycopy(headOut, i * dv, o, (i * h + head) * dv, dv);
         }
     }
 
@@ -141,7 +149,7 @@ final class LatentAttentionDecoder {
      * o[r0 .. r0 + n)[h][v] the textbook way, for one segment: decompress keys and values of every cached position,
      * then attend per head.
      */
-    private void naive(LatentAttention a, int r0, int n, int pos0, float[] cache) {
+    private void naive(ModelWeights.Mla a, int r0, int n, int pos0, float[] cache) {
         int h = s.heads(), qk = s.qkHeadDim(), nope = s.qkNopeDim(), r = s.qkRopeDim(), c = s.kvLoraRank(), dv = s.vHeadDim();
         int kvRow = nope + dv, hd = Math.max(qk, dv), len = pos0 + n;
         if (kvFull == null) {
@@ -149,9 +157,12 @@ final class LatentAttentionDecoder {
             keysFull = new float[maxSeq * h * hd];
             valuesFull = new float[maxSeq * h * hd];
             qFull = new float[maxBatch * h * hd];
+            latentAll = new float[maxSeq * c];
+            naiveMm = new Matmul(maxSeq, c, false);
         }
         // [k_nope_h ; v_h] = W_UKV c_kv for every position, then keys [k_nope_h ; k_pe] and values [v_h ; 0].
-        Gemm.sgemm(false, true, len, h * kvRow, c, cache, 0, width, a.wkvB.data, 0, c, 0f, kvFull, 0, h * kvRow);
+        for (int p = 0; p < len; p++) System.arraycopy(cache, p * width, latentAll, p * c, c);
+        naiveMm.input(latentAll, 0, len, c).multiply(a.wkvB(), kvFull, 0);
         Arrays.fill(keysFull, 0, len * h * hd, 0f);
         Arrays.fill(valuesFull, 0, len * h * hd, 0f);
         for (int p = 0; p < len; p++)

@@ -26,14 +26,19 @@ public final class SpeculativeGenerator {
     private final Decoder decoder;
     private final int depth;
 
-    /** depth drafts per round, at most the model's MTP depth. */
+    /** depth drafts per round, at most the model's MTP depth; over the model's fp32 weights. */
     public SpeculativeGenerator(Model model, int depth) {
+        this(model, ModelWeights.of(model.transformer()), depth);
+    }
+
+    /** Over the given weights (e.g. quantized) of the model. */
+    public SpeculativeGenerator(Model model, ModelWeights weights, int depth) {
         int available = model.config().mtpDepth();
         if (available == 0) throw new TridentException("this model has no MTP modules; train it with --mtp D to decode speculatively");
         if (depth < 1 || depth > available) throw new TridentException("speculative depth " + depth + " outside 1.." + available + " (the model's MTP depth)");
         this.model = model;
         this.depth = depth;
-        this.decoder = new Decoder(model.transformer(), 64);
+        this.decoder = new Decoder(weights, 64);
     }
 
     public GenerationResult generate(String prompt, SamplingOptions options, Consumer<String> onText) {

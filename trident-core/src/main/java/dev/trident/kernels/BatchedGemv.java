@@ -15,28 +15,38 @@ public final class BatchedGemv {
 
     /** y [n, rows] (row stride rows) = x [n, cols] W^T. */
     public static void multiply(int n, int rows, int cols, float[] w, float[] x, int xOff, float[] y, int yOff) {
-        long work = (long) n * rows * cols;
-        if (rows < MIN_PARALLEL_ROWS || work < (1 << 16)) {
-            range(n, rows, cols, w, x, xOff, y, yOff, 0, rows);
+        multiply(n, rows, cols, w, 0, x, xOff, y, yOff);
+    }
+
+    /** The same with W starting at w[wOff]. */
+    public static void multiply(int n, int rows, int cols, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff) {
+        if (!worthThreads(n, rows, cols)) {
+            rows(n, rows, cols, w, wOff, x, xOff, y, yOff, 0, rows);
         } else {
-            WorkerPool.global().parallelFor(rows, (from, to, worker) -> range(n, rows, cols, w, x, xOff, y, yOff, from, to));
+            WorkerPool.global().parallelFor(rows, (from, to, worker) -> rows(n, rows, cols, w, wOff, x, xOff, y, yOff, from, to));
         }
     }
 
-    private static void range(int n, int rows, int cols, float[] w, float[] x, int xOff, float[] y, int yOff,
-                              int from, int to) {
+    /** Whether a product of this shape is big enough to split over threads. */
+    public static boolean worthThreads(int n, int rows, int cols) {
+        return rows >= MIN_PARALLEL_ROWS && (long) n * rows * cols >= (1 << 16);
+    }
+
+    /** Rows [from, to) of W only, on the calling thread (callers that split the rows themselves). */
+    public static void rows(int n, int rows, int cols, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
+                            int from, int to) {
         int i = 0;
-        for (; i + 4 <= n; i += 4) four(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
-        for (; i + 2 <= n; i += 2) two(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
-        for (; i < n; i++) one(rows, cols, w, x, xOff + i * cols, y, yOff + i * rows, from, to);
+        for (; i + 4 <= n; i += 4) four(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
+        for (; i + 2 <= n; i += 2) two(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
+        for (; i < n; i++) one(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
     }
 
     /** Four token rows per pass over each weight row: the weight vector is loaded once for four FMAs. */
-    private static void four(int rows, int cols, float[] w, float[] x, int x0, float[] y, int y0, int from, int to) {
+    private static void four(int rows, int cols, float[] w, int wOff, float[] x, int x0, float[] y, int y0, int from, int to) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
         for (int j = from; j < to; j++) {
-            int wo = j * cols;
+            int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
             int k = 0;
             for (; k <= bound; k += lanes) {
@@ -61,11 +71,11 @@ public final class BatchedGemv {
         }
     }
 
-    private static void two(int rows, int cols, float[] w, float[] x, int x0, float[] y, int y0, int from, int to) {
+    private static void two(int rows, int cols, float[] w, int wOff, float[] x, int x0, float[] y, int y0, int from, int to) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
         for (int j = from; j < to; j++) {
-            int wo = j * cols;
+            int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0;
             int k = 0;
             for (; k <= bound; k += lanes) {
@@ -84,11 +94,11 @@ public final class BatchedGemv {
         }
     }
 
-    private static void one(int rows, int cols, float[] w, float[] x, int x0, float[] y, int y0, int from, int to) {
+    private static void one(int rows, int cols, float[] w, int wOff, float[] x, int x0, float[] y, int y0, int from, int to) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
         for (int j = from; j < to; j++) {
-            int wo = j * cols;
+            int wo = wOff + j * cols;
             FloatVector a = FloatVector.zero(f);
             int k = 0;
             for (; k <= bound; k += lanes) a = FloatVector.fromArray(f, x, x0 + k).fma(FloatVector.fromArray(f, w, wo + k), a);

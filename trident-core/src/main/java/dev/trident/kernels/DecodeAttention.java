@@ -33,11 +33,36 @@ public final class DecodeAttention {
 
         static Scratch get(int len, int headDim) {
             Scratch sc = SCRATCH.get();
-            if (sc.s.length < TILE * len) sc.s = new float[TILE * Math.max(len, 256)];
+            // grows by doubling, so a context growing one token at a time reallocates log(len) times, not per token
+            if (sc.s.length < TILE * len) sc.s = new float[TILE * Math.max(2 * len, 256)];
             if (sc.acc.length < TILE * headDim) sc.acc = new float[TILE * headDim];
             return sc;
         }
     }
+
+    /**
+     * The arguments of one attendMany call as a pool body, one per calling thread, reused (parallelFor returns only
+     * when every chunk is done), so a call allocates nothing.
+     */
+    private static final class Units implements WorkerPool.RangeBody {
+        float[] q, kCache, vCache, out;
+        int qOff, qStride, p0, cacheOff, kvStride, kvHeads, headDim, group, tiles, maxLen, outOff, outStride;
+        float scale;
+
+        @Override
+        public void run(int u0, int u1, int worker) {
+            Scratch sc = Scratch.get(maxLen, headDim);
+            for (int unit = u0; unit < u1; unit++) {
+                int i = unit / (kvHeads * tiles), rest = unit % (kvHeads * tiles);
+                int g = rest / tiles, h0 = g * group + (rest % tiles) * TILE;
+                int rows = Math.min(TILE, (g + 1) * group - h0);
+                attendTile(q, qOff + i * qStride, h0, rows, kCache, vCache, cacheOff + g * headDim, kvStride,
+                        p0 + i + 1, headDim, scale, out, outOff + i * outStride, sc);
+            }
+        }
+    }
+
+    private static final ThreadLocal<Units> UNITS = ThreadLocal.withInitial(Units::new);
 
     /**
      * out = softmax(scale * q K^T) V per head, for one query token over cache positions [0, len).
@@ -75,16 +100,15 @@ public final class DecodeAttention {
         int units = nq * kvHeads * tiles;
         int maxLen = p0 + nq;
         long work = 4L * maxLen * headDim * Math.min(group, TILE); // two passes of ~2 flops per key and element
-        Parallel.forRange(units, work, (u0, u1, worker) -> {
-            Scratch sc = Scratch.get(maxLen, headDim);
-            for (int unit = u0; unit < u1; unit++) {
-                int i = unit / (kvHeads * tiles), rest = unit % (kvHeads * tiles);
-                int g = rest / tiles, h0 = g * group + (rest % tiles) * TILE;
-                int rows = Math.min(TILE, (g + 1) * group - h0);
-                attendTile(q, qOff + i * qStride, h0, rows, kCache, vCache, cacheOff + g * headDim, kvStride,
-                        p0 + i + 1, headDim, scale, out, outOff + i * outStride, sc);
-            }
-        });
+        Units u = UNITS.get();
+        u.q = q; u.qOff = qOff; u.qStride = qStride; u.p0 = p0; u.kCache = kCache; u.vCache = vCache;
+        u.cacheOff = cacheOff; u.kvStride = kvStride; u.kvHeads = kvHeads; u.headDim = headDim; u.group = group;
+        u.tiles = tiles; u.maxLen = maxLen; u.scale = scale; u.out = out; u.outOff = outOff; u.outStride = outStride;
+        try {
+            Parallel.forRange(units, work, u);
+        } finally {
+            u.q = u.kCache = u.vCache = u.out = null; // do not keep the caller's arrays alive
+        }
     }
 
     /** Query heads [h0, h0 + rows) of one token against kv rows [0, n) starting at kvBase. */

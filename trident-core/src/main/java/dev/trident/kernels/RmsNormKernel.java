@@ -9,6 +9,10 @@ public final class RmsNormKernel {
 
     /** y = x * inv * w per row, inv = 1 / sqrt(mean(x^2) + eps); invRms (may be null) saves inv per row. */
     public static void forward(float[] x, float[] w, float[] y, float[] invRms, int rows, int dim, float eps) {
+        if ((long) rows * 3L * dim < Parallel.MIN_WORK) { // decode: serial, and no lambda to allocate
+            for (int r = 0; r < rows; r++) forwardRow(x, w, y, invRms, r, dim, eps);
+            return;
+        }
         Parallel.forRange(rows, 3L * dim, (r0, r1, worker) -> {
             for (int r = r0; r < r1; r++) forwardRow(x, w, y, invRms, r, dim, eps);
         });

@@ -22,9 +22,11 @@ public final class RopeKernel {
     private RopeKernel() {}
 
     /**
-     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head by angle pos * theta^(-2i/d), pos = posStart + r % period.
-     * Vector form: with c' = (c0, c0, c1, c1, ...) and s' = (-s0, s0, -s1, s1, ...),
+     * Rotates pair i of every head by angle pos * theta^(-2i/d), pos = posStart + r % period; the table's
+     * {@link RopePairing} says which coordinates pair up.
+     * ADJACENT, vector form: with c' = (c0, c0, c1, c1, ...) and s' = (-s0, s0, -s1, s1, ...),
      * x' = x * c' + swap(x) * s', which is x0 c - x1 s, x1 c + x0 s per pair.
+     * HALVES: a = x[0, d/2), b = x[d/2, d); a' = a c - b s, b' = a s + b c with c, s read straight from the table.
      */
     public static void apply(float[] x, int rows, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
@@ -38,13 +40,36 @@ public final class RopeKernel {
         if (table.pairs() != headDim / 2) {
             throw new IllegalArgumentException("RopeTable has " + table.pairs() + " pairs, head dim " + headDim);
         }
-        Parallel.forRange(rows, 3L * heads * headDim, (r0, r1, worker) -> {
-            float[] cosE = new float[headDim], sinE = new float[headDim]; // one position's interleaved angles
+        if ((long) rows * 3L * heads * headDim < Parallel.MIN_WORK) { // decode: a few rows, no hand-off, no lambda
+            rows(x, firstRow, 0, rows, heads, headDim, posStart, period, table, inverse);
+            return;
+        }
+        Parallel.forRange(rows, 3L * heads * headDim,
+                (r0, r1, worker) -> rows(x, firstRow, r0, r1, heads, headDim, posStart, period, table, inverse));
+    }
+
+    /** One position's interleaved angles, per thread, grown to the widest head seen: no allocation per call. */
+    private static final ThreadLocal<float[][]> ANGLES = ThreadLocal.withInitial(() -> new float[][]{new float[0], new float[0]});
+
+    private static void rows(float[] x, int firstRow, int r0, int r1, int heads, int headDim, int posStart, int period,
+                             RopeTable table, boolean inverse) {
+        if (table.pairing() == RopePairing.HALVES) {
             for (int r = r0; r < r1; r++) {
-                expand(table, posStart + (r % period), inverse, cosE, sinE);
-                for (int h = 0; h < heads; h++) rotate(x, ((firstRow + r) * heads + h) * headDim, headDim, cosE, sinE);
+                int off = table.offset(posStart + (r % period));
+                for (int h = 0; h < heads; h++) rotateHalves(x, ((firstRow + r) * heads + h) * headDim, headDim / 2, table, off, inverse);
             }
-        });
+            return;
+        }
+        float[][] angles = ANGLES.get();
+        if (angles[0].length != headDim) {
+            angles[0] = new float[headDim];
+            angles[1] = new float[headDim];
+        }
+        float[] cosE = angles[0], sinE = angles[1];
+        for (int r = r0; r < r1; r++) {
+            expand(table, posStart + (r % period), inverse, cosE, sinE);
+            for (int h = 0; h < heads; h++) rotate(x, ((firstRow + r) * heads + h) * headDim, headDim, cosE, sinE);
+        }
     }
 
     private static void expand(RopeTable table, int pos, boolean inverse, float[] cosE, float[] sinE) {
@@ -68,6 +93,26 @@ public final class RopeKernel {
             cosE[x + 1] = c;
             sinE[x] = -s;
             sinE[x + 1] = s;
+        }
+    }
+
+    /** x[base + i] and x[base + half + i] rotated by the angles of table row off, for i below half. */
+    private static void rotateHalves(float[] x, int base, int half, RopeTable table, int off, boolean inverse) {
+        var f = VecMath.F;
+        float[] cos = table.cosArray(), sin = table.sinArray();
+        int i = 0;
+        for (int bound = half - VecMath.L; i <= bound; i += VecMath.L) {
+            FloatVector a = FloatVector.fromArray(f, x, base + i), b = FloatVector.fromArray(f, x, base + half + i);
+            FloatVector c = FloatVector.fromArray(f, cos, off + i), s = FloatVector.fromArray(f, sin, off + i);
+            if (inverse) s = s.neg();
+            a.mul(c).sub(b.mul(s)).intoArray(x, base + i);
+            a.mul(s).add(b.mul(c)).intoArray(x, base + half + i);
+        }
+        for (; i < half; i++) {
+            float c = cos[off + i], s = inverse ? -sin[off + i] : sin[off + i];
+            float a = x[base + i], b = x[base + half + i];
+            x[base + i] = a * c - b * s;
+            x[base + half + i] = a * s + b * c;
         }
     }
 

@@ -10,6 +10,10 @@ public final class SwiGluKernel {
 
     /** out = silu(g) * u = g * sigma(g) * u, sigma(g) = 1 / (1 + e^-g). */
     public static void forward(float[] gate, float[] up, float[] out, int n) {
+        if ((long) (n + BLOCK - 1) / BLOCK * BLOCK < Parallel.MIN_WORK) { // decode: serial, no lambda to allocate
+            forwardRange(gate, up, out, 0, n);
+            return;
+        }
         Parallel.forElements(n, BLOCK, (from, to, w) -> forwardRange(gate, up, out, from, to));
     }
 

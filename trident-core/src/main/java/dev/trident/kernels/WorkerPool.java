@@ -13,6 +13,11 @@ import java.util.concurrent.locks.LockSupport;
  * waiting a scheduler time slice for it. Chunk i always runs with {@code worker == i}, so the worker index is
  * unique among concurrently running bodies (safe for per-worker scratch or partial results).
  * Nested calls from inside a body run serially on the calling thread.
+ *
+ * <p>Between jobs a worker spins for {@link #SPIN_NANOS} before it parks, so the back-to-back kernels of a decode
+ * step (a matmul, a norm, attention, the next layer's matmul, a few microseconds apart) find it awake: a parked
+ * thread takes tens of microseconds to wake, more than a small GEMV takes. A call allocates nothing (the pool
+ * reuses one job record), so a decode loop can run without garbage.
  */
 public final class WorkerPool {
     /** A body over a half-open index range [from, to); {@code worker} is 0..threads-1, for per-thread scratch. */
@@ -21,28 +26,30 @@ public final class WorkerPool {
         void run(int from, int to, int worker);
     }
 
-    /** One parallelFor call. Immutable apart from its counters, so a late worker can never mix two jobs. */
-    private static final class Job {
-        final long id;
-        final RangeBody body;
-        final int n;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger remaining;
-        volatile Throwable failure;
+    /** How long an idle worker spins before it parks: longer than the gaps inside a decode step. */
+    static final long SPIN_NANOS = Long.getLong("trident.spinMicros", 2_000) * 1_000;
 
-        Job(long id, RangeBody body, int n, int chunks) {
-            this.id = id;
-            this.body = body;
-            this.n = n;
-            this.remaining = new AtomicInteger(chunks);
-        }
+    /**
+     * The current parallelFor call. One record, reused: {@code body} and {@code n} are written before {@code next}
+     * is reset (a volatile write), and a chunk is run only after a successful claim from {@code next} (a volatile
+     * read-modify-write), so whoever claims a chunk of call k sees call k's body. A worker that arrives late and
+     * claims from a finished call's counter gets an index >= threads and runs nothing; the caller waits for every
+     * claimed chunk ({@code remaining}) before it returns or starts the next call.
+     */
+    private static final class Job {
+        volatile long id;
+        RangeBody body;
+        int n;
+        final AtomicInteger next = new AtomicInteger(Integer.MAX_VALUE);
+        final AtomicInteger remaining = new AtomicInteger();
+        volatile Throwable failure;
     }
 
     private static volatile WorkerPool global;
 
     private final int threads;
     private final Worker[] workers;
-    private volatile Job job;
+    private final Job job = new Job();
     private long jobs;
     private final ThreadLocal<Boolean> inside = ThreadLocal.withInitial(() -> false);
 
@@ -93,9 +100,14 @@ public final class WorkerPool {
             return;
         }
         synchronized (this) {
-            Job j = new Job(++jobs, body, n, threads);
-            this.job = j;
-            for (Worker w : workers) w.signal();
+            Job j = job;
+            j.body = body;
+            j.n = n;
+            j.failure = null;
+            j.remaining.set(threads);
+            j.next.set(0);   // from here on, chunks of this call can be claimed
+            j.id = ++jobs;   // and workers notice there is a new call
+            for (Worker w : workers) if (w.parked) w.signal();
             inside.set(true);
             try {
                 work(j);
@@ -108,7 +120,7 @@ public final class WorkerPool {
                 if (++spins < 20_000) Thread.onSpinWait();
                 else Thread.yield();
             }
-            this.job = null;
+            j.body = null; // let the body's captured arrays go
             Throwable f = j.failure;
             if (f != null) {
                 if (f instanceof RuntimeException re) throw re;
@@ -123,8 +135,9 @@ public final class WorkerPool {
         int i;
         while ((i = j.next.getAndIncrement()) < threads) {
             try {
-                int from = (int) ((long) j.n * i / threads);
-                int to = (int) ((long) j.n * (i + 1) / threads);
+                int n = j.n;
+                int from = (int) ((long) n * i / threads);
+                int to = (int) ((long) n * (i + 1) / threads);
                 if (from < to) j.body.run(from, to, i);
             } catch (Throwable t) {
                 if (j.failure == null) j.failure = t;
@@ -144,7 +157,9 @@ public final class WorkerPool {
     private final class Worker implements Runnable {
         Thread thread;
         volatile boolean stop;
-        private long seen; // id of the last job taken; an id, not the Job, so its arrays can be collected
+        /** Set just before parking; the caller unparks only parked workers (unpark is a system call). */
+        volatile boolean parked;
+        private long seen; // id of the last call taken
 
         void signal() {
             LockSupport.unpark(thread);
@@ -153,17 +168,29 @@ public final class WorkerPool {
         @Override
         public void run() {
             inside.set(true);
+            Job j = job;
             while (!stop) {
+                long idleSince = 0;
                 int spins = 0;
-                Job j;
-                while ((j = job) == null || j.id == seen) {
+                long id;
+                while ((id = j.id) == seen) {
                     if (stop) return;
-                    // Spin a little (back-to-back kernels), then sleep until signal() unparks us; an unpark that
-                    // lands between the check and park() leaves a permit, so no wake-up is lost.
-                    if (++spins < 50_000) Thread.onSpinWait();
-                    else LockSupport.park(this);
+                    Thread.onSpinWait();
+                    // Spin for SPIN_NANOS (reading the clock every 256 spins), then sleep until signal(). parked is
+                    // set before the id is checked again, so a caller that publishes a new id after that check sees
+                    // parked and unparks us; an unpark that lands before park() leaves a permit: no lost wake-up.
+                    if ((++spins & 255) == 0) {
+                        long now = System.nanoTime();
+                        if (idleSince == 0) idleSince = now;
+                        else if (now - idleSince > SPIN_NANOS) {
+                            parked = true;
+                            if (j.id == seen && !stop) LockSupport.park(this);
+                            parked = false;
+                            idleSince = 0;
+                        }
+                    }
                 }
-                seen = j.id;
+                seen = id;
                 work(j);
             }
         }

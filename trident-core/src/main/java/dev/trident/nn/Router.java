@@ -42,15 +42,28 @@ public final class Router {
         return new Routing(chosen, gates, logits);
     }
 
-    /** For each of n tokens, the K experts with the largest s_i + b_i (ties to the lower index), into chosen[t*K..]. */
+    /**
+     * For each of n tokens, the K experts with the largest s_i + b_i (ties to the lower index), into chosen[t*K..].
+     * With expert groups (n_group > 1) only experts of the token's topk_group best groups are candidates (DeepSeek-V3's
+     * node-limited routing; see {@link MoeSpec} for the group score).
+     */
     public void select(float[] s, int n, int[] chosen) {
-        int e = spec.routedExperts(), k = spec.activeExperts();
-        float[] b = bias.data;
+        select(spec, bias.data, s, n, chosen);
+    }
+
+    /** {@link #select} for a router given by its sizes and bias alone (the inference runtime's weights). */
+    public static void select(MoeSpec spec, float[] b, float[] s, int n, int[] chosen) {
+        int e = spec.routedExperts(), k = spec.activeExperts(), size = spec.groupSize();
+        boolean grouped = spec.groups() > 1;
+        boolean[] allowed = grouped ? new boolean[spec.groups()] : null;
+        float[] groupScore = grouped ? new float[spec.groups()] : null;
         for (int t = 0; t < n; t++) {
+            if (grouped) chooseGroups(spec, b, s, t * e, groupScore, allowed);
             for (int slot = 0; slot < k; slot++) {
                 int best = -1;
                 float bestScore = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < e; i++) {
+                    if (grouped && !allowed[i / size]) continue;
                     float score = s[t * e + i] + b[i];
                     if ((best < 0 || score > bestScore) && !taken(chosen, t * k, slot, i)) {
                         bestScore = score;
@@ -62,6 +75,32 @@ public final class Router {
         }
     }
 
+    /** Marks in allowed the topk_group groups with the best scores for the token whose affinities start at off. */
+    private static void chooseGroups(MoeSpec spec, float[] b, float[] s, int off, float[] groupScore, boolean[] allowed) {
+        int size = spec.groupSize();
+        boolean topTwo = spec.gating() == MoeSpec.Gating.SIGMOID && size >= 2;
+        for (int g = 0; g < groupScore.length; g++) {
+            float first = Float.NEGATIVE_INFINITY, second = Float.NEGATIVE_INFINITY;
+            for (int i = g * size; i < (g + 1) * size; i++) {
+                float v = s[off + i] + b[i];
+                if (v > first) {
+                    second = first;
+                    first = v;
+                } else if (v > second) {
+                    second = v;
+                }
+            }
+            groupScore[g] = topTwo ? first + second : first;
+            allowed[g] = false;
+        }
+        for (int pick = 0; pick < spec.topkGroups(); pick++) {
+            int best = -1;
+            for (int g = 0; g < groupScore.length; g++)
+                if (!allowed[g] && (best < 0 || groupScore[g] > groupScore[best])) best = g;
+            allowed[best] = true;
+        }
+    }
+
     private static boolean taken(int[] chosen, int base, int slots, int expert) {
         for (int j = 0; j < slots; j++) if (chosen[base + j] == expert) return true;
         return false;
@@ -69,6 +108,11 @@ public final class Router {
 
     /** s = sigmoid(logits) or softmax over the experts of each token, for n tokens. */
     public void affinities(float[] logits, float[] s, int n) {
+        affinities(spec, logits, s, n);
+    }
+
+    /** {@link #affinities} for a router given by its sizes. */
+    public static void affinities(MoeSpec spec, float[] logits, float[] s, int n) {
         int e = spec.routedExperts();
         if (spec.gating() == MoeSpec.Gating.SIGMOID) {
             for (int i = 0; i < n * e; i++) s[i] = (float) (1 / (1 + Math.exp(-logits[i])));
@@ -84,17 +128,27 @@ public final class Router {
     }
 
     private boolean normalizes() {
+        return normalizes(spec);
+    }
+
+    private static boolean normalizes(MoeSpec spec) {
         return spec.normalizeTopK() || spec.gating() == MoeSpec.Gating.SIGMOID;
     }
 
     /** g[t, k] = scale * s_k / S, S = the sum of the chosen s (or 1 without normalization). */
     public void gateWeights(float[] s, int[] chosen, int n, float[] g) {
+        gateWeights(spec, s, chosen, n, g);
+    }
+
+    /** {@link #gateWeights} for a router given by its sizes. */
+    public static void gateWeights(MoeSpec spec, float[] s, int[] chosen, int n, float[] g) {
         int e = spec.routedExperts(), k = spec.activeExperts();
         float scale = (float) spec.routedScale();
+        boolean normalizes = normalizes(spec);
         for (int t = 0; t < n; t++) {
             float sum = 0;
             for (int j = 0; j < k; j++) sum += s[t * e + chosen[t * k + j]];
-            float denom = normalizes() ? sum : 1f;
+            float denom = normalizes ? sum : 1f;
             for (int j = 0; j < k; j++) g[t * k + j] = scale * s[t * e + chosen[t * k + j]] / denom;
         }
     }

@@ -1,7 +1,6 @@
 package dev.trident.kernels.quant;
 
 import dev.trident.kernels.VecMath;
-
 import dev.trident.quant.BFloat16;
 import dev.trident.quant.Le;
 import dev.trident.quant.QuantizedMatrix;
@@ -14,8 +13,9 @@ import java.lang.foreign.MemorySegment;
 
 import static dev.trident.kernels.quant.Lanes.F;
 import static dev.trident.kernels.quant.Lanes.I;
+import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
-import static dev.trident.kernels.quant.Lanes.S128;
+import static dev.trident.kernels.quant.Lanes.SH;
 
 /**
  * y = W x for 16-bit float W (F16 or BF16), widened to fp32 in registers:
@@ -32,31 +32,32 @@ final class HalfGemv {
     private HalfGemv() {}
 
     private static FloatVector widen(MemorySegment s, long off, boolean bf16) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S128, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
         if (bf16) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
     }
 
-    static void rows(QuantizedMatrix m, float[] x, float[] y, int from, int to, boolean bf16) {
+    static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to, boolean bf16) {
         MemorySegment s = m.data();
-        int cols = m.cols();
+        int cols = m.cols(), rows = m.rows();
         long rowBytes = m.rowBytes();
-        int upper = F.loopBound(cols);
-        for (int r = from; r < to; r++) {
-            long off = r * rowBytes;
-            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-            int c = 0;
-            for (; c + 16 <= upper; c += 16) {
-                a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, c), a0);
-                a1 = widen(s, off + 2L * (c + 8), bf16).fma(FloatVector.fromArray(F, x, c + 8), a1);
-            }
-            for (; c < upper; c += 8) a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, c), a0);
-            float sum = VecMath.sum(a0.add(a1));
-            for (; c < cols; c++) {
-                short h = s.get(Le.SHORT, off + 2L * c);
-                sum += (bf16 ? BFloat16.decode(h) : Float.float16ToFloat(h)) * x[c];
-            }
-            y[r] = sum;
+        for (int r = from; r < to; r++)
+            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dot(s, r * rowBytes, cols, a.x, a.rowOffset(t), bf16);
+    }
+
+    private static float dot(MemorySegment s, long off, int cols, float[] x, int xo, boolean bf16) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int c = 0;
+        for (; c + 2 * L <= cols; c += 2 * L) {
+            a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, xo + c), a0);
+            a1 = widen(s, off + 2L * (c + L), bf16).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
         }
+        for (; c + L <= cols; c += L) a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, xo + c), a0);
+        float sum = VecMath.sum(a0.add(a1));
+        for (; c < cols; c++) {
+            short h = s.get(Le.SHORT, off + 2L * c);
+            sum += (bf16 ? BFloat16.decode(h) : Float.float16ToFloat(h)) * x[xo + c];
+        }
+        return sum;
     }
 }

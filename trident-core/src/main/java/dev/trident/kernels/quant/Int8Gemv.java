@@ -1,7 +1,6 @@
 package dev.trident.kernels.quant;
 
 import dev.trident.kernels.VecMath;
-
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
@@ -16,127 +15,153 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static dev.trident.kernels.quant.Lanes.B128;
+import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
+import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
-import static dev.trident.kernels.quant.Lanes.pairSums;
-import static dev.trident.kernels.quant.Lanes.toShorts;
+import static dev.trident.kernels.quant.Lanes.SH;
 
 /**
- * y = W x with x quantized to int8 blocks ({@link Q8Activations}) and integer block dot products, as llama.cpp does
- * for Q8_0 / Q4_0 / Q4_K. AVX2 has no byte dot-product instruction the Vector API exposes, so each block is:
- * sign-extend 16 bytes of weights and of activations to shorts, multiply (|q_w q_x| <= 128 * 127 fits a short),
- * add the two halves' products (still <= 32512), then sum adjacent short pairs into 8 ints, convert to float and
- * scale by d_w d_x once per block.
+ * y = W x with the activations in int8 blocks of 32 ({@link Activations#needInt8}) and integer block dot products,
+ * as llama.cpp does for Q8_0 / Q4_0 / Q4_K. The Vector API exposes no byte dot-product instruction (VNNI), so a
+ * block is: weights sign-extended to shorts, multiplied by the activations (kept as shorts), two products added in
+ * shorts (|w q| <= 128 * 127, so two fit), the sums widened to ints and added; then one int-to-float conversion and
+ * one FMA with d_w d_x per block. Q4_0's -8 and Q4_K's mins come out of the loop through the block sums of q.
  */
 final class Int8Gemv {
     private Int8Gemv() {}
 
-    private static ShortVector acts(Q8Activations a, int off) {
-        return toShorts(ByteVector.fromArray(B128, a.qs(), off));
-    }
-
     private static ShortVector weights(MemorySegment s, long off) {
-        return toShorts(ByteVector.fromMemorySegment(B128, s, off, LE));
+        return (ShortVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2S, SH, 0);
     }
 
-    /** Dot of 32 weight shorts (w0 elements 0..15, w1 16..31) with activation block at {@code xo}, as 8 int lanes. */
-    private static IntVector dot32(ShortVector w0, ShortVector w1, Q8Activations a, int xo) {
-        ShortVector p = w0.mul(acts(a, xo)).add(w1.mul(acts(a, xo + 16)));
-        return pairSums(p);
+    private static ShortVector acts(short[] q, int off) {
+        return ShortVector.fromArray(SH, q, off);
     }
 
-    private static FloatVector toFloats(IntVector v) {
+    private static IntVector ints(ShortVector v) {
+        return (IntVector) v.convertShape(VectorOperators.S2I, I, 0);
+    }
+
+    private static FloatVector floats(IntVector v) {
         return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
     }
 
-    static void q8_0(QuantizedMatrix m, Q8Activations a, float[] y, int from, int to) {
+    static void q8_0(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
+        a.needInt8();
         MemorySegment s = m.data();
-        int nb = m.cols() / 32;
+        int nb = m.cols() / 32, rows = m.rows();
         long rowBytes = m.rowBytes();
-        for (int r = from; r < to; r++) {
-            long o = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++) {
-                long p = o + (long) b * Q8_0Format.BLOCK_BYTES;
-                IntVector dot = dot32(weights(s, p + 2), weights(s, p + 18), a, b * 32);
-                acc = toFloats(dot).fma(FloatVector.broadcast(F, Le.half(s, p) * a.d()[b]), acc);
-            }
-            y[r] = VecMath.sum(acc);
-        }
+        for (int r = from; r < to; r++)
+            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dotQ8_0(s, r * rowBytes, nb, a.q, t * a.cols, a.d, t * nb);
     }
 
-    static void q4_0(QuantizedMatrix m, Q8Activations a, float[] y, int from, int to) {
-        MemorySegment s = m.data();
-        int nb = m.cols() / 32;
-        long rowBytes = m.rowBytes();
-        for (int r = from; r < to; r++) {
-            long o = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            float offset = 0;
-            for (int b = 0; b < nb; b++) {
-                long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
-                ShortVector q = weights(s, p + 2); // byte j holds element j (low nibble) and j + 16 (high)
-                IntVector dot = dot32(q.and((short) 0xF), q.lanewise(VectorOperators.ASHR, 4).and((short) 0xF), a, b * 32);
-                float dd = Le.half(s, p) * a.d()[b];
-                acc = toFloats(dot).fma(FloatVector.broadcast(F, dd), acc);
-                offset += dd * a.sums()[b];
-            }
-            y[r] = VecMath.sum(acc) - 8 * offset;
+    private static float dotQ8_0(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int dOff) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long p = o + (long) b * Q8_0Format.BLOCK_BYTES + 2;
+            int xb = qo + b * 32;
+            IntVector dot = ints(weights(s, p).mul(acts(q, xb)).add(weights(s, p + L).mul(acts(q, xb + L))));
+            for (int k = 2 * L; k < 32; k += 2 * L)
+                dot = dot.add(ints(weights(s, p + k).mul(acts(q, xb + k)).add(weights(s, p + k + L).mul(acts(q, xb + k + L)))));
+            acc = floats(dot).fma(FloatVector.broadcast(F, Le.half(s, p - 2) * d[dOff + b]), acc);
         }
+        return VecMath.sum(acc);
     }
 
-    static void q4_K(QuantizedMatrix m, Q8Activations a, float[] y, int from, int to) {
+    static void q4_0(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
+        a.needInt8();
         MemorySegment s = m.data();
-        int nb = m.cols() / Q4_KFormat.BLOCK;
+        int nb = m.cols() / 32, rows = m.rows();
         long rowBytes = m.rowBytes();
-        for (int r = from; r < to; r++) {
-            long o = r * rowBytes;
-            FloatVector acc = FloatVector.zero(F);
-            float mins = 0;
-            for (int b = 0; b < nb; b++) {
-                long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
-                float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
-                for (int j = 0; j < 8; j++) { // one sub-block per iteration, see Q4_KGemv
-                    int sm = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, j);
-                    long q = p + Q4_KFormat.QS + 32L * (j >> 1);
-                    int shift = (j & 1) * 4;
-                    int sub = b * 8 + j;
-                    ShortVector w0 = weights(s, q).lanewise(VectorOperators.ASHR, shift).and((short) 0xF);
-                    ShortVector w1 = weights(s, q + 16).lanewise(VectorOperators.ASHR, shift).and((short) 0xF);
-                    float da = a.d()[sub];
-                    acc = toFloats(dot32(w0, w1, a, sub * 32)).fma(FloatVector.broadcast(F, d * (sm & 0xFF) * da), acc);
-                    mins += dmin * (sm >>> 8) * da * a.sums()[sub];
+        for (int r = from; r < to; r++)
+            for (int t = 0; t < a.rows; t++)
+                y[yOff + t * rows + r] = dotQ4_0(s, r * rowBytes, nb, a.q, t * a.cols, a.d, a.qsum, t * nb);
+    }
+
+    private static float dotQ4_0(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int[] qsum, int dOff) {
+        FloatVector acc = FloatVector.zero(F);
+        float offset = 0;
+        for (int b = 0; b < nb; b++) {
+            long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
+            int xb = qo + b * 32;
+            ShortVector prod = ShortVector.zero(SH);
+            for (int k = 0; k < 16; k += L) { // byte j: element j (low nibble) and j + 16 (high); products <= 15 * 127
+                ShortVector w = weights(s, p + 2 + k);
+                prod = prod.add(w.and((short) 0xF).mul(acts(q, xb + k)))
+                        .add(w.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(acts(q, xb + 16 + k)));
+            }
+            float dd = Le.half(s, p) * d[dOff + b];
+            acc = floats(ints(prod)).fma(FloatVector.broadcast(F, dd), acc);
+            offset += dd * qsum[dOff + b];
+        }
+        return VecMath.sum(acc) - 8 * offset;
+    }
+
+    static void q4_K(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
+        a.needInt8();
+        MemorySegment s = m.data();
+        int nb = m.cols() / Q4_KFormat.BLOCK, rows = m.rows(), subs = m.cols() / 32;
+        long rowBytes = m.rowBytes();
+        for (int r = from; r < to; r++)
+            for (int t = 0; t < a.rows; t++)
+                y[yOff + t * rows + r] = dotQ4_K(s, r * rowBytes, nb, a.q, t * a.cols, a.d, a.qsum, t * subs);
+    }
+
+    private static float dotQ4_K(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int[] qsum, int dOff) {
+        FloatVector acc = FloatVector.zero(F);
+        float mins = 0;
+        for (int b = 0; b < nb; b++) {
+            long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
+            float dw = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
+            for (int g = 0; g < 4; g++) { // sub-blocks 2g (low nibbles) and 2g + 1 (high) share 32 bytes
+                int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
+                int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
+                long w = p + Q4_KFormat.QS + 32L * g;
+                int x0 = qo + b * 256 + g * 64, x1 = x0 + 32;
+                ShortVector lo = ShortVector.zero(SH), hi = ShortVector.zero(SH);
+                for (int k = 0; k < 32; k += L) { // 32 / L products of <= 15 * 127 per lane: fits a short
+                    ShortVector v = weights(s, w + k);
+                    lo = lo.add(v.and((short) 0xF).mul(acts(q, x0 + k)));
+                    hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(acts(q, x1 + k)));
                 }
+                int sub = dOff + b * 8 + 2 * g;
+                acc = floats(ints(lo)).fma(FloatVector.broadcast(F, dw * (sm0 & 0xFF) * d[sub]), acc);
+                acc = floats(ints(hi)).fma(FloatVector.broadcast(F, dw * (sm1 & 0xFF) * d[sub + 1]), acc);
+                mins += dmin * ((sm0 >>> 8) * d[sub] * qsum[sub] + (sm1 >>> 8) * d[sub + 1] * qsum[sub + 1]);
             }
-            y[r] = VecMath.sum(acc) - mins;
         }
+        return VecMath.sum(acc) - mins;
     }
 
-    // ---- scalar twins: the same sums written element by element ----
+    // ---- scalar twin: the same sums written element by element ----
 
-    static float dotScalar(QuantizedMatrix m, int row, Q8Activations a) {
+    /** W[row] . x_t with the int8 activations of row t of a (already quantized). */
+    static float dotScalar(QuantizedMatrix m, int row, Activations a, int t) {
         MemorySegment s = m.data();
         long o = row * m.rowBytes();
+        int nb32 = m.cols() / 32, qo = t * a.cols, dOff = t * nb32;
+        short[] q = a.q;
         double y = 0;
         switch (m.format()) {
             case Q8_0Format f -> {
-                for (int b = 0; b < m.cols() / 32; b++) {
+                for (int b = 0; b < nb32; b++) {
                     long p = o + (long) b * Q8_0Format.BLOCK_BYTES;
                     int dot = 0;
-                    for (int j = 0; j < 32; j++) dot += s.get(ValueLayout.JAVA_BYTE, p + 2 + j) * a.qs()[b * 32 + j];
-                    y += (double) Le.half(s, p) * a.d()[b] * dot;
+                    for (int j = 0; j < 32; j++) dot += s.get(ValueLayout.JAVA_BYTE, p + 2 + j) * q[qo + b * 32 + j];
+                    y += (double) Le.half(s, p) * a.d[dOff + b] * dot;
                 }
             }
             case Q4_0Format f -> {
-                for (int b = 0; b < m.cols() / 32; b++) {
+                for (int b = 0; b < nb32; b++) {
                     long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
                     int dot = 0;
                     for (int j = 0; j < 16; j++) {
-                        int q = s.get(ValueLayout.JAVA_BYTE, p + 2 + j) & 0xFF;
-                        dot += ((q & 0xF) - 8) * a.qs()[b * 32 + j] + ((q >>> 4) - 8) * a.qs()[b * 32 + 16 + j];
+                        int v = s.get(ValueLayout.JAVA_BYTE, p + 2 + j) & 0xFF;
+                        dot += ((v & 0xF) - 8) * q[qo + b * 32 + j] + ((v >>> 4) - 8) * q[qo + b * 32 + 16 + j];
                     }
-                    y += (double) Le.half(s, p) * a.d()[b] * dot;
+                    y += (double) Le.half(s, p) * a.d[dOff + b] * dot;
                 }
             }
             case Q4_KFormat f -> {
@@ -148,12 +173,12 @@ final class Int8Gemv {
                         int sub = b * 8 + j;
                         int dot = 0, sum = 0;
                         for (int l = 0; l < 32; l++) {
-                            int byteVal = s.get(ValueLayout.JAVA_BYTE, p + Q4_KFormat.QS + 32L * (j / 2) + l) & 0xFF;
-                            int q = (j & 1) == 0 ? byteVal & 0xF : byteVal >>> 4;
-                            dot += q * a.qs()[sub * 32 + l];
-                            sum += a.qs()[sub * 32 + l];
+                            int v = s.get(ValueLayout.JAVA_BYTE, p + Q4_KFormat.QS + 32L * (j / 2) + l) & 0xFF;
+                            int w = (j & 1) == 0 ? v & 0xF : v >>> 4;
+                            dot += w * q[qo + sub * 32 + l];
+                            sum += q[qo + sub * 32 + l];
                         }
-                        y += a.d()[sub] * (d * (sm & 0xFF) * dot - dmin * (sm >>> 8) * sum);
+                        y += a.d[dOff + sub] * (d * (sm & 0xFF) * dot - dmin * (sm >>> 8) * sum);
                     }
                 }
             }

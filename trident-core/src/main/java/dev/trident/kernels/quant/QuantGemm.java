@@ -1,16 +1,17 @@
 package dev.trident.kernels.quant;
 
 import dev.trident.kernels.Gemm;
-import dev.trident.kernels.WorkerPool;
 import dev.trident.quant.QuantizedMatrix;
+import dev.trident.quant.WeightMatrix;
 
 /**
- * A few token rows times a quantized weight matrix, for prefill and speculative verification:
- * {@code Y[t][r] = sum_c X[t][c] W[r][c]}, X n x cols and Y n x rows, both row-major (Y = X W^T).
+ * Many token rows times a quantized weight matrix, for prefill: {@code Y[t][r] = sum_c X[t][c] W[r][c]}, X n x cols
+ * and Y n x rows, both row-major (Y = X W^T).
  *
- * <p>With several tokens, decoding each weight once and reusing it n times beats n GEMVs: each worker dequantizes a
- * tile of {@link #TILE_ROWS} rows of W into fp32 scratch and hands it to {@link Gemm#sgemm} against all of X.
- * For n = 1 use {@link QuantGemv}, which never materializes fp32 weights.
+ * <p>With many tokens the work is the GEMM's, not the memory's: each worker dequantizes a tile of
+ * {@link #TILE_ROWS} rows of W into fp32 scratch ({@link Dequantize}, vectorized) and multiplies all of X by it with
+ * the packed fp32 {@link Gemm}, so every weight is decoded once per call and reused n times. For n of a few
+ * rows use {@link QuantGemv}, which never materializes fp32 weights.
  */
 public final class QuantGemm {
     /** Rows of W per dequantized tile: 64 rows x 4096 columns of fp32 is 1 MB, about an L2's worth. */
@@ -18,21 +19,23 @@ public final class QuantGemm {
 
     private QuantGemm() {}
 
+    /** Y = X W^T (allocates its scratch; the decoder goes through {@link Matmul}). */
     public static void gemm(QuantizedMatrix w, float[] x, int n, float[] y) {
+        if ((long) x.length < (long) n * w.cols()) throw new IllegalArgumentException("x needs " + n + " x " + w.cols() + " values");
+        if ((long) y.length < (long) n * w.rows()) throw new IllegalArgumentException("y needs " + n + " x " + w.rows() + " values");
+        if (n == 0 || w.rows() == 0) return;
+        new Matmul(n, w.cols(), false).input(x, 0, n, w.cols()).multiply(WeightMatrix.of(w), y, 0);
+    }
+
+    /** Tiles [fromTile, toTile) of the product on the calling thread, through scratch of TILE_ROWS x cols floats. */
+    static void tiles(QuantizedMatrix w, float[] x, int xOff, int n, float[] y, int yOff, int fromTile, int toTile, float[] scratch) {
         int rows = w.rows(), cols = w.cols();
-        if ((long) x.length < (long) n * cols) throw new IllegalArgumentException("x needs " + n + " x " + cols + " values");
-        if ((long) y.length < (long) n * rows) throw new IllegalArgumentException("y needs " + n + " x " + rows + " values");
-        if (n == 0 || rows == 0) return;
-        int tiles = (rows + TILE_ROWS - 1) / TILE_ROWS;
-        WorkerPool.global().parallelFor(tiles, (from, to, worker) -> {
-            float[] scratch = new float[TILE_ROWS * cols];
-            for (int t = from; t < to; t++) {
-                int r0 = t * TILE_ROWS, r1 = Math.min(rows, r0 + TILE_ROWS);
-                for (int r = r0; r < r1; r++) w.dequantizeRow(r, scratch, (r - r0) * cols);
-                // Y[:, r0:r1] = X * tile^T; nested inside a worker, sgemm runs on this thread
-                Gemm.sgemm(false, true, n, r1 - r0, cols, x, 0, cols, scratch, 0, cols, 0f, y, r0, rows);
-            }
-        });
+        for (int t = fromTile; t < toTile; t++) {
+            int r0 = t * TILE_ROWS, r1 = Math.min(rows, r0 + TILE_ROWS);
+            for (int r = r0; r < r1; r++) Dequantize.row(w, r, scratch, (r - r0) * cols);
+            // Y[:, r0:r1] = X * tile^T; from inside a worker, sgemm runs on this thread
+            Gemm.sgemm(false, true, n, r1 - r0, cols, x, xOff, cols, scratch, 0, cols, 0f, y, yOff + r0, rows);
+        }
     }
 
     /** Scalar twin: one {@link QuantGemv#gemvScalar} per token row. */

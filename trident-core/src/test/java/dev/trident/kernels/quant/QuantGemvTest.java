@@ -3,10 +3,12 @@ package dev.trident.kernels.quant;
 import dev.trident.kernels.Reference;
 import dev.trident.quant.QuantizedMatrix;
 import dev.trident.quant.WeightFormat;
+import dev.trident.quant.WeightMatrix;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -110,13 +112,12 @@ class QuantGemvTest {
             int rows = shape[0], cols = shape[1];
             float[] w = gaussian(rnd, rows * cols, 0.05);
             float[] x = gaussian(rnd, cols, 1);
-            Q8Activations a = Q8Activations.quantize(x, cols);
             for (WeightFormat f : new WeightFormat[]{WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q4_K}) {
                 QuantizedMatrix m = f.quantize(w, rows, cols);
                 float[] deq = m.dequantize();
                 float[] floatPath = new float[rows], twin = new float[rows], fast = new float[rows];
                 QuantGemv.gemvScalar(m, x, floatPath);
-                QuantGemv.gemvInt8Scalar(m, a, twin);
+                QuantGemv.gemvInt8Scalar(m, x, twin);
                 QuantGemv.gemvInt8(m, x, fast);
                 float[] scale = absDots(deq, x, rows, cols);
                 String what = f.name() + " int8 " + rows + "x" + cols;
@@ -129,12 +130,79 @@ class QuantGemvTest {
                 () -> QuantGemv.gemvInt8(WeightFormat.F16.quantize(new float[32], 1, 32), new float[32], new float[1]));
     }
 
+    /** The vector int8 quantization of activations gives the scalar definition's codes and scales exactly. */
+    @Test
+    void activationQuantizationMatchesItsScalarDefinition() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        int n = 3, cols = 96;
+        float[] x = gaussian(rnd, n * cols, 2);
+        x[5] = 0; x[40] = -0f; x[70] = 1e-30f;
+        java.util.Arrays.fill(x, 32, 64, 0f); // an all-zero block: scale 0, codes 0
+        for (int i = 100; i < 128; i++) x[i] = (i % 2 == 0 ? 1 : -1) * 127.5f / 127f * (i - 99); // ties after scaling
+        Activations fast = new Activations(n, cols).set(x, 0, n, cols);
+        fast.needInt8();
+        Activations twin = QuantGemv.quantizeScalar(x, n, cols);
+        assertArrayEquals(twin.q, fast.q);
+        assertArrayEquals(twin.d, fast.d);
+        assertArrayEquals(twin.qsum, fast.qsum);
+    }
+
+    /**
+     * A few token rows at once (speculative verification, continuous batching): every row of the result equals the
+     * one-row kernel's, for every format, int8 on and off, on odd row counts.
+     */
+    @Test
+    void batchedRowsMatchOneRowAtATime() {
+        SplittableRandom rnd = new SplittableRandom(55);
+        for (int[] shape : new int[][]{{37, 256}, {5, 512}}) {
+            int rows = shape[0], cols = shape[1];
+            float[] w = gaussian(rnd, rows * cols, 0.05);
+            for (int n : new int[]{2, 5, 8}) {
+                float[] x = gaussian(rnd, n * cols + 7, 1);
+                for (WeightFormat f : WeightFormat.all()) {
+                    QuantizedMatrix m = f.quantize(w, rows, cols);
+                    for (boolean int8 : new boolean[]{false, true}) {
+                        if (int8 && !QuantGemv.hasInt8Path(f)) continue;
+                        float[] all = new float[n * rows + 3];
+                        new Matmul(8, cols, int8).input(x, 7, n, cols).multiply(WeightMatrix.of(m), all, 3);
+                        Matmul one = new Matmul(1, cols, int8);
+                        for (int t = 0; t < n; t++) {
+                            float[] y = new float[rows];
+                            one.input(x, 7 + t * cols, 1, cols).multiply(WeightMatrix.of(m), y, 0);
+                            for (int r = 0; r < rows; r++)
+                                assertEquals(y[r], all[3 + t * rows + r], 0f, f.name() + (int8 ? " int8" : "") + " n=" + n + " t=" + t + " r=" + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The vectorized dequantization (prefill tiles) gives the formats' scalar definitions exactly. */
+    @Test
+    void vectorDequantizationMatchesTheScalarDefinition() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int[] shape : new int[][]{{3, 256}, {9, 512}}) {
+            int rows = shape[0], cols = shape[1];
+            float[] w = gaussian(rnd, rows * cols, 0.3);
+            for (WeightFormat f : WeightFormat.all()) {
+                QuantizedMatrix m = f.quantize(w, rows, cols);
+                float[] want = new float[cols], got = new float[cols + 5];
+                for (int r = 0; r < rows; r++) {
+                    m.dequantizeRow(r, want, 0);
+                    Dequantize.row(m, r, got, 5);
+                    assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, 5 + cols), f.name() + " row " + r);
+                }
+            }
+        }
+    }
+
     @Test
     void smallGemmMatchesPerTokenGemv() {
         SplittableRandom rnd = new SplittableRandom(5);
         int rows = 133, cols = 512;
         float[] w = gaussian(rnd, rows * cols, 0.05);
-        for (int n : new int[]{1, 3, 8}) {
+        for (int n : new int[]{1, 3, 8, 9, 70}) {
             float[] x = gaussian(rnd, n * cols, 1);
             for (WeightFormat f : WeightFormat.all()) {
                 QuantizedMatrix m = f.quantize(w, rows, cols);

@@ -1,0 +1,147 @@
+package dev.trident.kernels.quant;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.util.Objects;
+
+import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
+import static dev.trident.kernels.quant.Lanes.L;
+import static dev.trident.kernels.quant.Lanes.SH;
+
+/**
+ * The input of a quantized matrix product: n rows of cols fp32 activations, plus what some kernels derive from them
+ * once per input (and then share across every matrix multiplied by the same rows, e.g. W_q, W_k and W_v):
+ *
+ * <ul>
+ *   <li>{@link #sums}: the fp32 sum of each block of 32, for the formats whose weights carry an offset (Q4_0's -8,
+ *       Q4_K's mins): {@code sum (q - 8) d x = d (q . x) - 8 d sum(x)}.</li>
+ *   <li>the int8 form (llama.cpp's q8_0 activations): per block of 32, {@code d = max|x| / 127} and
+ *       {@code q = trunc(x / d + sign(x) / 2)} (round half away from zero, in float arithmetic), kept as shorts so
+ *       the integer kernels load them without widening; {@link #qsum} is the sum of each block's q.</li>
+ * </ul>
+ *
+ * Buffers are allocated once, for up to maxRows x maxCols; {@link #set} only points at the new rows.
+ */
+public final class Activations {
+    public static final int BLOCK = 32;
+
+    private final int maxRows, maxCols;
+    float[] x;
+    int off, rows, cols;
+    final short[] q;
+    final float[] d, sums;
+    final int[] qsum;
+    private boolean haveInt8, haveSums;
+
+    public Activations(int maxRows, int maxCols) {
+        if (maxRows < 1 || maxCols < 1) throw new IllegalArgumentException("activations of " + maxRows + " x " + maxCols);
+        this.maxRows = maxRows;
+        this.maxCols = maxCols;
+        int blocks = Math.multiplyExact(maxRows, (maxCols + BLOCK - 1) / BLOCK);
+        q = new short[Math.multiplyExact(maxRows, maxCols)];
+        d = new float[blocks];
+        sums = new float[blocks];
+        qsum = new int[blocks];
+    }
+
+    /** Rows x cols activations at x[off ...], row t at off + t * cols. Derived forms are recomputed on demand. */
+    public Activations set(float[] x, int off, int rows, int cols) {
+        Objects.requireNonNull(x, "x");
+        if (rows < 1 || rows > maxRows || cols < 1 || cols > maxCols)
+            throw new IllegalArgumentException(rows + " x " + cols + " activations, room for " + maxRows + " x " + maxCols);
+        Objects.checkFromIndexSize(off, Math.multiplyExact(rows, cols), x.length);
+        this.x = x;
+        this.off = off;
+        this.rows = rows;
+        this.cols = cols;
+        haveInt8 = false;
+        haveSums = false;
+        return this;
+    }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    /** Index of row t's first value in {@link #x}. */
+    int rowOffset(int t) {
+        return off + t * cols;
+    }
+
+    /** Blocks of 32 per row (cols must be a multiple of 32 for the derived forms). */
+    int blocks() {
+        return cols / BLOCK;
+    }
+
+    private void checkBlocks() {
+        if (cols % BLOCK != 0) throw new IllegalArgumentException("block sums need a multiple of 32 columns, got " + cols);
+    }
+
+    /** Fills {@link #sums} for the current rows, once. */
+    void needSums() {
+        if (haveSums) return;
+        checkBlocks();
+        int nb = blocks();
+        for (int t = 0; t < rows; t++) {
+            int xo = rowOffset(t);
+            for (int b = 0; b < nb; b++) {
+                float s = 0;
+                for (int j = 0; j < BLOCK; j++) s += x[xo + b * BLOCK + j];
+                sums[t * nb + b] = s;
+            }
+        }
+        haveSums = true;
+    }
+
+    /** Fills the int8 form for the current rows, once. */
+    void needInt8() {
+        if (haveInt8) return;
+        checkBlocks();
+        int nb = blocks();
+        for (int t = 0; t < rows; t++) {
+            int xo = rowOffset(t);
+            for (int b = 0; b < nb; b++) quantizeBlock(x, xo + b * BLOCK, q, t * cols + b * BLOCK, d, qsum, t * nb + b);
+        }
+        haveInt8 = true;
+    }
+
+    /** One block: vector form of {@link #quantizeBlockScalar}, the same float operations lane by lane. */
+    private static void quantizeBlock(float[] x, int xo, short[] q, int qo, float[] d, int[] qsum, int bi) {
+        FloatVector amax = FloatVector.zero(F);
+        for (int k = 0; k < BLOCK; k += L) amax = amax.max(FloatVector.fromArray(F, x, xo + k).abs());
+        float m = amax.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        float db = m / 127;
+        float id = db != 0 ? 1f / db : 0f;
+        IntVector total = IntVector.zero(I);
+        for (int k = 0; k < BLOCK; k += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + k).mul(id);
+            FloatVector half = FloatVector.broadcast(F, 0.5f).blend(-0.5f, v.lt(0f));
+            IntVector qi = (IntVector) v.add(half).convertShape(VectorOperators.F2I, I, 0); // truncates toward zero
+            total = total.add(qi);
+            ((ShortVector) qi.convertShape(VectorOperators.I2S, SH, 0)).intoArray(q, qo + k);
+        }
+        d[bi] = db;
+        qsum[bi] = total.reduceLanes(VectorOperators.ADD); // integer sum: exact in any order
+    }
+
+    /** Scalar twin of the int8 quantization of one block (the definition the tests hold the vector form to). */
+    static void quantizeBlockScalar(float[] x, int xo, short[] q, int qo, float[] d, int[] qsum, int bi) {
+        float m = 0;
+        for (int j = 0; j < BLOCK; j++) m = Math.max(m, Math.abs(x[xo + j]));
+        float db = m / 127;
+        float id = db != 0 ? 1f / db : 0f;
+        int total = 0;
+        for (int j = 0; j < BLOCK; j++) {
+            float v = x[xo + j] * id;
+            int qi = (int) (v + (v < 0 ? -0.5f : 0.5f));
+            q[qo + j] = (short) qi;
+            total += qi;
+        }
+        d[bi] = db;
+        qsum[bi] = total;
+    }
+}

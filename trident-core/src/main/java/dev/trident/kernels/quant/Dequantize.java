@@ -1,0 +1,87 @@
+package dev.trident.kernels.quant;
+
+import dev.trident.quant.BF16Format;
+import dev.trident.quant.F16Format;
+import dev.trident.quant.F32Format;
+import dev.trident.quant.Fp8BlockFormat;
+import dev.trident.quant.Le;
+import dev.trident.quant.Q4_0Format;
+import dev.trident.quant.Q4_KFormat;
+import dev.trident.quant.Q8_0Format;
+import dev.trident.quant.QuantizedMatrix;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.L;
+
+/**
+ * Rows of a quantized matrix to fp32, vectorized (the prefill GEMM dequantizes tiles of W this way and multiplies
+ * them in fp32); the same values as {@link QuantizedMatrix#dequantizeRow}, the scalar definition, which it falls
+ * back to for shapes without a vector form.
+ */
+public final class Dequantize {
+    private Dequantize() {}
+
+    public static void row(QuantizedMatrix m, int row, float[] dst, int off) {
+        MemorySegment s = m.data();
+        long o = row * m.rowBytes();
+        int cols = m.cols();
+        switch (m.format()) {
+            case Q8_0Format f -> {
+                for (int b = 0; b < cols / 32; b++) {
+                    long p = o + (long) b * Q8_0Format.BLOCK_BYTES;
+                    FloatVector d = FloatVector.broadcast(F, Le.half(s, p));
+                    for (int k = 0; k < 32; k += L) Q8_0Gemv.bytesToFloats(s, p + 2 + k).mul(d).intoArray(dst, off + b * 32 + k);
+                }
+            }
+            case Q4_0Format f -> {
+                for (int b = 0; b < cols / 32; b++) {
+                    long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
+                    float d = Le.half(s, p);
+                    for (int k = 0; k < 16; k += L) {
+                        IntVector v = Q4_KGemv.bytesToInts(s, p + 2 + k);
+                        ((FloatVector) v.and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + b * 32 + k);
+                        ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0))
+                                .mul(d).intoArray(dst, off + b * 32 + 16 + k);
+                    }
+                }
+            }
+            case Q4_KFormat f -> {
+                for (int b = 0; b < cols / Q4_KFormat.BLOCK; b++) {
+                    long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
+                    float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
+                    for (int g = 0; g < 4; g++) {
+                        int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
+                        int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
+                        // the scalar definition computes d * sc * q - dmin * m in float, in this order
+                        float d0 = d * (sm0 & 0xFF), m0 = dmin * (sm0 >>> 8), d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8);
+                        int at = off + b * 256 + g * 64;
+                        for (int k = 0; k < 32; k += L) {
+                            IntVector v = Q4_KGemv.bytesToInts(s, p + Q4_KFormat.QS + 32L * g + k);
+                            ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).intoArray(dst, at + k);
+                            ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                                    .mul(d1).sub(m1).intoArray(dst, at + 32 + k);
+                        }
+                    }
+                }
+            }
+            case Fp8BlockFormat f when cols % Fp8BlockFormat.TILE == 0 -> {
+                int across = Fp8BlockFormat.tilesAcross(cols);
+                for (int t = 0; t < across; t++) {
+                    // e4m3 * 2^-120 (exact) times 2^120 (exact), then times scale_inv: the scalar definition's product
+                    float scale = Fp8BlockFormat.scaleInv(m, row, t * Fp8BlockFormat.TILE);
+                    for (int c = t * Fp8BlockFormat.TILE; c < (t + 1) * Fp8BlockFormat.TILE; c += L)
+                        Fp8BlockGemv.widenScaled(s, (long) row * cols + c).mul(0x1p120f).mul(scale).intoArray(dst, off + c);
+                }
+            }
+            case F32Format f -> MemorySegment.copy(s, Le.FLOAT, o, dst, off, cols);
+            case F16Format f -> m.dequantizeRow(row, dst, off);
+            case BF16Format f -> m.dequantizeRow(row, dst, off);
+            case Fp8BlockFormat f -> m.dequantizeRow(row, dst, off);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.trident.kernels.quant;
+
+import dev.trident.kernels.BatchedGemv;
+import dev.trident.kernels.Gemm;
+import dev.trident.kernels.WorkerPool;
+import dev.trident.quant.Q4_0Format;
+import dev.trident.quant.Q4_KFormat;
+import dev.trident.quant.QuantizedMatrix;
+import dev.trident.quant.WeightMatrix;
+
+/**
+ * {@code y = x W^T} for n token rows x against a {@link WeightMatrix} of any format: the one entry point the
+ * decoder multiplies through. Per call it picks
+ *
+ * <ul>
+ *   <li>n <= {@link #BATCH_MAX} (decoding, speculative verification, a continuous-batching step): a GEMV per
+ *       format, each weight row read from memory once for all n rows (fp32: {@link BatchedGemv}; quantized:
+ *       {@link QuantGemv#rows}, on int8 activations for Q8_0 / Q4_0 / Q4_K when {@code int8} is on);</li>
+ *   <li>larger n (prefill): a GEMM (fp32: {@link Gemm#sgemm}; quantized: {@link QuantGemm}'s dequantized tiles).</li>
+ * </ul>
+ *
+ * Rows of W are split over the {@link WorkerPool}. Set the input once with {@link #input}, then multiply it by
+ * several matrices: what the kernels derive from it (int8 blocks, block sums) is computed once. All scratch is
+ * allocated up front (the GEMM tiles on first use), and the pool is driven through one reusable task, so a call
+ * allocates nothing. Not thread-safe: one Matmul per decoder.
+ */
+public final class Matmul {
+    /** Largest n multiplied as a batched GEMV rather than a GEMM. */
+    public static final int BATCH_MAX = 8;
+
+    private final Activations in;
+    private final boolean int8;
+    private final int maxCols;
+    private final Task task = new Task();
+    private float[][] tiles = new float[0][];
+
+    /** For inputs of up to maxRows x maxCols; int8: quantize activations for the formats that have an int8 path. */
+    public Matmul(int maxRows, int maxCols, boolean int8) {
+        this.in = new Activations(maxRows, maxCols);
+        this.int8 = int8;
+        this.maxCols = maxCols;
+    }
+
+    /** The rows every following {@link #multiply} reads: rows x cols floats at x[off], row t at off + t * cols. */
+    public Matmul input(float[] x, int off, int rows, int cols) {
+        in.set(x, off, rows, cols);
+        return this;
+    }
+
+    /** y[yOff + t * w.rows() + r] = W[r] . x_t for every input row t and row r of W. */
+    public void multiply(WeightMatrix w, float[] y, int yOff) {
+        int n = in.rows, rows = w.rows(), cols = w.cols();
+        if (cols != in.cols) throw new IllegalArgumentException("W has " + cols + " columns, the input " + in.cols);
+        if ((long) yOff + (long) n * rows > y.length) throw new IllegalArgumentException("y too short for " + n + " x " + rows);
+        switch (w) {
+            case WeightMatrix.Dense d when n > BATCH_MAX ->
+                    Gemm.sgemm(false, true, n, rows, cols, in.x, in.off, cols, d.data(), d.offset(), cols, 0f, y, yOff, rows);
+            case WeightMatrix.Dense d -> run(Task.DENSE, w, null, y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+            case WeightMatrix.Quantized q when n > BATCH_MAX -> {
+                int tileCount = (rows + QuantGemm.TILE_ROWS - 1) / QuantGemm.TILE_ROWS;
+                ensureTiles();
+                run(Task.TILES, w, q.matrix(), y, yOff, tileCount, tileCount > 1);
+            }
+            case WeightMatrix.Quantized q -> {
+                boolean useInt8 = int8 && QuantGemv.hasInt8Path(q.format());
+                if (useInt8) in.needInt8(); // on this thread, before the split
+                else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat) in.needSums();
+                run(useInt8 ? Task.INT8 : Task.FLOAT, w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+            }
+        }
+    }
+
+    private void run(int kind, WeightMatrix w, QuantizedMatrix q, float[] y, int yOff, int units, boolean parallel) {
+        Task t = task;
+        t.kind = kind;
+        t.w = w;
+        t.q = q;
+        t.y = y;
+        t.yOff = yOff;
+        try {
+            if (parallel) WorkerPool.global().parallelFor(units, t);
+            else t.run(0, units, 0);
+        } finally {
+            t.w = null;
+            t.q = null;
+            t.y = null;
+        }
+    }
+
+    /** Per-worker dequantization scratch for the GEMM tiles, made on first use (on the calling thread). */
+    private void ensureTiles() {
+        int threads = WorkerPool.global().threads();
+        if (tiles.length >= threads) return;
+        float[][] t = java.util.Arrays.copyOf(tiles, threads);
+        for (int i = tiles.length; i < threads; i++) t[i] = new float[QuantGemm.TILE_ROWS * maxCols];
+        tiles = t;
+    }
+
+    /** The body handed to the pool: one object, its fields set per call, so nothing is allocated per product. */
+    private final class Task implements WorkerPool.RangeBody {
+        static final int DENSE = 0, FLOAT = 1, INT8 = 2, TILES = 3;
+        int kind, yOff;
+        WeightMatrix w;
+        QuantizedMatrix q;
+        float[] y;
+
+        @Override
+        public void run(int from, int to, int worker) {
+            switch (kind) {
+                case DENSE -> {
+                    WeightMatrix.Dense d = (WeightMatrix.Dense) w;
+                    BatchedGemv.rows(in.rows, d.rows(), d.cols(), d.data(), d.offset(), in.x, in.off, y, yOff, from, to);
+                }
+                case FLOAT -> QuantGemv.rows(q, in, false, y, yOff, from, to);
+                case INT8 -> QuantGemv.rows(q, in, true, y, yOff, from, to);
+                default -> QuantGemm.tiles(q, in.x, in.off, in.rows, y, yOff, from, to, tiles[worker]);
+            }
+        }
+    }
+}
