@@ -9,7 +9,8 @@ import dev.trident.quant.WeightFormat;
  * The final rung's weights as a server would hold them in a format: every matrix quantized (where the format can
  * hold its rows) and read back into fp32. Running the ordinary fp32 evaluator and decoder on these values gives the
  * quality, and the speculative acceptance, of the quantized model exactly (up to the order of fp32 additions); what
- * it cannot give is the speed of kernels that read the quantized bytes, which {@link Serving} measures.
+ * it cannot give is the speed of kernels that read the quantized bytes, which {@link Serving} measures. Each
+ * matrix goes to the format {@link WeightBytes#formatOf} says, the runtime's choice.
  */
 public final class ServedWeights {
     private ServedWeights() {}
@@ -21,8 +22,9 @@ public final class ServedWeights {
         Transformer dst = new Transformer(src.config, 0);
         for (Parameter p : src.params.all()) {
             float[] from = p.tensor().data, to = dst.params.get(p.name()).tensor().data;
-            if (p.tensor().rank() == 2 && WeightBytes.storesAs(p.name(), p.tensor().dim(1), format)) {
-                float[] back = format.quantize(from, p.tensor().dim(0), p.tensor().dim(1)).dequantize();
+            WeightFormat f = p.tensor().rank() == 2 ? WeightBytes.formatOf(p.name(), p.tensor().dim(1), format) : WeightFormat.F32;
+            if (f != WeightFormat.F32) {
+                float[] back = f.quantize(from, p.tensor().dim(0), p.tensor().dim(1)).dequantize();
                 System.arraycopy(back, 0, to, 0, to.length);
             } else {
                 System.arraycopy(from, 0, to, 0, to.length);

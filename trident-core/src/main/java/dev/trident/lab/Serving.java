@@ -1,6 +1,8 @@
 package dev.trident.lab;
 
 import dev.trident.infer.GenerationResult;
+import dev.trident.infer.ModelWeights;
+import dev.trident.infer.QuantPolicy;
 import dev.trident.infer.Generator;
 import dev.trident.infer.SamplingOptions;
 import dev.trident.infer.SpeculativeGenerator;
@@ -9,10 +11,9 @@ import dev.trident.quant.WeightFormat;
 
 /**
  * How the lab decodes a model whose weights are stored in a format: the one seam where quantized inference weights
- * plug in. fp32 runs the {@link Generator} and {@link SpeculativeGenerator} on the model's own arrays. Decoding
- * straight from Q8_0 / FP8-block bytes needs the runtime's quantized weight store, which this build does not have
- * yet: {@link #engine} returns null for those formats and the lab reports their measured speed as pending (their
- * quality, acceptance and bytes per token are still measured, on {@link ServedWeights#roundTrip} values).
+ * plug in. fp32 runs the {@link Generator} and {@link SpeculativeGenerator} on the model's own arrays; any other
+ * format quantizes the model into a {@link ModelWeights} store with llama.cpp-style {@link QuantPolicy#of} choices
+ * and decodes straight from its bytes.
  */
 public final class Serving {
     private Serving() {}
@@ -25,23 +26,24 @@ public final class Serving {
         GenerationResult speculative(String prompt, SamplingOptions options, int depth);
     }
 
-    /** An engine decoding model with its matrices stored in format, or null while this build cannot. */
+    /** An engine decoding model with its matrices stored in format (null if this build could not). */
     public static Engine engine(Model model, WeightFormat format) {
-        return canDecode(format) ? fp32(model) : null;
+        if (format == WeightFormat.F32) return engine(model, (ModelWeights) null);
+        return engine(model, ModelWeights.quantize(model.transformer(), QuantPolicy.of(format)));
     }
 
     /** Whether this build decodes from weights stored in format. */
     public static boolean canDecode(WeightFormat format) {
-        return format == WeightFormat.F32;
+        return true;
     }
 
     /** Why {@link #engine} returned null, for the report. */
     public static String pendingReason(WeightFormat format) {
-        return "decoding from " + format.name() + " bytes needs the quantized inference weights (ModelWeights, --weights) not yet merged";
+        return "decoding from " + format.name() + " bytes is not available in this build";
     }
 
-    private static Engine fp32(Model model) {
-        Generator plain = new Generator(model);
+    private static Engine engine(Model model, ModelWeights weights) {
+        Generator plain = weights == null ? new Generator(model) : new Generator(model, weights);
         SpeculativeGenerator[] byDepth = new SpeculativeGenerator[model.config().mtpDepth() + 1];
         return new Engine() {
             @Override
@@ -51,7 +53,8 @@ public final class Serving {
 
             @Override
             public GenerationResult speculative(String prompt, SamplingOptions options, int depth) {
-                if (byDepth[depth] == null) byDepth[depth] = new SpeculativeGenerator(model, depth);
+                if (byDepth[depth] == null)
+                    byDepth[depth] = weights == null ? new SpeculativeGenerator(model, depth) : new SpeculativeGenerator(model, weights, depth);
                 return byDepth[depth].generate(prompt, options, null);
             }
         };
