@@ -64,9 +64,10 @@ public final class Lab {
         planned = rungs.size();
         Map<String, TrainingRecord> trained = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
-        if (rungs.stream().anyMatch(r -> !Files.isRegularFile(results.resolve(r.id() + ".json")))) {
-            listener.onPhase("warming up the JIT on every rung's model (untimed)");
-            Warmup.run(rungs);
+        List<Rung> toTrain = rungs.stream().filter(r -> !Files.isRegularFile(results.resolve(r.id() + ".json"))).toList();
+        if (!toTrain.isEmpty()) {
+            listener.onPhase("warming up the JIT on the model of every rung to train (untimed)");
+            Warmup.run(toTrain);
         }
         for (Rung r : rungs) train(r, trained, failures);
 
