@@ -34,7 +34,14 @@ public final class Trainer {
 
     /** Runs the whole training job; throws TridentException for bad input (missing data, unknown preset...). */
     public static TrainResult train(TrainOptions options, TrainListener listener) {
-        Preset preset = Presets.get(options.preset());
+        return train(options, Presets.get(options.preset()), listener);
+    }
+
+    /**
+     * The same with a model and training setup that need not be a named preset (the efficiency lab's wider dense
+     * references); options.preset() is ignored, preset.name() is what the checkpoint records.
+     */
+    public static TrainResult train(TrainOptions options, Preset preset, TrainListener listener) {
         byte[] corpus = readCorpus(options.data());
         Path out = options.out();
         try {
@@ -101,12 +108,17 @@ public final class Trainer {
         Tape tape = new Tape();
         tape.setFp8(options.fp8());
         long t0 = System.nanoTime();
+        // The budget's clock: wall time, or this process's CPU time (fair between runs made under different load).
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        boolean cpuClock = options.cpuClock();
+        java.util.function.DoubleSupplier clock = cpuClock ? () -> (os.getProcessCpuTime() - cpu0) / 1e9 : () -> (System.nanoTime() - t0) / 1e9;
         double timeAtCheck = 0;
         int step = startStep;
         double lastLoss = Double.NaN;
         long tokensSeen = 0;
         while (step < maxSteps) {
-            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double elapsed = clock.getAsDouble();
             if (timeBound && elapsed >= budget) break;
             // With only a time budget, size the cosine schedule from the measured step time.
             if (timeBound && options.steps() == null && !resuming) {
@@ -144,11 +156,12 @@ public final class Trainer {
             step++;
             tokensSeen += tc.tokensPerStep();
             lastLoss = loss;
-            elapsed = (System.nanoTime() - t0) / 1e9;
+            elapsed = clock.getAsDouble();
             double progress = timeBound ? Math.max(elapsed / budget, maxSteps == Integer.MAX_VALUE ? 0 : (double) step / maxSteps)
                     : (double) step / maxSteps;
+            double wall = (System.nanoTime() - t0) / 1e9;
             StepMetrics m = new StepMetrics(step, maxSteps == Integer.MAX_VALUE ? -1 : maxSteps, loss, lr, gradNorm,
-                    tokensSeen / Math.max(1e-9, elapsed), elapsed, Math.min(1, progress), maxVio,
+                    tokensSeen / Math.max(1e-9, wall), wall, Math.min(1, progress), maxVio,
                     mc.mtpDepth() > 0 ? mtpLoss : Double.NaN);
             history.add(m);
             listener.onStep(m);

@@ -74,6 +74,24 @@ class TrainerTest {
     }
 
     @Test
+    void aCpuTimeBudgetEndsTheRunOnceThisProcessHasSpentIt(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        List<Double> cpuAtStep = new ArrayList<>();
+        long[] cpu0 = {0};
+        TrainResult r = Trainer.train(TrainOptions.of(data, "tiny", dir.resolve("cpu")).withMinutes(0.05).withCpuClock(true)
+                .withEvalEvery(100000), new TrainListener() {
+            @Override public void onStart(TrainPlan plan) { cpu0[0] = os.getProcessCpuTime(); }
+            @Override public void onStep(StepMetrics m) { cpuAtStep.add((os.getProcessCpuTime() - cpu0[0]) / 1e9); }
+        });
+        // The budget is 3 s of CPU (the JIT's threads count too): the run went on while less had been spent and
+        // stopped once it was.
+        assertTrue(r.steps() >= 1 && r.steps() == cpuAtStep.size(), cpuAtStep.toString());
+        assertTrue(cpuAtStep.getLast() >= 3 - 0.1, cpuAtStep.toString());
+        if (cpuAtStep.size() > 1) assertTrue(cpuAtStep.get(cpuAtStep.size() - 2) < 3 + 0.1, cpuAtStep.toString());
+    }
+
+    @Test
     void badInputsGiveOneLineErrorsNamingTheFile(@TempDir Path dir) throws IOException {
         Path missing = dir.resolve("nope.txt");
         var e1 = assertThrows(TridentException.class, () -> Trainer.train(TrainOptions.of(missing, "tiny", dir.resolve("o")), TrainListener.NONE));
