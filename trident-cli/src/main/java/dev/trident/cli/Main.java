@@ -81,6 +81,8 @@ public final class Main implements Callable<Integer> {
                 lines.add(line.replace("%", "%%")); // picocli formats help text
 
             }
+            for (String name : dev.trident.blt.BltPresets.names())
+                lines.add(("  " + name + " ".repeat(Math.max(2, width - name.length() + 2)) + dev.trident.blt.BltPresets.get(name).description()).replace("%", "%%"));
         } catch (RuntimeException e) {
             lines.add("  (not available: " + Errors.oneLine(e.getMessage()).replace("%", "%%") + ")");
         }

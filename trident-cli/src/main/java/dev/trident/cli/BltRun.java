@@ -1,0 +1,44 @@
+package dev.trident.cli;
+
+import dev.trident.TridentException;
+import dev.trident.blt.BltFiles;
+import dev.trident.blt.BltTrainOptions;
+import dev.trident.blt.BltTrainer;
+import dev.trident.train.TrainResult;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Map;
+
+/** `trident train` for the Byte Latent Transformer presets (tiny-blt, small-blt): the whole pipeline. */
+final class BltRun {
+    private BltRun() {}
+
+    static int train(TrainCommand t) {
+        if (t.mtp != null || t.mtpWeight != null || t.moeGamma != null || t.moeAlpha != null || !t.precision.equals("fp32") || t.seqLen != null)
+            throw new TridentException("--mtp, --mtp-weight, --moe-*, --precision fp8 and --seq-len do not apply to BLT presets");
+        Checks.outDir(t.out);
+        BltTrainOptions o = t.blt.apply(BltTrainOptions.of(t.data, t.preset, t.out))
+                .withSteps(t.steps).withMinutes(t.minutes).withSeed(t.seed).withResume(t.resume)
+                .withBatchSize(t.batchSize == null ? 0 : t.batchSize).withLearningRate(t.learningRate == null ? 0 : t.learningRate)
+                .withEvalEvery(t.evalEvery == null ? 0 : t.evalEvery).withCheckpointEvery(t.checkpointEvery == null ? 0 : t.checkpointEvery);
+        PrintWriter stdout = t.spec.commandLine().getOut(), stderr = t.spec.commandLine().getErr();
+        TrainResult r;
+        try (TrainProgress progress = new TrainProgress(stderr)) {
+            r = BltTrainer.train(o, progress);
+        }
+        TrainReport.print(r, t.preset, TrainReport.plot(r, t.preset, stderr), false, stdout);
+        Map<String, Object> info = BltFiles.readInfo(t.out.resolve(BltFiles.CONFIG));
+        stdout.printf(Locale.ROOT, "patches     %.2f bytes per patch on validation (%.2f on training), threshold %.4f nats%n",
+                num(info, "mean_patch_size_val"), num(info, "mean_patch_size_train"), num(info, "threshold"));
+        stdout.printf(Locale.ROOT, "flops       %.2f MFLOP/byte inference (+%.2f entropy model); %.3g training FLOPs%n",
+                num(info, "inference_flops_per_byte") / 1e6, num(info, "entropy_flops_per_byte") / 1e6, num(info, "train_flops"));
+        if (r.finalEval() != null) stdout.printf(Locale.ROOT, "val_bpb=%.4f%n", r.finalEval().valBpb());
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    static double num(Map<String, Object> info, String key) {
+        return info.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+}
