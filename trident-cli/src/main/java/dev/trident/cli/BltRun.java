@@ -41,4 +41,36 @@ final class BltRun {
     static double num(Map<String, Object> info, String key) {
         return info.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
+
+    /** `trident eval` of a BLT model: BPB, mean patch size and the FLOP account per byte (stdout). */
+    static int eval(java.nio.file.Path model, byte[] validation, java.nio.file.Path data, PrintWriter out, PrintWriter err) {
+        BltFiles.Loaded m = BltFiles.load(model);
+        var c = m.model().config;
+        if (validation.length < c.seqLen())
+            throw new TridentException("data file " + data + ": its validation part (" + validation.length + " bytes) is shorter than one window of " + c.seqLen());
+        float[] h;
+        err.printf(Locale.ROOT, "entropies of %,d bytes ...%n", validation.length);
+        err.flush();
+        h = m.entropy() == null ? new float[validation.length] : m.entropy().entropies(validation, c.patcher().resetAtNewline(), null);
+        var patcher = new dev.trident.blt.patch.Patcher(c.patcher());
+        var d = new dev.trident.blt.BltData(validation, h, patcher, c.seqLen());
+        int windows = d.coveringWindows(Integer.MAX_VALUE)[0].length;
+        dev.trident.blt.BltEvaluator.Result r;
+        try (Progress.Bar bar = Progress.bar("eval", windows, 0, err)) {
+            bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes", Format.count(m.model().params.count()), Format.count(validation.length)));
+            r = dev.trident.blt.BltEvaluator.evaluate(m.model(), d, Integer.MAX_VALUE, bar::stepTo);
+        }
+        var f = dev.trident.blt.BltFlops.perByte(c, r.meanPatchSize(), m.entropy() == null ? 0 : m.entropy().forwardFlopsPerByte());
+        err.printf(Locale.ROOT, "evaluated %,d bytes of %s in windows of %d bytes%n", r.bytes(), data, c.seqLen());
+        err.flush();
+        out.printf(Locale.ROOT, "patching=%s threshold=%.4f%n", c.patcher().mode().cliName(), c.patcher().threshold());
+        out.printf(Locale.ROOT, "mean_patch_size=%.3f%n", r.meanPatchSize());
+        out.printf(Locale.ROOT, "flops_per_byte=%.4g (encoder %.4g, global %.4g, decoder %.4g; entropy model not included)%n",
+                f.model(), f.encoder(), f.global(), f.decoder());
+        out.printf(Locale.ROOT, "flops_per_byte_with_entropy=%.4g (entropy model %.4g)%n", f.withEntropy(), f.entropy());
+        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerByte());
+        out.printf(Locale.ROOT, "val_bpb=%.4f%n", r.bitsPerByte());
+        out.flush();
+        return ExitCodes.OK;
+    }
 }
