@@ -73,4 +73,23 @@ final class BltRun {
         out.flush();
         return ExitCodes.OK;
     }
+
+    /** `trident generate` with a BLT model: bytes stream to stdout; patching and speed figures to stderr. */
+    static int generate(java.nio.file.Path model, String prompt, dev.trident.infer.SamplingOptions sampling, PrintWriter out, PrintWriter err) {
+        BltFiles.Loaded m = BltFiles.load(model);
+        var g = new dev.trident.blt.BltGenerator(m.model(), m.entropy());
+        var r = g.generate(prompt.getBytes(java.nio.charset.StandardCharsets.UTF_8), sampling, piece -> {
+            out.print(piece);
+            out.flush();
+        });
+        out.println();
+        out.flush();
+        int positions = g.positions();
+        err.printf(Locale.ROOT, "%d prompt bytes, %d generated in %s (%.1f bytes/s), stop: %s; %d patches, %.2f bytes per patch "
+                        + "(the global transformer ran %d times for %d bytes)%n",
+                r.promptBytes(), r.bytes().length, Format.duration(r.seconds()), r.bytes().length / Math.max(1e-9, r.seconds()),
+                r.stopReason(), r.patches(), r.meanPatchSize(positions), r.patches(), positions - 1);
+        err.flush();
+        return ExitCodes.OK;
+    }
 }

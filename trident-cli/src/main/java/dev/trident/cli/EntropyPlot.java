@@ -1,5 +1,7 @@
 package dev.trident.cli;
 
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.XYChart;
@@ -39,15 +41,24 @@ final class EntropyPlot {
         st.setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         st.setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
         st.setMarkerSize(6);
-        st.setYAxisMin(0.0);
+        float top = 0;
+        for (float v : entropies) if (!Float.isNaN(v)) top = Math.max(top, v);
         if (n <= LABELLED_BYTES) {
-            st.setXAxisMaxLabelCount(n + 2);
-            st.setxAxisTickLabelsFormattingFunction(x -> {
-                int i = (int) Math.round(x);
-                if (Math.abs(x - i) > 1e-6 || i < 0 || i >= n) return " ";
+            // Each byte's character under its point, and a faint vertical line where each patch starts.
+            st.setXAxisTicksVisible(false);
+            st.setYAxisMin(-0.12 * Math.max(1, top));
+            st.setAnnotationTextFont(new java.awt.Font(java.awt.Font.MONOSPACED, java.awt.Font.BOLD, 13));
+            st.setAnnotationTextFontColor(Color.DARK_GRAY);
+            st.setAnnotationLineColor(new Color(214, 39, 40, 110));
+            st.setAnnotationLineStroke(new BasicStroke(1f));
+            for (int i = 0; i < n; i++) {
                 int b = text[i] & 0xFF;
-                return b == ' ' ? "␣" : b == '\n' ? "⏎" : b < 32 || b >= 127 ? String.format("%02x", b) : String.valueOf((char) b);
-            });
+                String ch = b == ' ' ? "\u2423" : b == '\n' ? "\u23CE" : b < 32 || b >= 127 ? String.format("%02x", b) : String.valueOf((char) b);
+                chart.addAnnotation(new AnnotationText(ch, i, -0.06 * Math.max(1, top), false));
+                if (starts[i] && i > 0) chart.addAnnotation(new AnnotationLine(i - 0.5, true, false));
+            }
+        } else {
+            st.setYAxisMin(0.0);
         }
         List<Double> xs = new ArrayList<>(), ys = new ArrayList<>(), sx = new ArrayList<>(), sy = new ArrayList<>();
         for (int i = 0; i < n; i++) {
