@@ -37,13 +37,27 @@ final class BltTrainOptionsMixin {
     Integer maxPatchLength;
 
     @Option(names = "--train-flops", paramLabel = "F",
-            description = "BLT presets: train for F FLOPs (3 x forward per byte, entropy model excluded) instead of a number of steps, e.g. 2.4e14.")
+            description = "Train for F FLOPs (3 x forward per token or byte; a BLT's entropy model excluded) instead of a number of steps, e.g. 2.4e14.")
     Double trainFlops;
 
-    /** Whether any BLT-only option was given (an error for a BPE preset). */
+    /** Whether any BLT-only option was given (an error for a BPE preset; --train-flops applies to both). */
     boolean any() {
         return entropyModel != null || entropySteps != null || patchSize != null || patching != null || resetAtNewline
-                || maxPatchLength != null || trainFlops != null;
+                || maxPatchLength != null;
+    }
+
+    /**
+     * For a BPE preset: the steps that spend --train-flops (3 x forward FLOPs per token at half the context, as the
+     * trainer counts them, x tokens per step), or null when the option is absent.
+     */
+    Integer bpeSteps(String preset, Integer batchSize, Integer seqLen) {
+        if (trainFlops == null) return null;
+        Checks.positive(spec, "--train-flops", trainFlops);
+        var p = dev.trident.model.Presets.get(preset);
+        var tc = p.train().with(batchSize == null ? 0 : batchSize, seqLen == null ? 0 : seqLen, 0, 0);
+        var mc = p.model().withVocabSize(tc.vocabSize()).withMaxSeqLen(tc.seqLen());
+        double perStep = 3 * (mc.forwardFlopsPerToken(tc.seqLen() / 2) + mc.mtpForwardFlopsPerToken(tc.seqLen() / 2)) * tc.tokensPerStep();
+        return (int) Math.max(1, Math.round(trainFlops / perStep));
     }
 
     BltTrainOptions apply(BltTrainOptions o) {

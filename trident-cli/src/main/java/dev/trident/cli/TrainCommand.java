@@ -109,6 +109,7 @@ final class TrainCommand implements Callable<Integer> {
         if (blt.any()) throw new TridentException("--entropy-model, --patch-size, --patching, --train-flops and the other BLT options need a BLT preset (tiny-blt, small-blt)");
         Checks.preset(preset);
         Checks.outDir(out);
+        if (steps == null) steps = blt.bpeSteps(preset, batchSize, seqLen);
 
         TrainOptions options = TrainOptions.of(data, preset, out)
                 .withSteps(steps).withMinutes(minutes).withSeed(seed).withResume(resume)

@@ -2,15 +2,11 @@ package dev.trident.blt.entropy;
 
 import dev.trident.TridentException;
 import dev.trident.blt.ByteVocab;
-import dev.trident.infer.Decoder;
-import dev.trident.infer.KvCache;
-import dev.trident.kernels.WorkerPool;
 import dev.trident.model.Model;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -26,7 +22,8 @@ import java.util.function.LongConsumer;
  * the same numbers one byte at a time while generating.
  */
 public final class EntropyModel {
-    private static final int CHUNK = 64;
+    /** Tokens per batched forward when computing a whole text's entropies. */
+    private static final int ROW_TOKENS = 8192;
     private final Model model;
     private final int window;
 
@@ -69,12 +66,17 @@ public final class EntropyModel {
         return (float) (Math.log(z) - zl / z);
     }
 
+    /** Lengths rounded up to a multiple of 16 (at most the window), so runs of similar length share a batch. */
+    private int padded(int n) {
+        return Math.min(window, (n + 15) / 16 * 16);
+    }
+
     /** A run of bytes [first, last] whose contexts all start at `start`. */
     private record Run(int start, int first, int last) {}
 
     /**
      * H(x_i) for every byte of text (NaN for byte 0). Runs of bytes sharing a context start are fed to the model
-     * once each, in parallel over the worker pool (one decoder per worker). progress receives bytes done.
+     * once each, batched by length through the training forward. progress receives bytes done.
      */
     public float[] entropies(byte[] text, boolean resetAtNewline, LongConsumer progress) {
         float[] h = new float[text.length];
@@ -91,40 +93,33 @@ public final class EntropyModel {
             }
         }
         if (runStart >= 0) runs.add(new Run(runStart, runFirst, text.length - 1));
-        WorkerPool pool = WorkerPool.global();
-        Decoder[] decoders = new Decoder[pool.threads()];
-        KvCache[] caches = new KvCache[pool.threads()];
-        AtomicLong done = new AtomicLong();
+        // Runs fed as rows of equal (padded) length through the training forward, many rows per call: one big GEMM
+        // per weight instead of a decode step per token. Padding sits after a run's end, where causality hides it.
+        runs.sort(java.util.Comparator.comparingInt((Run r) -> r.last() - r.start()));
         int vocab = model.config().vocabSize();
-        // Runs in blocks, so progress can be reported between them.
-        int block = Math.max(pool.threads(), 64);
-        for (int r0 = 0; r0 < runs.size(); r0 += block) {
-            int from = r0, n = Math.min(block, runs.size() - r0);
-            pool.parallelFor(n, (lo, hi, worker) -> {
-                if (decoders[worker] == null) {
-                    decoders[worker] = new Decoder(model.transformer(), CHUNK);
-                    caches[worker] = decoders[worker].newCache();
-                }
-                Decoder dec = decoders[worker];
-                KvCache cache = caches[worker];
-                int[] ids = new int[CHUNK];
-                for (int r = from + lo; r < from + hi; r++) {
-                    Run run = runs.get(r);
-                    cache.truncate(0);
-                    // Feed x[start .. last-1]; the row of token p predicts byte p + 1.
-                    for (int p0 = run.start(); p0 < run.last(); p0 += CHUNK) {
-                        int m = Math.min(CHUNK, run.last() - p0);
-                        for (int j = 0; j < m; j++) ids[j] = text[p0 + j] & 0xFF;
-                        float[] logits = dec.forward(cache, ids, m);
-                        for (int j = 0; j < m; j++) {
-                            int i = p0 + j + 1;
-                            if (i >= run.first()) h[i] = entropy(logits, j * vocab, vocab);
-                        }
-                    }
-                    done.addAndGet(run.last() - run.first() + 1);
-                }
-            });
-            if (progress != null) progress.accept(done.get());
+        dev.trident.autograd.Tape tape = new dev.trident.autograd.Tape();
+        tape.setRecording(false);
+        long done = 0;
+        for (int r0 = 0; r0 < runs.size(); ) {
+            int len = padded(runs.get(r0).last() - runs.get(r0).start());
+            int rows = Math.max(1, ROW_TOKENS / len);
+            int r1 = r0;
+            while (r1 < runs.size() && r1 - r0 < rows && padded(runs.get(r1).last() - runs.get(r1).start()) == len) r1++;
+            int n = r1 - r0;
+            int[] ids = new int[n * len];
+            for (int b = 0; b < n; b++) {
+                Run run = runs.get(r0 + b);
+                for (int j = 0; j < run.last() - run.start(); j++) ids[b * len + j] = text[run.start() + j] & 0xFF;
+            }
+            float[] logits = model.transformer().logits(tape, ids, n, len).data;
+            for (int b = 0; b < n; b++) {
+                Run run = runs.get(r0 + b);
+                for (int i = run.first(); i <= run.last(); i++) h[i] = entropy(logits, (b * len + i - 1 - run.start()) * vocab, vocab);
+                done += run.last() - run.first() + 1;
+            }
+            tape.reset();
+            if (progress != null) progress.accept(done);
+            r0 = r1;
         }
         return h;
     }
