@@ -48,12 +48,12 @@ class BltTrainerTest {
         assertEquals(val.length, e.bytes(), "every validation byte predicted once");
     }
 
-    /** 16 steps with a given entropy model (the pipeline's own entropy training is covered above). */
+    /** 12 steps with a given entropy model (the pipeline's own entropy training is covered above). */
     private static BltTrainOptions shortRun(Path data, Path out, Path entropy) {
-        return BltTrainOptions.of(data, "tiny-blt", out).withSteps(16).withEntropyModel(entropy).withEvalEvery(1000).withCheckpointEvery(6);
+        return BltTrainOptions.of(data, "tiny-blt", out).withSteps(12).withEntropyModel(entropy).withEvalEvery(1000).withCheckpointEvery(4);
     }
 
-    /** A run killed after its checkpoint at step 6 and resumed gives the uninterrupted run's losses, bit for bit. */
+    /** A run killed after its checkpoint at step 4 and resumed gives the uninterrupted run's losses, bit for bit. */
     @Test
     void resumeContinuesBitExactly(@TempDir Path dir) throws IOException {
         Path data = corpus(dir, 40_000), entropy = dir.resolve("entropy");
@@ -69,14 +69,14 @@ class BltTrainerTest {
         assertThrows(Crash.class, () -> BltTrainer.train(shortRun(data, b, entropy), new TrainListener() {
             boolean blt;
             @Override public void onStart(TrainPlan plan) { blt = plan.preset().equals("tiny-blt"); }
-            @Override public void onStep(StepMetrics m) { if (blt && m.step() == 9) throw new Crash(); }
+            @Override public void onStep(StepMetrics m) { if (blt && m.step() == 7) throw new Crash(); }
         }));
         List<Double> resumed = new ArrayList<>();
         BltTrainer.train(shortRun(data, b, entropy).withResume(true), new TrainListener() {
-            @Override public void onStart(TrainPlan plan) { assertEquals(6, plan.startStep()); }
+            @Override public void onStart(TrainPlan plan) { assertEquals(4, plan.startStep()); }
             @Override public void onStep(StepMetrics m) { resumed.add(m.loss()); }
         });
-        double[] expected = straight.subList(6, 16).stream().mapToDouble(Double::doubleValue).toArray();
+        double[] expected = straight.subList(4, 12).stream().mapToDouble(Double::doubleValue).toArray();
         assertArrayEquals(expected, resumed.stream().mapToDouble(Double::doubleValue).toArray(), 0.0,
                 "resumed losses must equal the uninterrupted run's");
     }
