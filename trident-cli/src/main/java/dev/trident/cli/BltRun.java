@@ -63,12 +63,12 @@ final class BltRun {
         var f = dev.trident.blt.BltFlops.perByte(c, r.meanPatchSize(), m.entropy() == null ? 0 : m.entropy().forwardFlopsPerByte());
         err.printf(Locale.ROOT, "evaluated %,d bytes of %s in windows of %d bytes%n", r.bytes(), data, c.seqLen());
         err.flush();
+        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerByte());
         out.printf(Locale.ROOT, "patching=%s threshold=%.4f%n", c.patcher().mode().cliName(), c.patcher().threshold());
         out.printf(Locale.ROOT, "mean_patch_size=%.3f%n", r.meanPatchSize());
         out.printf(Locale.ROOT, "flops_per_byte=%.4g (encoder %.4g, global %.4g, decoder %.4g; entropy model not included)%n",
                 f.model(), f.encoder(), f.global(), f.decoder());
         out.printf(Locale.ROOT, "flops_per_byte_with_entropy=%.4g (entropy model %.4g)%n", f.withEntropy(), f.entropy());
-        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerByte());
         out.printf(Locale.ROOT, "val_bpb=%.4f%n", r.bitsPerByte());
         out.flush();
         return ExitCodes.OK;

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 /** trident eval: validation loss and bits per byte of a model on the last 10% of a text file. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measure a model on the last 10%% of a text file (the same split `trident train` holds out).",
-                "Prints val_loss=<nats/token>, then, as its last line, val_bpb=<bits/byte>."})
+                "Prints val_loss=<nats/token (nats/byte for a BLT)>, the FLOPs per byte and, as its last line, val_bpb=<bits/byte>."})
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
@@ -64,10 +64,10 @@ final class EvalCommand implements Callable<Integer> {
         // The FLOP account: forward FLOPs per token at the mean context of the evaluation windows, per byte.
         var c = m.config();
         double bytesPerToken = (double) r.bytes() / Math.max(1, r.tokens()), perToken = c.forwardFlopsPerToken(c.maxSeqLen() / 2);
+        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerToken());
         out.printf(Locale.ROOT, "bytes_per_token=%.3f%n", bytesPerToken);
         out.printf(Locale.ROOT, "flops_per_byte=%.4g (forward %.4g per token at a mean context of %d tokens)%n",
                 perToken / bytesPerToken, perToken, c.maxSeqLen() / 2);
-        out.printf(Locale.ROOT, "val_loss=%.4f%n", r.natsPerToken());
         out.printf(Locale.ROOT, "val_bpb=%.4f%n", r.bitsPerByte());
         out.flush();
         return ExitCodes.OK;
