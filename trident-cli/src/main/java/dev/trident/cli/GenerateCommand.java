@@ -82,6 +82,10 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Checks.model(model);
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
+        if (dev.trident.blt.BltFiles.isBltModel(model)) {
+            if (speculative) throw new ParameterException(spec.commandLine(), "--speculative needs a model with MTP modules; BLT models generate byte by byte");
+            return BltRun.generate(model, prompt, sampling, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
         Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         var c = m.config();

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = "Train, evaluate and run small DeepSeek-style language models on a CPU, in pure Java.",
         footer = {"", "Start with `trident demo`. Every command has --help. Bad input exits 2 with one line on stderr."},
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, CompareCommand.class,
-                TokenizerCommand.class, ConvertCommand.class, QuantizeCommand.class, InspectCommand.class, LabCommand.class,
+                TokenizerCommand.class, ConvertCommand.class, QuantizeCommand.class, InspectCommand.class, LabCommand.class, PatchCommand.class,
                 HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -82,6 +82,8 @@ public final class Main implements Callable<Integer> {
                 lines.add(line.replace("%", "%%")); // picocli formats help text
 
             }
+            for (String name : dev.trident.blt.BltPresets.names())
+                lines.add(("  " + name + " ".repeat(Math.max(2, width - name.length() + 2)) + dev.trident.blt.BltPresets.get(name).description()).replace("%", "%%"));
         } catch (RuntimeException e) {
             lines.add("  (not available: " + Errors.oneLine(e.getMessage()).replace("%", "%%") + ")");
         }

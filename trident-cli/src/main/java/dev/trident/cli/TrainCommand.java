@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 final class TrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
+    @Mixin BltTrainOptionsMixin blt;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Training text (UTF-8). The last 10%% of its bytes is held out for validation.")
@@ -104,8 +105,11 @@ final class TrainCommand implements Callable<Integer> {
         Checks.positive(spec, "--eval-every", evalEvery);
         Checks.positive(spec, "--checkpoint-every", checkpointEvery);
         Checks.dataFile(data);
+        if (dev.trident.blt.BltPresets.has(preset)) return BltRun.train(this);
+        if (blt.any()) throw new TridentException("--entropy-model, --patch-size, --patching, --train-flops and the other BLT options need a BLT preset (tiny-blt, small-blt)");
         Checks.preset(preset);
         Checks.outDir(out);
+        if (steps == null) steps = blt.bpeSteps(preset, batchSize, seqLen);
 
         TrainOptions options = TrainOptions.of(data, preset, out)
                 .withSteps(steps).withMinutes(minutes).withSeed(seed).withResume(resume)

@@ -278,4 +278,67 @@ public final class Reference {
                     heads, kvHeads, headDim, scale, out, outOff + i * outStride);
         }
     }
+    /**
+     * Attention where query row i sees key rows [lo[i], hi[i]) only (the Byte Latent Transformer's cross-attention
+     * masks, sliding windows). q, out are [rows, H*D]; k, v are [keys, Hkv*D]. An empty range gives a zero row and
+     * lse = -inf; lse[i*H + h] is the log-sum-exp of row i, head h.
+     */
+    public static void rangeAttentionForward(float[] q, float[] k, float[] v, int[] lo, int[] hi, float[] out,
+                                             float[] lse, int rows, int heads, int kvHeads, int headDim, float scale) {
+        int group = heads / kvHeads, qStride = heads * headDim, kvStride = kvHeads * headDim;
+        for (int i = 0; i < rows; i++) {
+            int n = Math.max(0, hi[i] - lo[i]);
+            double[] s = new double[n];
+            for (int h = 0; h < heads; h++) {
+                int qo = i * qStride + h * headDim, kvo = (h / group) * headDim;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int u = 0; u < n; u++) {
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++) dot += (double) q[qo + d] * k[(lo[i] + u) * kvStride + kvo + d];
+                    s[u] = dot * scale;
+                    max = Math.max(max, s[u]);
+                }
+                double sum = 0;
+                for (int u = 0; u < n; u++) sum += Math.exp(s[u] - max);
+                lse[i * heads + h] = n == 0 ? Float.NEGATIVE_INFINITY : (float) (max + Math.log(sum));
+                for (int d = 0; d < headDim; d++) {
+                    double acc = 0;
+                    for (int u = 0; u < n; u++) acc += Math.exp(s[u] - max) / sum * v[(lo[i] + u) * kvStride + kvo + d];
+                    out[qo + d] = (float) acc;
+                }
+            }
+        }
+    }
+
+    /** Backward of {@link #rangeAttentionForward}; dq, dk, dv are overwritten. */
+    public static void rangeAttentionBackward(float[] q, float[] k, float[] v, int[] lo, int[] hi, float[] out,
+                                              float[] lse, float[] dOut, float[] dq, float[] dk, float[] dv,
+                                              int rows, int keys, int heads, int kvHeads, int headDim, float scale) {
+        int group = heads / kvHeads, qStride = heads * headDim, kvStride = kvHeads * headDim;
+        java.util.Arrays.fill(dq, 0, rows * qStride, 0f);
+        java.util.Arrays.fill(dk, 0, keys * kvStride, 0f);
+        java.util.Arrays.fill(dv, 0, keys * kvStride, 0f);
+        for (int i = 0; i < rows; i++) {
+            for (int h = 0; h < heads; h++) {
+                int qo = i * qStride + h * headDim, kvo = (h / group) * headDim;
+                double delta = 0;
+                for (int d = 0; d < headDim; d++) delta += (double) dOut[qo + d] * out[qo + d];
+                for (int u = lo[i]; u < hi[i]; u++) {
+                    int ko = u * kvStride + kvo;
+                    double dot = 0, dp = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        dot += (double) q[qo + d] * k[ko + d];
+                        dp += (double) dOut[qo + d] * v[ko + d];
+                    }
+                    double p = Math.exp(dot * scale - lse[i * heads + h]);
+                    double ds = p * (dp - delta);
+                    for (int d = 0; d < headDim; d++) {
+                        dv[ko + d] += (float) (p * dOut[qo + d]);
+                        dq[qo + d] += (float) (scale * ds * k[ko + d]);
+                        dk[ko + d] += (float) (scale * ds * q[qo + d]);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -52,6 +52,17 @@ public final class Presets {
                 new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)));
     }
 
+    static {
+        // Byte-level entropy models for the Byte Latent Transformer's patching (dev.trident.blt): 256 bytes + one
+        // boundary token, no merges. blt-entropy is the small-blt pipeline's; tiny-entropy learns in seconds.
+        add(new Preset("tiny-entropy", "byte-level entropy model for BLT patching: 1 layer, d=32, context 64 bytes",
+                new ModelConfig(257, 32, 1, 2, 1, 16, 88, 64, 10000, 1e-5f, true),
+                new TrainConfig(8, 64, 1, 3e-3, 3e-4, 20, 200, 0.1, 0.9, 0.95, 1.0, 0f, 100, 8192, 257)));
+        add(new Preset("blt-entropy", "byte-level entropy model for BLT patching: 2 layers, d=64, context 256 bytes",
+                new ModelConfig(257, 64, 2, 4, 2, 16, 176, 256, 10000, 1e-5f, true),
+                new TrainConfig(16, 256, 1, 3e-3, 3e-4, 50, 1000, 0.1, 0.9, 0.95, 1.0, 0f, 250, 32768, 257)));
+    }
+
     private Presets() {}
 
     private static void add(Preset p) {

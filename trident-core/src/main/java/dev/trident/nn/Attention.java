@@ -1,5 +1,6 @@
 package dev.trident.nn;
 
+import dev.trident.autograd.BltOps;
 import dev.trident.autograd.Ops;
 import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
@@ -16,6 +17,8 @@ public final class Attention implements AttentionLayer {
     /** Per-head norms of q and k (gains of headDim), or null without QK-norm. */
     public final RmsNorm qNorm, kNorm;
     private final RopeTable rope;
+    /** Sliding window: a token sees itself and the window - 1 tokens before it (0 = the whole causal prefix). */
+    private int window;
 
     /** normEps: epsilon of the QK-norms (used only with spec.qkNorm()). */
     public Attention(Parameters params, String name, AttentionSpec spec, float normEps, RopeTable rope, double std, double residualStd) {
@@ -30,6 +33,13 @@ public final class Attention implements AttentionLayer {
         this.kNorm = spec.qkNorm() ? new RmsNorm(params, name + ".k_norm", spec.headDim(), normEps) : null;
     }
 
+    /** Restricts attention to a sliding window of w tokens (the BLT's local byte models); 0 turns it off. */
+    public void setWindow(int w) {
+        if (w < 0) throw new IllegalArgumentException("negative attention window " + w);
+        this.window = w;
+    }
+
+    public int window() { return window; }
 
     /** x is [batch*seq, dim]. */
     @Override
@@ -43,7 +53,14 @@ public final class Attention implements AttentionLayer {
         q = Ops.rope(tape, q, h, d, seq, rope);
         k = Ops.rope(tape, k, hkv, d, seq, rope);
         Tensor v = Ops.linear(tape, x, wv);
-        Tensor y = Ops.attention(tape, q, k, v, batch, seq, h, hkv, d, (float) (1 / Math.sqrt(d)));
+        float scale = (float) (1 / Math.sqrt(d));
+        Tensor y;
+        if (window > 0 && window < seq) {
+            int[][] r = BltOps.slidingWindow(batch, seq, window);
+            y = BltOps.rangeAttention(tape, q, k, v, r[0], r[1], h, hkv, d, scale);
+        } else {
+            y = Ops.attention(tape, q, k, v, batch, seq, h, hkv, d, scale);
+        }
         return Ops.linear(tape, y, wo);
     }
 

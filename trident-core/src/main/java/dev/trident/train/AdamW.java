@@ -1,5 +1,6 @@
 package dev.trident.train;
 
+import dev.trident.autograd.SparseRows;
 import dev.trident.nn.Parameters.Parameter;
 
 import java.util.List;
@@ -8,11 +9,16 @@ import java.util.List;
  * Adam with decoupled weight decay (Loshchilov and Hutter): for each parameter w with gradient g,
  * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr (m_hat / (sqrt(v_hat) + eps) + wd w), with bias-corrected
  * m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t). Weight decay applies only to parameters marked for it.
+ *
+ * <p>A parameter registered with {@link #sparse} (a hashed embedding table) is updated lazily, row by row: only the
+ * rows its {@link SparseRows} marked in this step move (their moments too); the others keep weights and moments, as
+ * in PyTorch's SparseAdam. The marks are cleared after the step.
  */
 public final class AdamW {
     public final double beta1, beta2, eps, weightDecay;
     private final List<Parameter> params;
     final float[][] m, v;
+    private final SparseRows[] sparse;
     int t;
 
     public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
@@ -27,6 +33,18 @@ public final class AdamW {
             m[i] = new float[params.get(i).tensor().size()];
             v[i] = new float[params.get(i).tensor().size()];
         }
+        this.sparse = new SparseRows[params.size()];
+    }
+
+    /** Updates the parameter holding tensor only in the rows `rows` marks (see the class comment). */
+    public AdamW sparse(dev.trident.autograd.Tensor tensor, SparseRows rows) {
+        for (int i = 0; i < params.size(); i++)
+            if (params.get(i).tensor() == tensor) {
+                if (rows.rows() * rows.width() != tensor.size()) throw new IllegalArgumentException("row tracker of " + rows.rows() + "x" + rows.width() + " for " + tensor);
+                sparse[i] = rows;
+                return this;
+            }
+        throw new IllegalArgumentException("not a parameter of this optimizer: " + tensor);
     }
 
     /** Steps taken so far. */
@@ -42,13 +60,28 @@ public final class AdamW {
             Parameter param = params.get(p);
             float[] w = param.tensor().data, g = param.tensor().grad, mp = m[p], vp = v[p];
             float decay = param.decay() ? (float) (lr * weightDecay) : 0f;
-            for (int i = 0; i < mp.length; i++) {
-                float gi = g[i];
-                mp[i] = b1 * mp[i] + (1 - b1) * gi;
-                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi;
-                float mh = mp[i] * c1, vh = vp[i] * c2;
-                w[i] -= lrF * mh / ((float) Math.sqrt(vh) + epsF) + decay * w[i];
+            SparseRows rows = sparse[p];
+            if (rows == null) {
+                update(w, g, mp, vp, 0, mp.length, b1, b2, c1, c2, lrF, epsF, decay);
+                continue;
             }
+            int width = rows.width();
+            for (int r = 0; r < rows.count(); r++) {
+                int from = rows.row(r) * width;
+                update(w, g, mp, vp, from, from + width, b1, b2, c1, c2, lrF, epsF, decay);
+            }
+            rows.clear();
+        }
+    }
+
+    private static void update(float[] w, float[] g, float[] mp, float[] vp, int from, int to, float b1, float b2,
+                               float c1, float c2, float lrF, float epsF, float decay) {
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            mp[i] = b1 * mp[i] + (1 - b1) * gi;
+            vp[i] = b2 * vp[i] + (1 - b2) * gi * gi;
+            float mh = mp[i] * c1, vh = vp[i] * c2;
+            w[i] -= lrF * mh / ((float) Math.sqrt(vh) + epsF) + decay * w[i];
         }
     }
 

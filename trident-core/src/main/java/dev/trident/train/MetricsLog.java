@@ -10,11 +10,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /** metrics.csv: one row per step (and per validation), appended as training goes so a crash keeps the history. */
-final class MetricsLog {
+public final class MetricsLog {
     static final String HEADER = "step,loss,lr,grad_norm,tokens_per_s,elapsed_s,val_loss,val_bpb,max_vio,mtp_loss\n";
     private final Path file;
 
-    MetricsLog(Path file, boolean append) {
+    public MetricsLog(Path file, boolean append) {
         this.file = file;
         try {
             if (!append || !Files.exists(file)) Files.writeString(file, HEADER, StandardCharsets.UTF_8);
@@ -23,7 +23,7 @@ final class MetricsLog {
         }
     }
 
-    void append(StepMetrics m, EvalPoint e) {
+    public void append(StepMetrics m, EvalPoint e) {
         String row = m == null
                 ? String.format(Locale.ROOT, "%d,,,,,,%.6f,%.6f,,%n", e.step(), e.valLoss(), e.valBpb())
                 : String.format(Locale.ROOT, "%d,%.6f,%.6g,%.4f,%.1f,%.2f,%s,%s,%s,%s%n", m.step(), m.loss(), m.learningRate(),

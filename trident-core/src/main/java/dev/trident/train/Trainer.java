@@ -241,7 +241,7 @@ public final class Trainer {
         return o;
     }
 
-    static byte[] readCorpus(Path data) {
+    public static byte[] readCorpus(Path data) {
         if (data == null) throw new TridentException("no data file given; pass --data FILE");
         if (!Files.exists(data)) throw new TridentException("data file " + data + ": does not exist");
         if (!Files.isRegularFile(data)) throw new TridentException("data file " + data + ": is not a regular file");
