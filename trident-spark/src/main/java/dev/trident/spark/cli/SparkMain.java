@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "trident", mixinStandardHelpOptions = true, version = "trident-spark 0.1.0",
         description = "Trident on Apache Spark: batch generation and scoring over datasets, DiLoCo data-parallel training.",
         footer = {"", "Run under spark-submit on a cluster, or with ./trident spark-... on one machine (local[*])."},
-        subcommands = {SparkGenerateCommand.class, SparkScoreCommand.class, SparkTrainCommand.class, HelpCommand.class})
+        subcommands = {SparkGenerateCommand.class, SparkScoreCommand.class, SparkTrainCommand.class, SparkBenchCommand.class, HelpCommand.class})
 public final class SparkMain implements Callable<Integer> {
     static final int OK = 0, BAD_INPUT = 2, INTERNAL = 1;
 
