@@ -50,7 +50,7 @@ final class DataFiles {
         try {
             w.format(f).save(path);
         } catch (RuntimeException e) {
-            if (e.getClass().getName().equals("org.apache.spark.sql.AnalysisException") && String.valueOf(e.getMessage()).contains("already exists"))
+            if (String.valueOf(e.getMessage()).contains("PATH_ALREADY_EXISTS"))
                 throw new TridentException(path + ": already exists; pass --overwrite or choose another --output");
             throw e;
         }
