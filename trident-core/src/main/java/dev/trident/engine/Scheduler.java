@@ -45,6 +45,7 @@ final class Scheduler implements AutoCloseable {
     private final Thread thread;
 
     private volatile long requests, generatedTokens, forwards, rowsRun;
+    private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile int runningCount;
 
     Scheduler(Model model, EngineOptions options) {
@@ -94,7 +95,10 @@ final class Scheduler implements AutoCloseable {
     void cancelled(Sequence s) {
         lock.lock();
         try {
-            if (queue.remove(s)) s.handle.emit(new Generation.Done(completion(s, FinishReason.CANCELLED)));
+            if (queue.remove(s)) {
+                cancelledCount.incrementAndGet();
+                s.handle.emit(new Generation.Done(completion(s, FinishReason.CANCELLED)));
+            }
             work.signal();
         } finally {
             lock.unlock();
@@ -109,7 +113,7 @@ final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, generatedTokens, forwards, rowsRun);
+        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun);
     }
 
     @Override
@@ -171,6 +175,7 @@ final class Scheduler implements AutoCloseable {
 
     private void start(Sequence s) {
         if (s.handle.isCancelled()) {
+            cancelledCount.incrementAndGet();
             s.handle.emit(new Generation.Done(completion(s, FinishReason.CANCELLED)));
             return;
         }
@@ -267,6 +272,7 @@ final class Scheduler implements AutoCloseable {
     }
 
     private void finish(Sequence s, FinishReason reason) {
+        if (reason == FinishReason.CANCELLED) cancelledCount.incrementAndGet();
         if (reason != FinishReason.STOP || !s.stops.stopped()) emit(s, s.stops.push(s.text.flush()));
         emit(s, s.stops.flush());
         release(s);

@@ -107,6 +107,7 @@ public final class TridentServer implements AutoCloseable {
         o.put("max_sequences", s.maxSequences());
         o.put("max_queued", s.maxQueued());
         o.put("requests", s.requests());
+        o.put("cancelled", s.cancelled());
         o.put("generated_tokens", s.generatedTokens());
         o.put("forward_passes", s.forwards());
         o.put("rows", s.rows());
