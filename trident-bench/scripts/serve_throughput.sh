@@ -2,6 +2,7 @@
 # Continuous batching: aggregate tokens/s of `trident serve` with C concurrent streaming requests against one request
 # alone, measured in the same run (rounds alternate). Starts the server on MODEL, runs ServeThroughput, stops it.
 #   trident-bench/scripts/serve_throughput.sh MODEL [ROUNDS] [TOKENS] [CONCURRENT] [PORT]
+# SERVE_ARGS adds options to `trident serve` (e.g. SERVE_ARGS="--threads 1").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 model=${1:?usage: serve_throughput.sh MODEL [ROUNDS] [TOKENS] [CONCURRENT] [PORT]}
@@ -11,7 +12,7 @@ concurrent=${4:-8}
 port=${5:-18480}
 ./trident --version >/dev/null 2>&1   # builds the jar if sources changed
 ./mvnw -q -o -DskipTests package -pl trident-bench -am >/dev/null
-./trident serve "$model" --port "$port" 2> "${TMPDIR:-/tmp}/serve_throughput.err" &
+./trident serve "$model" --port "$port" ${SERVE_ARGS:-} 2> "${TMPDIR:-/tmp}/serve_throughput.err" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do
