@@ -17,12 +17,18 @@ import java.util.regex.Pattern;
  * Aggregate decode throughput of a running `trident serve` with C concurrent streaming requests against one request
  * alone, in the same run: rounds alternate (one alone, then C together), each request asks for exactly T tokens
  * (ignore_eos) at temperature 0.8 with its own seed. tokens/s = completion tokens (from the usage chunk) / wall time
- * from the first request sent to the last [DONE]. Prints each round, then the medians and their ratio.
+ * from the first request sent to the last [DONE]. Prints each round, then the medians and their ratio. Beside the
+ * wall clock, tokens per CPU second of the server's scheduler thread (from /health): with `serve --threads 1` that
+ * thread does all the compute, so this ratio is what batching saves even when other work shares the machine.
  *
  *   java -cp trident-bench/target/classes dev.trident.bench.ServeThroughput URL [ROUNDS] [TOKENS] [CONCURRENT]
  */
 public final class ServeThroughput {
     private static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
+    private static final Pattern CPU = Pattern.compile("\"scheduler_cpu_seconds\":([0-9.eE+-]+)");
+
+    /** Wall-clock and scheduler-CPU tokens per second of one run. */
+    private record Rate(double wall, double cpu) {}
 
     public static void main(String[] args) throws Exception {
         String base = args[0].replaceAll("/$", "");
@@ -32,21 +38,33 @@ public final class ServeThroughput {
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             run(http, base, 1, tokens, 0); // warm-up: JIT on both paths
             run(http, base, concurrent, tokens, 0);
-            double[] alone = new double[rounds], together = new double[rounds];
+            double[] alone = new double[rounds], together = new double[rounds], aloneCpu = new double[rounds], togetherCpu = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                alone[r] = run(http, base, 1, tokens, 1000 * r);
-                together[r] = run(http, base, concurrent, tokens, 1000 * r + 1);
-                System.out.printf(Locale.ROOT, "round %d: 1 request %.1f tok/s, %d concurrent %.1f tok/s (x%.2f)%n",
-                        r + 1, alone[r], concurrent, together[r], together[r] / alone[r]);
+                Rate a = run(http, base, 1, tokens, 1000 * r), t = run(http, base, concurrent, tokens, 1000 * r + 1);
+                alone[r] = a.wall();
+                together[r] = t.wall();
+                aloneCpu[r] = a.cpu();
+                togetherCpu[r] = t.cpu();
+                System.out.printf(Locale.ROOT, "round %d: 1 request %.1f tok/s, %d concurrent %.1f tok/s (x%.2f); per scheduler CPU second %.1f vs %.1f (x%.2f)%n",
+                        r + 1, a.wall(), concurrent, t.wall(), t.wall() / a.wall(), a.cpu(), t.cpu(), t.cpu() / a.cpu());
             }
-            double a = median(alone), t = median(together);
-            System.out.printf(Locale.ROOT, "median: 1 request %.1f tok/s, %d concurrent %.1f tok/s aggregate, ratio %.2f%n", a, concurrent, t, t / a);
+            double a = median(alone), t = median(together), ac = median(aloneCpu), tc = median(togetherCpu);
+            System.out.printf(Locale.ROOT, "median wall clock: 1 request %.1f tok/s, %d concurrent %.1f tok/s aggregate, ratio %.2f%n", a, concurrent, t, t / a);
+            System.out.printf(Locale.ROOT, "median per scheduler CPU second: 1 request %.1f tok/s, %d concurrent %.1f tok/s, ratio %.2f%n", ac, concurrent, tc, tc / ac);
         }
     }
 
-    /** C streaming requests at once; returns completion tokens per second of wall time. */
-    private static double run(HttpClient http, String base, int c, int tokens, int seed) throws Exception {
+    private static double cpuSeconds(HttpClient http, String base) throws Exception {
+        String health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = CPU.matcher(health);
+        if (!m.find()) throw new IllegalStateException("no scheduler_cpu_seconds in /health: " + health);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** C streaming requests at once; returns completion tokens per second of wall time and of scheduler CPU time. */
+    private static Rate run(HttpClient http, String base, int c, int tokens, int seed) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        double cpu0 = cpuSeconds(http, base);
         long t0 = System.nanoTime();
         for (int i = 0; i < c; i++) {
             String body = String.format(Locale.ROOT, "{\"prompt\": \"ROMEO:\", \"max_tokens\": %d, \"temperature\": 0.8, \"seed\": %d, "
@@ -64,7 +82,8 @@ public final class ServeThroughput {
             if (!m.find()) throw new IllegalStateException("no usage in the stream");
             generated += Long.parseLong(m.group(1));
         }
-        return generated / ((System.nanoTime() - t0) / 1e9);
+        double wall = (System.nanoTime() - t0) / 1e9;
+        return new Rate(generated / wall, generated / (cpuSeconds(http, base) - cpu0));
     }
 
     private static double median(double[] xs) {

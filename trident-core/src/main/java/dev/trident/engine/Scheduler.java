@@ -44,7 +44,8 @@ final class Scheduler implements AutoCloseable {
     private final Sequence[] segSeqs;
     private final Thread thread;
 
-    private volatile long requests, generatedTokens, forwards, rowsRun;
+    private volatile long requests, generatedTokens, forwards, rowsRun, cpuNanos;
+    private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile int runningCount;
 
@@ -113,7 +114,7 @@ final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun);
+        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun, cpuNanos / 1e9);
     }
 
     @Override
@@ -151,6 +152,7 @@ final class Scheduler implements AutoCloseable {
             });
             runningCount = running.size();
             if (running.isEmpty()) continue;
+            long cpu0 = threads.getCurrentThreadCpuTime();
             try {
                 pass();
             } catch (RuntimeException | Error e) { // a bug, not bad input: fail what was running, keep serving
@@ -161,6 +163,7 @@ final class Scheduler implements AutoCloseable {
                 }
                 running.clear();
             }
+            cpuNanos += threads.getCurrentThreadCpuTime() - cpu0;
             runningCount = running.size();
         }
         for (Sequence s : running) s.handle.emit(new Generation.Failed(new IllegalStateException("the engine was closed")));

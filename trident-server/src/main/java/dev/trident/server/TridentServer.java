@@ -111,6 +111,7 @@ public final class TridentServer implements AutoCloseable {
         o.put("generated_tokens", s.generatedTokens());
         o.put("forward_passes", s.forwards());
         o.put("rows", s.rows());
+        o.put("scheduler_cpu_seconds", s.schedulerCpuSeconds());
         json(ctx, 200, o);
     }
 
