@@ -63,6 +63,7 @@ public final class Trainer {
             listener.onPhase("training tokenizer");
             tokenizer = BpeTrainer.train(trainBytes, preset.train().vocabSize(), List.of("<|endoftext|>"));
             tokenizer.save(tokPath);
+            dev.trident.chat.ChatTemplate.writeDefault(out, tokenizer); // tokenizer_config.json: the chat layout, as HF keeps it
         }
         listener.onPhase("tokenizing");
         TokenData train = new TokenData(tokenizer.encode(trainBytes));

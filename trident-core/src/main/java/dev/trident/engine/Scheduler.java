@@ -1,0 +1,297 @@
+package dev.trident.engine;
+
+import dev.trident.infer.Decoder;
+import dev.trident.infer.KvCache;
+import dev.trident.infer.Sampler;
+import dev.trident.model.Model;
+import dev.trident.tokenizer.Tokenizer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching: one thread runs the decoder in passes over the weights, each carrying a token row for every
+ * running sequence it can fit (one for a decoding sequence, a chunk of prompt for one being pre-filled), each
+ * sequence appending to its own KV cache. Requests join and leave the batch between passes: a new one takes a free
+ * cache and starts pre-filling beside those decoding; one that ends (end of text, stop text, max tokens, or a
+ * cancel) gives its cache back at once. Each sequence samples from its own seeded generator, so its tokens do not
+ * depend on which others share its passes.
+ *
+ * <p>Limits: {@link EngineOptions#maxSequences} caches (fewer if {@link EngineOptions#kvCacheBytes} holds fewer),
+ * and {@link EngineOptions#maxQueued} requests waiting for one; past that, {@link #submit} refuses.
+ */
+final class Scheduler implements AutoCloseable {
+    private final Decoder decoder;
+    private final Tokenizer tokenizer;
+    private final int rows, slots, maxQueued, vocab, usable, eos;
+    private final long cacheBytes;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final ArrayDeque<Sequence> queue = new ArrayDeque<>(); // guarded by lock
+    private boolean closed; // guarded by lock
+
+    // Owned by the scheduler thread.
+    private final List<Sequence> running = new ArrayList<>();
+    private final ArrayDeque<KvCache> freeCaches = new ArrayDeque<>();
+    private int cachesMade, rotation;
+    private final KvCache[] segCaches;
+    private final int[] segCounts, tokens;
+    private final Sequence[] segSeqs;
+    private final Thread thread;
+
+    private volatile long requests, generatedTokens, forwards, rowsRun, cpuNanos;
+    private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
+    private volatile int runningCount;
+
+    Scheduler(Model model, EngineOptions options) {
+        this.rows = options.batchRows();
+        this.decoder = new Decoder(model.transformer(), rows);
+        this.tokenizer = model.tokenizer();
+        this.vocab = model.config().vocabSize();
+        this.usable = tokenizer.vocabSize();
+        this.eos = tokenizer.eosId();
+        this.cacheBytes = model.config().kvCacheBytesPerToken() * (long) model.config().maxSeqLen();
+        long fit = options.kvCacheBytes() / Math.max(1, cacheBytes);
+        if (fit < 1)
+            throw new dev.trident.TridentException("a KV cache budget of " + options.kvCacheBytes() + " bytes holds no sequence; one needs "
+                    + cacheBytes + " bytes (the model's full context)");
+        this.slots = (int) Math.min(options.maxSequences(), fit);
+        this.maxQueued = options.maxQueued();
+        this.segCaches = new KvCache[rows];
+        this.segCounts = new int[rows];
+        this.segSeqs = new Sequence[rows];
+        this.tokens = new int[rows];
+        this.thread = Thread.ofPlatform().name("trident-scheduler").daemon().unstarted(this::loop);
+        thread.start();
+    }
+
+    int slots() { return slots; }
+
+    long cacheBytesPerSequence() { return cacheBytes; }
+
+    /** Queues a sequence; EngineBusyException when the queue is full. */
+    void submit(Sequence s) {
+        lock.lock();
+        try {
+            if (closed) throw new IllegalStateException("the engine is closed");
+            // Free places are taken at the next pass; the queue bound counts requests beyond them.
+            if (queue.size() >= maxQueued + Math.max(0, slots - runningCount))
+                throw new EngineBusyException("server busy: " + runningCount + " requests running and " + queue.size()
+                        + " waiting (the limit); try again shortly");
+            queue.add(s);
+            requests++;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A cancelled request: dropped from the queue now, or from the batch before the next pass. */
+    void cancelled(Sequence s) {
+        lock.lock();
+        try {
+            if (queue.remove(s)) {
+                cancelledCount.incrementAndGet();
+                s.handle.emit(new Generation.Done(completion(s, FinishReason.CANCELLED)));
+            }
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    EngineStats stats() {
+        int queued;
+        lock.lock();
+        try {
+            queued = queue.size();
+        } finally {
+            lock.unlock();
+        }
+        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun, cpuNanos / 1e9);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            List<Sequence> admitted = new ArrayList<>();
+            lock.lock();
+            try {
+                while (!closed && queue.isEmpty() && running.isEmpty()) work.awaitUninterruptibly();
+                if (closed) break;
+                while (running.size() + admitted.size() < slots && !queue.isEmpty()) admitted.add(queue.poll());
+            } finally {
+                lock.unlock();
+            }
+            for (Sequence s : admitted) start(s);
+            running.removeIf(s -> {
+                if (!s.handle.isCancelled()) return false;
+                finish(s, FinishReason.CANCELLED);
+                return true;
+            });
+            runningCount = running.size();
+            if (running.isEmpty()) continue;
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            try {
+                pass();
+            } catch (RuntimeException | Error e) { // a bug, not bad input: fail what was running, keep serving
+                RuntimeException error = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                for (Sequence s : running) {
+                    release(s);
+                    s.handle.emit(new Generation.Failed(error));
+                }
+                running.clear();
+            }
+            cpuNanos += threads.getCurrentThreadCpuTime() - cpu0;
+            runningCount = running.size();
+        }
+        for (Sequence s : running) s.handle.emit(new Generation.Failed(new IllegalStateException("the engine was closed")));
+        lock.lock();
+        try {
+            for (Sequence s : queue) s.handle.emit(new Generation.Failed(new IllegalStateException("the engine was closed")));
+            queue.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void start(Sequence s) {
+        if (s.handle.isCancelled()) {
+            cancelledCount.incrementAndGet();
+            s.handle.emit(new Generation.Done(completion(s, FinishReason.CANCELLED)));
+            return;
+        }
+        KvCache c = freeCaches.poll();
+        if (c == null) {
+            c = decoder.newCache();
+            cachesMade++;
+        }
+        c.truncate(0);
+        s.cache = c;
+        Sampling p = s.sampling;
+        s.sampler = new Sampler(vocab, p.temperature(), p.topK(), p.topP(), p.seed());
+        s.text = tokenizer.streamingDecoder();
+        s.generated = new int[s.maxNew];
+        running.add(s);
+    }
+
+    /**
+     * One forward pass. Decoding sequences take one row each, in turns when there are more than fit; prompts take
+     * what is left, at least a quarter of the rows while any is waiting, so a long prompt is pre-filled in chunks
+     * between the decode steps of the others instead of stalling them.
+     */
+    private void pass() {
+        int decoding = 0, prefillWant = 0;
+        for (Sequence s : running) {
+            if (s.prefilling()) prefillWant += s.prompt.length - s.fed;
+            else decoding++;
+        }
+        int prefillRows = prefillWant == 0 ? 0 : Math.min(prefillWant, Math.max(rows - decoding, Math.max(1, rows / 4)));
+        int decodeRows = Math.min(decoding, rows - prefillRows);
+        int segs = 0, used = 0, n = running.size();
+        // Decoding sequences, round robin from `rotation` so that every one gets its turn when they do not all fit.
+        int taken = 0;
+        for (int i = 0; i < n && taken < decodeRows; i++) {
+            Sequence s = running.get((rotation + i) % n);
+            if (s.prefilling()) continue;
+            segSeqs[segs] = s;
+            segCaches[segs] = s.cache;
+            segCounts[segs] = 1;
+            tokens[used++] = s.lastToken();
+            segs++;
+            taken++;
+        }
+        if (decoding > decodeRows) rotation = (rotation + decodeRows) % Math.max(1, n);
+        // Prompt chunks, oldest request first.
+        for (int i = 0; i < n && used < rows; i++) {
+            Sequence s = running.get(i);
+            if (!s.prefilling()) continue;
+            int m = Math.min(rows - used, s.prompt.length - s.fed);
+            segSeqs[segs] = s;
+            segCaches[segs] = s.cache;
+            segCounts[segs] = m;
+            System.arraycopy(s.prompt, s.fed, tokens, used, m);
+            used += m;
+            segs++;
+        }
+        float[] logits = decoder.forward(segCaches, segCounts, segs, tokens);
+        forwards++;
+        rowsRun += used;
+        int row = 0;
+        for (int g = 0; g < segs; g++) {
+            Sequence s = segSeqs[g];
+            row += segCounts[g];
+            segSeqs[g] = null;
+            segCaches[g] = null;
+            boolean sample;
+            if (s.prefilling()) {
+                s.fed += segCounts[g];
+                sample = !s.prefilling(); // the prompt's last token gives the first new one
+            } else sample = true;
+            if (sample) accept(s, s.sampler.sample(logits, (row - 1) * vocab, usable));
+        }
+        running.removeIf(s -> s.cache == null);
+    }
+
+    /** A new token for s: stream its text, and end s on end of text, a stop text or its token limit. */
+    private void accept(Sequence s, int token) {
+        if (s.produced == 0) s.firstTokenNanos = System.nanoTime();
+        generatedTokens++;
+        if (token == eos && !s.sampling.ignoreEos()) {
+            finish(s, FinishReason.STOP);
+            return;
+        }
+        s.generated[s.produced++] = token;
+        emit(s, s.stops.push(s.text.push(token)));
+        if (s.stops.stopped()) finish(s, FinishReason.STOP);
+        else if (s.produced == s.maxNew) finish(s, FinishReason.LENGTH);
+    }
+
+    private static void emit(Sequence s, String text) {
+        if (text.isEmpty()) return;
+        s.output.append(text);
+        s.handle.emit(new Generation.Text(text));
+    }
+
+    private void finish(Sequence s, FinishReason reason) {
+        if (reason == FinishReason.CANCELLED) cancelledCount.incrementAndGet();
+        if (reason != FinishReason.STOP || !s.stops.stopped()) emit(s, s.stops.push(s.text.flush()));
+        emit(s, s.stops.flush());
+        release(s);
+        s.handle.emit(new Generation.Done(completion(s, reason)));
+    }
+
+    private void release(Sequence s) {
+        if (s.cache != null) freeCaches.push(s.cache);
+        s.cache = null;
+        s.sampler = null;
+    }
+
+    private static Completion completion(Sequence s, FinishReason reason) {
+        long now = System.nanoTime();
+        int[] ids = s.generated == null ? new int[0] : java.util.Arrays.copyOf(s.generated, s.produced);
+        double first = s.firstTokenNanos == 0 ? (now - s.submittedNanos) / 1e9 : (s.firstTokenNanos - s.submittedNanos) / 1e9;
+        return new Completion(s.output.toString(), ids, s.prompt.length, reason, first, (now - s.submittedNanos) / 1e9);
+    }
+}
