@@ -16,6 +16,8 @@ public final class Tape {
     private final List<Runnable> backwards = new ArrayList<>();
     private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
     private final List<float[]> lent = new ArrayList<>();
+    private final Map<Integer, ArrayDeque<int[]>> freeInts = new HashMap<>();
+    private final List<int[]> lentInts = new ArrayList<>();
     private final List<Tensor> intermediates = new ArrayList<>();
     private boolean recording = true;
     private boolean fp8;
@@ -56,6 +58,15 @@ public final class Tape {
         float[] b = q == null ? null : q.pollFirst();
         if (b == null) b = new float[n];
         lent.add(b);
+        return b;
+    }
+
+    /** A pooled int buffer of exactly n ints with undefined contents (routing indices), valid until {@link #reset()}. */
+    public int[] ints(int n) {
+        ArrayDeque<int[]> q = freeInts.get(n);
+        int[] b = q == null ? null : q.pollFirst();
+        if (b == null) b = new int[n];
+        lentInts.add(b);
         return b;
     }
 
@@ -101,5 +112,7 @@ public final class Tape {
         intermediates.clear();
         for (float[] b : lent) free.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);
         lent.clear();
+        for (int[] b : lentInts) freeInts.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);
+        lentInts.clear();
     }
 }

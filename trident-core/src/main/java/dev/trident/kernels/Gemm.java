@@ -3,6 +3,7 @@ package dev.trident.kernels;
 import dev.trident.kernels.gemm.Blocking;
 import dev.trident.kernels.gemm.Gemv;
 import dev.trident.kernels.gemm.PackedGemm;
+import dev.trident.kernels.gemm.PairGemm;
 import dev.trident.kernels.gemm.ParallelGemm;
 import dev.trident.kernels.gemm.SmallGemm;
 
@@ -58,6 +59,36 @@ public final class Gemm {
             return;
         }
         ParallelGemm.run(pool, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bl);
+    }
+
+    /**
+     * {@link #sgemm} on the calling thread only, for callers that parallelize over many independent products
+     * themselves (the experts of a mixture-of-experts layer).
+     */
+    public static void serial(boolean transA, boolean transB, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0 || (long) m * n * k < SMALL_MNK || m < 4 || n < 4) {
+            SmallGemm.run(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        PackedGemm.run(transA, transB, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                0, m, 0, n, Blocking.DEFAULT, PackedGemm.scratch());
+    }
+
+    /** C1 = op(A) op(B1) + beta C1 and C2 = op(A) op(B2) + beta C2 on the calling thread, A packed once. */
+    public static void serialSharedA(boolean transA, boolean transB, int m, int n, int k,
+                                     float[] a, int aOff, int lda, float[] b1, int b1Off, float[] b2, int b2Off, int ldb,
+                                     float beta, float[] c1, int c1Off, float[] c2, int c2Off, int ldc) {
+        PairGemm.sharedLeft(transA, transB, m, n, k, a, aOff, lda, b1, b1Off, b2, b2Off, ldb, beta, c1, c1Off, c2, c2Off, ldc);
+    }
+
+    /** C1 = op(A1) op(B) + beta C1 and C2 = op(A2) op(B) + beta C2 on the calling thread, B packed once. */
+    public static void serialSharedB(boolean transA, boolean transB, int m, int n, int k,
+                                     float[] a1, int a1Off, float[] a2, int a2Off, int lda, float[] b, int bOff, int ldb,
+                                     float beta, float[] c1, int c1Off, float[] c2, int c2Off, int ldc) {
+        PairGemm.sharedRight(transA, transB, m, n, k, a1, a1Off, a2, a2Off, lda, b, bOff, ldb, beta, c1, c1Off, c2, c2Off, ldc);
     }
 
     /** y = W x for a row-major rows x cols W; same contract as {@link Reference#gemv}. */

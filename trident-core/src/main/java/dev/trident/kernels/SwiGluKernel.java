@@ -22,7 +22,8 @@ public final class SwiGluKernel {
         Parallel.forElements(n, BLOCK, (from, to, w) -> backwardRange(gate, up, dOut, dGate, dUp, from, to));
     }
 
-    static void forwardRange(float[] gate, float[] up, float[] out, int from, int to) {
+    /** {@link #forward} of elements [from, to) on the calling thread (callers that parallelize themselves). */
+    public static void forwardRange(float[] gate, float[] up, float[] out, int from, int to) {
         var f = VecMath.F;
         int i = from;
         for (int bound = to - VecMath.L; i <= bound; i += VecMath.L) {
@@ -37,7 +38,8 @@ public final class SwiGluKernel {
         }
     }
 
-    static void backwardRange(float[] gate, float[] up, float[] dOut, float[] dGate, float[] dUp, int from, int to) {
+    /** {@link #backward} of elements [from, to) on the calling thread. */
+    public static void backwardRange(float[] gate, float[] up, float[] dOut, float[] dGate, float[] dUp, int from, int to) {
         var f = VecMath.F;
         int i = from;
         for (int bound = to - VecMath.L; i <= bound; i += VecMath.L) {

@@ -4,93 +4,199 @@ import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
 import dev.trident.kernels.Gemm;
 import dev.trident.kernels.SwiGluKernel;
+import dev.trident.kernels.VecMath;
+import dev.trident.kernels.WorkerPool;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
- * Runs the routed experts of a batch as one grouped op: the (token, slot) pairs are sorted by expert, each expert's
- * tokens are gathered into one contiguous block and multiplied by its weights in one GEMM (forward and backward),
- * never one matrix-vector product per token. y[t] = sum_k g[t, k] * FFN_{e(t, k)}(x[t]).
+ * Runs the experts of a mixture-of-experts layer as one grouped op:
+ * y[t] = shared(x[t]) + sum_k g[t, k] * FFN_{e(t, k)}(x[t]). The (token, slot) pairs are sorted by expert, so each
+ * routed expert's tokens form one contiguous block of rows, multiplied by its weights in one GEMM per matrix
+ * (forward and backward), never one matrix-vector product per token. The shared experts (optional) are one more
+ * block: all tokens, read in place.
+ *
+ * <p>Each expert's whole chain is one unit of work: forward, gather its rows, the gate and up GEMMs (the rows packed
+ * once for both), SwiGLU, the down GEMM; backward, dH = dY W_down, dW_down += dY^T H, SwiGLU backward,
+ * dW_gate += dA^T X and dW_up += dB^T X (X packed once for both), dX = dA W_gate + dB W_up. The pool's threads claim
+ * units largest first (the shared block, then routed experts by load), so two threads run two experts at once
+ * instead of splitting small GEMMs. The per-token steps (weighting and summing the outputs, the gate gradients,
+ * summing dX) run over tokens, each token in slot order, so results do not depend on the thread count.
  */
 final class ExpertDispatch {
+    /** Below this many floats of per-token work, handing it to the pool costs more than it saves. */
+    private static final long PARALLEL_FLOATS = 1L << 16;
+
     private ExpertDispatch() {}
 
-    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts) {
-        int n = x.rows(), d = x.cols(), k = routing.gates().cols(), numExperts = experts.length;
-        int h = experts[0].spec.hiddenDim(), rows = n * k;
-        int[] chosen = routing.experts();
-        Tensor gates = routing.gates();
+    /**
+     * Rows of the gathered blocks: start[e]..start[e+1] belong to routed expert e; row r holds pair order[r].
+     * units lists the work, largest first: routed experts with tokens, and numExperts for the shared block.
+     */
+    private record Groups(int[] start, int[] order, int[] rowOfPair, int[] units, int unitCount) {
+        int size(int e) { return start[e + 1] - start[e]; }
+    }
 
-        // Counting sort of the (token, slot) pairs by expert: order[r] is the pair at row r of the gathered blocks.
-        int[] start = new int[numExperts + 1];
-        for (int e : chosen) start[e + 1]++;
-        for (int e = 0; e < numExperts; e++) start[e + 1] += start[e];
-        int[] order = new int[rows], fill = start.clone();
-        for (int p = 0; p < rows; p++) order[fill[chosen[p]]++] = p;
+    /** The routed experts only (no shared block). */
+    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts) {
+        return apply(tape, x, routing, experts, null);
+    }
+
+    /** Routed experts plus, when shared is not null, the shared experts' SwiGLU over every token. */
+    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts, FeedForward shared) {
+        int n = x.rows(), d = x.cols(), k = routing.gates().cols(), numExperts = experts.length;
+        int h = experts[0].spec.hiddenDim(), rows = n * k, hs = shared == null ? 0 : shared.spec.hiddenDim();
+        Tensor gates = routing.gates();
+        Groups g = group(tape, routing.experts(), rows, numExperts, shared != null);
 
         float[] xg = tape.buffer(rows * d), a = tape.buffer(rows * h), b = tape.buffer(rows * h),
                 hid = tape.buffer(rows * h), y = tape.buffer(rows * d);
-        for (int r = 0; r < rows; r++) System.arraycopy(x.data, (order[r] / k) * d, xg, r * d, d);
-        for (int e = 0; e < numExperts; e++) {
-            int m = start[e + 1] - start[e], off = start[e];
-            if (m == 0) continue;
-            FeedForward f = experts[e];
-            Gemm.sgemm(false, true, m, h, d, xg, off * d, d, f.gate.data, 0, d, 0f, a, off * h, h);
-            Gemm.sgemm(false, true, m, h, d, xg, off * d, d, f.up.data, 0, d, 0f, b, off * h, h);
-        }
-        SwiGluKernel.forward(a, b, hid, rows * h);
-        for (int e = 0; e < numExperts; e++) {
-            int m = start[e + 1] - start[e], off = start[e];
-            if (m == 0) continue;
-            Gemm.sgemm(false, true, m, d, h, hid, off * h, h, experts[e].down.data, 0, h, 0f, y, off * d, d);
-        }
+        float[] sa = shared == null ? null : tape.buffer(n * hs), sb = shared == null ? null : tape.buffer(n * hs),
+                sHid = shared == null ? null : tape.buffer(n * hs), sy = shared == null ? null : tape.buffer(n * d);
+        forEachUnit(g, e -> {
+            if (e == numExperts) {
+                forward(shared, x.data, 0, n, d, sa, sb, sHid, sy, 0);
+                return;
+            }
+            int off = g.start[e], m = g.size(e);
+            for (int r = off; r < off + m; r++) System.arraycopy(x.data, (g.order[r] / k) * d, xg, r * d, d);
+            forward(experts[e], xg, off, m, d, a, b, hid, y, off);
+        });
         Tensor out = tape.tensor(n, d);
-        java.util.Arrays.fill(out.data, 0, n * d, 0f);
-        for (int r = 0; r < rows; r++) {
-            int p = order[r], t = p / k;
-            float g = gates.data[p];
-            for (int j = 0; j < d; j++) out.data[t * d + j] += g * y[r * d + j];
-        }
+        forEachToken(n, (long) (k + 1) * d, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                if (sy != null) System.arraycopy(sy, t * d, out.data, t * d, d);
+                else Arrays.fill(out.data, t * d, (t + 1) * d, 0f);
+                for (int j = 0; j < k; j++)
+                    VecMath.axpy(gates.data[t * k + j], y, g.rowOfPair[t * k + j] * d, out.data, t * d, d);
+            }
+        });
 
         tape.record(() -> {
             if (out.grad == null) return;
             float[] dy = tape.buffer(rows * d), dHid = tape.buffer(rows * h), da = tape.buffer(rows * h),
                     db = tape.buffer(rows * h), dxg = tape.buffer(rows * d);
+            float[] sdHid = shared == null ? null : tape.buffer(n * hs), sda = shared == null ? null : tape.buffer(n * hs),
+                    sdb = shared == null ? null : tape.buffer(n * hs);
             float[] dGates = gates.requiresGrad ? tape.grad(gates) : null;
-            for (int r = 0; r < rows; r++) {
-                int p = order[r], t = p / k;
-                float g = gates.data[p], dot = 0;
-                for (int j = 0; j < d; j++) {
-                    float go = out.grad[t * d + j];
-                    dy[r * d + j] = g * go;
-                    dot += go * y[r * d + j];
+            float[] dOut = out.grad;
+            // dY = g dOut[t] for each row; dg[t, k] = dOut[t] . y[row]
+            forEachToken(n, 2L * k * d, (from, to) -> {
+                for (int t = from; t < to; t++)
+                    for (int j = 0; j < k; j++) {
+                        int p = t * k + j, r = g.rowOfPair[p];
+                        System.arraycopy(dOut, t * d, dy, r * d, d);
+                        VecMath.scale(dy, r * d, d, gates.data[p]);
+                        if (dGates != null) dGates[p] += VecMath.dot(dOut, t * d, y, r * d, d);
+                    }
+            });
+            // Gradient buffers are allocated here, on the calling thread, not by the workers.
+            for (FeedForward f : experts) { tape.grad(f.gate); tape.grad(f.up); tape.grad(f.down); }
+            if (shared != null) { tape.grad(shared.gate); tape.grad(shared.up); tape.grad(shared.down); }
+            float[] dx = x.requiresGrad ? tape.grad(x) : null;
+            forEachUnit(g, e -> {
+                if (e == numExperts) {
+                    // The shared block reads x and dOut in place and adds its dX straight into dx.
+                    backward(shared, x.data, 0, dOut, 0, n, d, sa, sb, sHid, 0, sdHid, sda, sdb, dx, 1f);
+                    return;
                 }
-                if (dGates != null) dGates[p] += dot;
-            }
-            for (int e = 0; e < numExperts; e++) {
-                int m = start[e + 1] - start[e], off = start[e];
-                if (m == 0) continue;
-                FeedForward f = experts[e];
-                // dW_down += dY^T H ; dH = dY W_down
-                Gemm.sgemm(true, false, d, h, m, dy, off * d, d, hid, off * h, h, 1f, tape.grad(f.down), 0, h);
-                Gemm.sgemm(false, false, m, h, d, dy, off * d, d, f.down.data, 0, h, 0f, dHid, off * h, h);
-            }
-            SwiGluKernel.backward(a, b, dHid, da, db, rows * h);
-            for (int e = 0; e < numExperts; e++) {
-                int m = start[e + 1] - start[e], off = start[e];
-                if (m == 0) continue;
-                FeedForward f = experts[e];
-                Gemm.sgemm(true, false, h, d, m, da, off * h, h, xg, off * d, d, 1f, tape.grad(f.gate), 0, d);
-                Gemm.sgemm(true, false, h, d, m, db, off * h, h, xg, off * d, d, 1f, tape.grad(f.up), 0, d);
-                Gemm.sgemm(false, false, m, d, h, da, off * h, h, f.gate.data, 0, d, 0f, dxg, off * d, d);
-                Gemm.sgemm(false, false, m, d, h, db, off * h, h, f.up.data, 0, d, 1f, dxg, off * d, d);
-            }
-            if (x.requiresGrad) {
-                float[] dx = tape.grad(x);
-                for (int r = 0; r < rows; r++) {
-                    int t = order[r] / k;
-                    for (int j = 0; j < d; j++) dx[t * d + j] += dxg[r * d + j];
-                }
+                int off = g.start[e];
+                backward(experts[e], xg, off, dy, off, g.size(e), d, a, b, hid, off, dHid, da, db, dx == null ? null : dxg, 0f);
+            });
+            if (dx != null) {
+                forEachToken(n, (long) k * d, (from, to) -> {
+                    for (int t = from; t < to; t++)
+                        for (int j = 0; j < k; j++) VecMath.axpy(1f, dxg, g.rowOfPair[t * k + j] * d, dx, t * d, d);
+                });
             }
         });
         return out;
+    }
+
+    /** One expert on m rows of src from row srcRow: a, b, hid (rows from row) and y = down(silu(a) * b). */
+    private static void forward(FeedForward f, float[] src, int srcRow, int m, int d,
+                                float[] a, float[] b, float[] hid, float[] y, int row) {
+        int h = f.spec.hiddenDim();
+        Gemm.serialSharedA(false, true, m, h, d, src, srcRow * d, d, f.gate.data, 0, f.up.data, 0, d,
+                0f, a, row * h, b, row * h, h);
+        SwiGluKernel.forwardRange(a, b, hid, row * h, (row + m) * h);
+        Gemm.serial(false, true, m, d, h, hid, row * h, h, f.down.data, 0, h, 0f, y, row * d, d);
+    }
+
+    /**
+     * Backward of {@link #forward} given dY (m rows of dy from dyRow): adds the weight gradients and writes (beta 0)
+     * or adds (beta 1) dX into dx from row srcRow; dx null skips it.
+     */
+    private static void backward(FeedForward f, float[] src, int srcRow, float[] dy, int dyRow, int m, int d,
+                                 float[] a, float[] b, float[] hid, int row, float[] dHid, float[] da, float[] db,
+                                 float[] dx, float beta) {
+        int h = f.spec.hiddenDim();
+        // dH = dY W_down ; dW_down += dY^T H
+        Gemm.serial(false, false, m, h, d, dy, dyRow * d, d, f.down.data, 0, h, 0f, dHid, row * h, h);
+        Gemm.serial(true, false, d, h, m, dy, dyRow * d, d, hid, row * h, h, 1f, f.down.grad, 0, h);
+        SwiGluKernel.backwardRange(a, b, dHid, da, db, row * h, (row + m) * h);
+        // dW_gate += dA^T X ; dW_up += dB^T X ; dX = dA W_gate + dB W_up
+        Gemm.serialSharedB(true, false, h, d, m, da, row * h, db, row * h, h, src, srcRow * d, d,
+                1f, f.gate.grad, 0, f.up.grad, 0, d);
+        if (dx == null) return;
+        Gemm.serial(false, false, m, d, h, da, row * h, h, f.gate.data, 0, d, beta, dx, srcRow * d, d);
+        Gemm.serial(false, false, m, d, h, db, row * h, h, f.up.data, 0, d, 1f, dx, srcRow * d, d);
+    }
+
+    /** Counting sort of the (token, slot) pairs by expert, and the units of work, largest first. */
+    private static Groups group(Tape tape, int[] chosen, int rows, int numExperts, boolean shared) {
+        int[] start = tape.ints(numExperts + 1), order = tape.ints(rows), rowOfPair = tape.ints(rows),
+                units = tape.ints(numExperts + 1), fill = tape.ints(numExperts);
+        Arrays.fill(start, 0);
+        for (int p = 0; p < rows; p++) start[chosen[p] + 1]++;
+        for (int e = 0; e < numExperts; e++) start[e + 1] += start[e];
+        System.arraycopy(start, 0, fill, 0, numExperts);
+        for (int p = 0; p < rows; p++) {
+            int r = fill[chosen[p]]++;
+            order[r] = p;
+            rowOfPair[p] = r;
+        }
+        // The shared block (every token) first, then the routed experts by load, descending (insertion sort: N_r is
+        // small), those without tokens left out.
+        int count = 0;
+        if (shared) units[count++] = numExperts;
+        int first = count;
+        for (int e = 0; e < numExperts; e++) {
+            int load = start[e + 1] - start[e];
+            if (load == 0) continue;
+            int j = count++;
+            while (j > first && start[units[j - 1] + 1] - start[units[j - 1]] < load) {
+                units[j] = units[j - 1];
+                j--;
+            }
+            units[j] = e;
+        }
+        return new Groups(start, order, rowOfPair, units, count);
+    }
+
+    /** Runs body for every unit; pool threads claim units in order (largest first). */
+    private static void forEachUnit(Groups g, IntConsumer body) {
+        WorkerPool pool = WorkerPool.global();
+        if (pool.threads() == 1 || g.unitCount <= 1) {
+            for (int i = 0; i < g.unitCount; i++) body.accept(g.units[i]);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        pool.parallelFor(pool.threads(), (from, to, worker) -> {
+            for (int i; (i = next.getAndIncrement()) < g.unitCount; ) body.accept(g.units[i]);
+        });
+    }
+
+    private interface TokenRange {
+        void run(int from, int to);
+    }
+
+    /** Runs body over token ranges, on the pool when there is enough work (floatsPerToken each). */
+    private static void forEachToken(int n, long floatsPerToken, TokenRange body) {
+        WorkerPool pool = WorkerPool.global();
+        if (pool.threads() == 1 || n * floatsPerToken < PARALLEL_FLOATS) body.run(0, n);
+        else pool.parallelFor(n, (from, to, worker) -> body.run(from, to));
     }
 }

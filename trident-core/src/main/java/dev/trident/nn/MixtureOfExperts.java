@@ -32,8 +32,9 @@ public final class MixtureOfExperts implements FeedForwardLayer {
     public Tensor forward(Tape tape, Tensor x, int batch, int seq) {
         Router.Routing routing = router.route(tape, x);
         lastBalanceLoss = spec.balanceAlpha() > 0 && tape.recording() ? router.balanceLoss(tape, routing, batch, seq) : null;
-        Tensor routed = ExpertDispatch.apply(tape, x, routing, experts);
-        return shared == null ? routed : Ops.add(tape, routed, shared.forward(tape, x));
+        // In FP8 mode the shared experts take Ops.linear (E4M3 GEMM inputs); the grouped dispatch is fp32 only.
+        if (shared != null && tape.fp8()) return Ops.add(tape, ExpertDispatch.apply(tape, x, routing, experts), shared.forward(tape, x));
+        return ExpertDispatch.apply(tape, x, routing, experts, shared);
     }
 
     /** The sequence-wise balance loss of the last forward pass, or null. */

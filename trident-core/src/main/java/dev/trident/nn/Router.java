@@ -35,7 +35,7 @@ public final class Router {
         int n = x.rows(), e = spec.routedExperts(), k = spec.activeExperts();
         float[] s = tape.buffer(n * e);
         affinities(logits.data, s, n);
-        int[] chosen = new int[n * k];
+        int[] chosen = tape.ints(n * k);
         select(s, n, chosen);
         if (tape.recording()) for (int i : chosen) load[i]++;
         Tensor gates = gates(tape, logits, s, chosen, n);
