@@ -28,7 +28,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin ThreadsOption threads;
     @Mixin WeightsOption weights;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A model directory from `trident train`.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
 
     @Option(names = "--prompt", paramLabel = "N", defaultValue = "512",
@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
         Checks.positive(spec, "--reps", reps);
         Checks.positive(spec, "--stream-mb", streamMb);
         weights.format();
-        Checks.modelDir(model);
+        Checks.model(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         Model m = Model.load(model);
         ModelWeights w = weights.load(m, err);

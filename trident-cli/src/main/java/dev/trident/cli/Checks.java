@@ -36,13 +36,14 @@ final class Checks {
         }
     }
 
-    /** A model directory written by `trident train`. */
-    static Path modelDir(Path dir) {
-        if (!Files.exists(dir)) {
-            throw new TridentException("model directory " + dir + ": does not exist (train one with 'trident train')");
+    /** A model: a folder written by `trident train` / `trident convert`, or a GGUF file. */
+    static Path model(Path path) {
+        if (!Files.exists(path)) {
+            throw new TridentException("model " + path + ": does not exist (train one with 'trident train', or give a .gguf file)");
         }
-        if (!Files.isDirectory(dir)) throw new TridentException("model directory " + dir + ": is not a directory");
-        return dir;
+        if (!Files.isDirectory(path) && !dev.trident.io.gguf.GgufFile.isGguf(path))
+            throw new TridentException("model " + path + ": is neither a model folder nor a GGUF file");
+        return path;
     }
 
     /** An output directory: may not exist yet, but must not be a file. */

@@ -35,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
     @Mixin ThreadsOption threads;
     @Mixin WeightsOption weights;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory from `trident train`.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "The text file to validate on.")
@@ -57,7 +57,7 @@ final class EvalCommand implements Callable<Integer> {
         if (csv != null && formats == null) throw new ParameterException(spec.commandLine(), "--csv needs --formats");
         List<WeightFormat> list = new ArrayList<>();
         if (formats != null) for (String f : formats) list.add(weights.parse("--formats", f));
-        Checks.modelDir(model);
+        Checks.model(model);
         byte[] validation = Evaluator.validationSplit(Checks.readData(data));
         if (validation.length == 0) {
             throw new TridentException("data file " + data + ": too short to hold out 10% for validation");

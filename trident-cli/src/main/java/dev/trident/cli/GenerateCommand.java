@@ -28,7 +28,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin ThreadsOption threads;
     @Mixin WeightsOption weightsOption;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory from `trident train`.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
@@ -82,7 +82,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!(topP > 0 && topP <= 1)) {
             throw new ParameterException(spec.commandLine(), "--top-p must be in (0, 1], got " + topP);
         }
-        Checks.modelDir(model);
+        Checks.model(model);
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
         weightsOption.format(); // a bad --weights is a usage error before the model loads
         Model m = Model.load(model);

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = "Train, evaluate and run small DeepSeek-style language models on a CPU, in pure Java.",
         footer = {"", "Start with `trident demo`. Every command has --help. Bad input exits 2 with one line on stderr."},
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, BenchCommand.class, CompareCommand.class,
-                TokenizerCommand.class, HelpCommand.class})
+                TokenizerCommand.class, ConvertCommand.class, QuantizeCommand.class, InspectCommand.class, HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec CommandSpec spec;
 

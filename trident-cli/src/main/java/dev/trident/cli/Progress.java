@@ -30,8 +30,14 @@ final class Progress {
      * the bar; close the returned bar to end its line.
      */
     static Bar bar(String task, long max, long start, PrintWriter err) {
+        return bar(task, max, start, err, null, 1);
+    }
+
+    /** A bar counting in unit (e.g. " MB" of unitSize bytes), with its rate; unit null counts plain units. */
+    static Bar bar(String task, long max, long start, PrintWriter err, String unit, long unitSize) {
         boolean tty = interactive();
         ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(max);
+        if (unit != null) b.setUnit(unit, unitSize).showSpeed();
         if (start > 0) b.startsFrom(start, Duration.ZERO);
         // Our own consumers: the library's console one can leave the final bar printed twice.
         if (tty) {

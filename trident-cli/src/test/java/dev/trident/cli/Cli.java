@@ -21,6 +21,13 @@ record Cli(int exitCode, String out, String err) {
         return out.lines().toList();
     }
 
+    /** The single line a command printed on stdout. */
+    String onlyOut() {
+        List<String> lines = outLines();
+        if (lines.size() != 1) throw new AssertionError("expected one line on stdout, got:\n" + out);
+        return lines.getFirst();
+    }
+
     /** The single line a failed command must print. */
     String onlyErrLine() {
         List<String> lines = errLines();

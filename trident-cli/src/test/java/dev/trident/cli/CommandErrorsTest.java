@@ -116,10 +116,12 @@ class CommandErrorsTest {
     }
 
     @Test
-    void evalNeedsAnExistingModelDirectory() throws IOException {
+    void evalNeedsAnExistingModel() throws IOException {
         Path missing = tmp.resolve("no-model");
         assertBadInputStartingWith(Cli.run("eval", "--model", missing.toString(), "--data", text().toString()),
-                "trident: model directory " + missing + ": does not exist");
+                "trident: model " + missing + ": does not exist");
+        assertBadInputStartingWith(Cli.run("eval", "--model", text().toString(), "--data", text().toString()),
+                "trident: model " + text() + ": is neither a model folder nor a GGUF file");
     }
 
     @Test
@@ -138,7 +140,7 @@ class CommandErrorsTest {
                 "trident: --temperature must be >= 0");
         assertBadInputStartingWith(Cli.run("generate", "--model", model, "--prompt", "hi", "--max-tokens", "0"),
                 "trident: --max-tokens must be > 0");
-        assertBadInputStartingWith(Cli.run("generate", "--prompt", "hi"), "trident: Missing required option: '--model=DIR'");
+        assertBadInputStartingWith(Cli.run("generate", "--prompt", "hi"), "trident: Missing required option: '--model=PATH'");
     }
 
     @Test

@@ -92,7 +92,21 @@ public final class Ops {
 
     /** RMSNorm over the last dimension: y = x / sqrt(mean(x^2) + eps) * w. */
     public static Tensor rmsNorm(Tape tape, Tensor x, Tensor w, float eps) {
-        int rows = x.rows(), d = x.cols();
+        if (w.size() != x.cols()) throw new IllegalArgumentException("rmsNorm: x " + x + " with gains of " + w.size());
+        return rmsNorm(tape, x, w, eps, x.rows(), x.cols());
+    }
+
+    /**
+     * RMSNorm of every head on its own: x [N, heads * d] with gains w [d] shared by the heads, each d-wide slice
+     * normalized by its own RMS (QK-norm). The same kernel as {@link #rmsNorm} over N * heads rows of d.
+     */
+    public static Tensor headRmsNorm(Tape tape, Tensor x, Tensor w, float eps) {
+        int d = w.size();
+        if (d == 0 || x.cols() % d != 0) throw new IllegalArgumentException("headRmsNorm: x " + x + " is not heads of " + d);
+        return rmsNorm(tape, x, w, eps, x.size() / d, d);
+    }
+
+    private static Tensor rmsNorm(Tape tape, Tensor x, Tensor w, float eps, int rows, int d) {
         Tensor y = tape.tensor(x.shape());
         float[] invRms = tape.buffer(rows);
         RmsNormKernel.forward(x.data, w.data, y.data, invRms, rows, d, eps);

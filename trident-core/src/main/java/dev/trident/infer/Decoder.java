@@ -232,6 +232,10 @@ public final class Decoder {
         mm.multiply(a.wq(), q, 0);
         mm.multiply(a.wk(), k, 0);
         mm.multiply(a.wv(), v, 0);
+        if (a.qNorm() != null) { // QK-norm: every head of q and k RMS-normalized in place before RoPE
+            RmsNormKernel.forward(q, a.qNorm().gain(), q, null, n * c.heads(), c.headDim(), a.qNorm().eps());
+            RmsNormKernel.forward(k, a.kNorm().gain(), k, null, n * c.kvHeads(), c.headDim(), a.kNorm().eps());
+        }
         for (int s = 0; s < segments.size(); s++) {
             int r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
             float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];

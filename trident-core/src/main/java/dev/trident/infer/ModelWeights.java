@@ -50,7 +50,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
     public sealed interface AttentionWeights permits Gqa, Mla {}
 
     /** Grouped-query attention: W_q [heads*hd, d], W_k and W_v [kvHeads*hd, d], W_o [d, heads*hd]. */
-    public record Gqa(WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo) implements AttentionWeights {}
+    public record Gqa(WeightMatrix wq, WeightMatrix wk, WeightMatrix wv, WeightMatrix wo, Norm qNorm, Norm kNorm) implements AttentionWeights {}
 
     /**
      * Multi-head latent attention (see {@code LatentAttentionDecoder}). wqA and qNorm are null without a query
@@ -104,7 +104,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
                 x -> x instanceof WeightMatrix.Dense ? x : WeightMatrix.of(x.dequantize(), x.rows(), x.cols()));
         java.util.function.UnaryOperator<Ffn> ffn = e -> e == null ? null : new Ffn(f.apply(e.gate()), f.apply(e.up()), f.apply(e.down()));
         java.util.function.UnaryOperator<Block> block = b -> new Block(b.attentionNorm(), switch (b.attention()) {
-            case Gqa g -> new Gqa(f.apply(g.wq()), f.apply(g.wk()), f.apply(g.wv()), f.apply(g.wo()));
+            case Gqa g -> new Gqa(f.apply(g.wq()), f.apply(g.wk()), f.apply(g.wv()), f.apply(g.wo()), g.qNorm(), g.kNorm());
             case Mla m -> new Mla(f.apply(m.wqA()), m.qNorm(), f.apply(m.wqB()), f.apply(m.wkvA()), m.kvNorm(),
                     java.util.Arrays.stream(m.ukT()).map(f).toArray(WeightMatrix[]::new),
                     java.util.Arrays.stream(m.uv()).map(f).toArray(WeightMatrix[]::new), f.apply(m.wkvB()), f.apply(m.wo()));
@@ -281,7 +281,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
                     var wk = matrix(a.wk, policy.format());
                     var wv = matrix(a.wv, policy.format());
                     var wo = matrix(a.wo, policy.format());
-                    yield () -> new Gqa(wq.get(), wk.get(), wv.get(), wo.get());
+                    yield () -> new Gqa(wq.get(), wk.get(), wv.get(), wo.get(), norm(a.qNorm), norm(a.kNorm));
                 }
                 case LatentAttention a -> mla(a);
             };

@@ -65,9 +65,10 @@ public final class Reference {
     }
 
     /**
-     * Rotary position embedding in place, rotating adjacent pairs (x[2i], x[2i+1]) by angle pos * theta^(-2i/d)
-     * (the Llama / GGUF `llama` convention). Row r of x holds `heads` vectors of `headDim`; its position is
-     * posStart + (r % period). inverse = true rotates by the negative angle (the backward pass).
+     * Rotary position embedding in place, rotating pair i by angle pos * theta^(-2i/d); the pair is (x[2i], x[2i+1])
+     * for the table's ADJACENT pairing (the GGUF `llama` convention), (x[i], x[i + d/2]) for HALVES (NEOX, Hugging
+     * Face rotate_half). Row r of x holds `heads` vectors of `headDim`; its position is posStart + (r % period).
+     * inverse = true rotates by the negative angle (the backward pass).
      */
     public static void rope(float[] x, int rows, int heads, int headDim, int posStart, int period,
                             RopeTable table, boolean inverse) {
@@ -76,12 +77,14 @@ public final class Reference {
             int pos = posStart + (r % period);
             for (int h = 0; h < heads; h++) {
                 int base = (r * heads + h) * headDim;
+                boolean halves = table.pairing() == RopePairing.HALVES;
                 for (int i = 0; i < half; i++) {
                     float c = table.cos(pos, i), s = table.sin(pos, i);
                     if (inverse) s = -s;
-                    float x0 = x[base + 2 * i], x1 = x[base + 2 * i + 1];
-                    x[base + 2 * i] = x0 * c - x1 * s;
-                    x[base + 2 * i + 1] = x0 * s + x1 * c;
+                    int a = base + (halves ? i : 2 * i), b = halves ? a + half : a + 1;
+                    float x0 = x[a], x1 = x[b];
+                    x[a] = x0 * c - x1 * s;
+                    x[b] = x0 * s + x1 * c;
                 }
             }
         }

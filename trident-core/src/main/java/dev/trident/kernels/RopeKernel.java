@@ -22,9 +22,11 @@ public final class RopeKernel {
     private RopeKernel() {}
 
     /**
-     * Rotates adjacent pairs (x[2i], x[2i+1]) of every head by angle pos * theta^(-2i/d), pos = posStart + r % period.
-     * Vector form: with c' = (c0, c0, c1, c1, ...) and s' = (-s0, s0, -s1, s1, ...),
+     * Rotates pair i of every head by angle pos * theta^(-2i/d), pos = posStart + r % period; the table's
+     * {@link RopePairing} says which coordinates pair up.
+     * ADJACENT, vector form: with c' = (c0, c0, c1, c1, ...) and s' = (-s0, s0, -s1, s1, ...),
      * x' = x * c' + swap(x) * s', which is x0 c - x1 s, x1 c + x0 s per pair.
+     * HALVES: a = x[0, d/2), b = x[d/2, d); a' = a c - b s, b' = a s + b c with c, s read straight from the table.
      */
     public static void apply(float[] x, int rows, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
@@ -51,6 +53,13 @@ public final class RopeKernel {
 
     private static void rows(float[] x, int firstRow, int r0, int r1, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
+        if (table.pairing() == RopePairing.HALVES) {
+            for (int r = r0; r < r1; r++) {
+                int off = table.offset(posStart + (r % period));
+                for (int h = 0; h < heads; h++) rotateHalves(x, ((firstRow + r) * heads + h) * headDim, headDim / 2, table, off, inverse);
+            }
+            return;
+        }
         float[][] angles = ANGLES.get();
         if (angles[0].length != headDim) {
             angles[0] = new float[headDim];
@@ -84,6 +93,26 @@ public final class RopeKernel {
             cosE[x + 1] = c;
             sinE[x] = -s;
             sinE[x + 1] = s;
+        }
+    }
+
+    /** x[base + i] and x[base + half + i] rotated by the angles of table row off, for i below half. */
+    private static void rotateHalves(float[] x, int base, int half, RopeTable table, int off, boolean inverse) {
+        var f = VecMath.F;
+        float[] cos = table.cosArray(), sin = table.sinArray();
+        int i = 0;
+        for (int bound = half - VecMath.L; i <= bound; i += VecMath.L) {
+            FloatVector a = FloatVector.fromArray(f, x, base + i), b = FloatVector.fromArray(f, x, base + half + i);
+            FloatVector c = FloatVector.fromArray(f, cos, off + i), s = FloatVector.fromArray(f, sin, off + i);
+            if (inverse) s = s.neg();
+            a.mul(c).sub(b.mul(s)).intoArray(x, base + i);
+            a.mul(s).add(b.mul(c)).intoArray(x, base + half + i);
+        }
+        for (; i < half; i++) {
+            float c = cos[off + i], s = inverse ? -sin[off + i] : sin[off + i];
+            float a = x[base + i], b = x[base + half + i];
+            x[base + i] = a * c - b * s;
+            x[base + half + i] = a * s + b * c;
         }
     }
 

@@ -2,15 +2,22 @@ package dev.trident.kernels;
 
 /**
  * Precomputed RoPE angles: cos and sin of pos * theta^(-2i/d) for every position below maxPositions and every pair
- * i below d/2.
+ * i below d/2, and which coordinates form pair i ({@link RopePairing}).
  */
 public final class RopeTable {
     private final int pairs;
+    private final RopePairing pairing;
     private final int maxPositions;
     private final float[] cos;
     private final float[] sin;
 
+    /** Adjacent pairs (Trident's default). */
     public RopeTable(int headDim, int maxPositions, double theta) {
+        this(headDim, maxPositions, theta, RopePairing.ADJACENT);
+    }
+
+    public RopeTable(int headDim, int maxPositions, double theta, RopePairing pairing) {
+        this.pairing = java.util.Objects.requireNonNull(pairing, "pairing");
         if (headDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dimension, got " + headDim);
         this.pairs = headDim / 2;
         this.maxPositions = maxPositions;
@@ -27,6 +34,8 @@ public final class RopeTable {
     }
 
     public int pairs() { return pairs; }
+
+    public RopePairing pairing() { return pairing; }
 
     public int maxPositions() { return maxPositions; }
 

@@ -1,5 +1,6 @@
 package dev.trident.model;
 
+import dev.trident.kernels.RopePairing;
 import dev.trident.nn.AttentionSpec;
 import dev.trident.nn.FeedForwardSpec;
 import dev.trident.nn.MlaSpec;
@@ -25,10 +26,14 @@ import dev.trident.nn.MoeSpec;
  * @param mtpDepth       D multi-token prediction modules after the main blocks (0 = none)
  * @param mla            multi-head latent attention sizes, or null for grouped-query attention; with MLA, kvHeads is
  *                       heads and headDim is the query/key head width qk_nope + qk_rope (see {@link #withMla})
+ * @param ropePairing    which coordinates RoPE rotates together: ADJACENT (default; GGUF llama, DeepSeek) or HALVES
+ *                       (NEOX, Hugging Face rotate_half, Qwen)
+ * @param qkNorm         RMSNorm over each head of q and k before RoPE, one gain vector of headDim for q and one for k
+ *                       (Qwen3's q_norm / k_norm); GQA only
  */
 public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
                           int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
-                          MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla) {
+                          MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla, RopePairing ropePairing, boolean qkNorm) {
 
     public ModelConfig {
         if (vocabSize <= 0 || dim <= 0 || layers <= 0 || hiddenDim <= 0 || maxSeqLen <= 0)
@@ -39,6 +44,16 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
         if (mla != null && (mla.dim() != dim || mla.heads() != heads || kvHeads != heads || headDim != mla.qkHeadDim()))
             throw new IllegalArgumentException("MLA sizes " + mla + " do not match the model (dim " + dim + ", heads " + heads
                     + ", kvHeads " + kvHeads + ", headDim " + headDim + "); build MLA configs with withMla");
+        if (ropePairing == null) throw new IllegalArgumentException("ropePairing must be given");
+        if (qkNorm && mla != null) throw new IllegalArgumentException("QK-norm applies to grouped-query attention, not MLA");
+    }
+
+    /** Adjacent RoPE pairs, no QK-norm. */
+    public ModelConfig(int vocabSize, int dim, int layers, int heads, int kvHeads, int headDim, int hiddenDim,
+                       int maxSeqLen, double ropeTheta, float normEps, boolean tiedEmbeddings,
+                       MoeSpec moe, int denseLayers, int mtpDepth, MlaSpec mla) {
+        this(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla,
+                RopePairing.ADJACENT, false);
     }
 
     /** Grouped-query attention, with or without a mixture of experts and MTP. */
@@ -55,7 +70,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMtpDepth(int d) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d, mla);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, d, mla, ropePairing, qkNorm);
     }
 
     /** Whether block i uses the mixture of experts. */
@@ -68,11 +83,11 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withMoe(MoeSpec m, int dense) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth, mla);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, m, dense, mtpDepth, mla, ropePairing, qkNorm);
     }
 
     public ModelConfig withMaxSeqLen(int n) {
-        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla);
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, n, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm);
     }
 
     /**
@@ -80,7 +95,17 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
      * the shared latent, so kvHeads becomes heads and headDim the query/key head width (qk_nope + qk_rope).
      */
     public ModelConfig withMla(MlaSpec m) {
-        return new ModelConfig(vocabSize, dim, layers, heads, heads, m.qkHeadDim(), hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, m);
+        return new ModelConfig(vocabSize, dim, layers, heads, heads, m.qkHeadDim(), hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, m, ropePairing, qkNorm);
+    }
+
+    /** The same model with RoPE pairing p. */
+    public ModelConfig withRopePairing(RopePairing p) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, p, qkNorm);
+    }
+
+    /** The same model with or without QK-norm (per-head RMSNorm of q and k before RoPE). */
+    public ModelConfig withQkNorm(boolean on) {
+        return new ModelConfig(vocabSize, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, on);
     }
 
     /** Width RoPE rotates per head: headDim for GQA, qk_rope_head_dim (q_pe, k_pe) for MLA. */
@@ -96,9 +121,9 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
         return layers * (mla == null ? attentionSpec().kvBytesPerTokenPerLayer() : mla.kvBytesPerTokenPerLayer());
     }
 
-    /** Weights of one attention layer (MLA: including its two latent norms). */
+    /** Weights of one attention layer (MLA: including its two latent norms; GQA: the QK-norm gains if any). */
     private long attentionParameters() {
-        return mla == null ? (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim : mla.parameters();
+        return mla == null ? (long) dim * heads * headDim * 2 + 2L * dim * kvHeads * headDim + attentionNorms() : mla.parameters();
     }
 
     /** Multiply-adds x 2 per token per layer of scores and weighted values at context ctx (MLA in its training form). */
@@ -107,7 +132,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public AttentionSpec attentionSpec() {
-        return new AttentionSpec(dim, heads, kvHeads, headDim, ropeTheta);
+        return new AttentionSpec(dim, heads, kvHeads, headDim, ropeTheta, qkNorm);
     }
 
     public FeedForwardSpec feedForwardSpec() {
@@ -115,7 +140,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla);
+        return new ModelConfig(v, dim, layers, heads, kvHeads, headDim, hiddenDim, maxSeqLen, ropeTheta, normEps, tiedEmbeddings, moe, denseLayers, mtpDepth, mla, ropePairing, qkNorm);
     }
 
     /** Every parameter (embedding counted once when tied; MoE selection biases included). */
@@ -132,7 +157,7 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
 
     /** Forward FLOPs per token of the D MTP modules (their block, projection and the shared head) at context ctx. */
     public double mtpForwardFlopsPerToken(int ctx) {
-        double perModule = 2.0 * (mtpModuleParameters(true) - 5L * dim - mlaNorms() + (long) vocabSize * dim) + attentionFlops(ctx);
+        double perModule = 2.0 * (mtpModuleParameters(true) - 5L * dim - attentionNorms() + (long) vocabSize * dim) + attentionFlops(ctx);
         return mtpDepth * perModule;
     }
 
@@ -159,15 +184,15 @@ public record ModelConfig(int vocabSize, int dim, int layers, int heads, int kvH
      */
     public double forwardFlopsPerToken(int ctx) {
         long lookup = tiedEmbeddings ? 0 : (long) vocabSize * dim;
-        long vectors = (long) layers * (2 * dim + mlaNorms()) + dim + (moe == null ? 0 : (long) moeLayers() * moe.routedExperts());
+        long vectors = (long) layers * (2 * dim + attentionNorms()) + dim + (moe == null ? 0 : (long) moeLayers() * moe.routedExperts());
         double matmul = 2.0 * (activeParameterCount() - lookup - vectors);
         double attention = layers * attentionFlops(ctx);
         return matmul + attention;
     }
 
-    /** Norm gains inside one MLA layer (0 for GQA): vectors, not matrices. */
-    private long mlaNorms() {
-        return mla == null ? 0 : mla.normParameters();
+    /** Norm gains inside one attention layer (MLA's latent norms, GQA's QK-norm): vectors, not matrices. */
+    private long attentionNorms() {
+        return mla != null ? mla.normParameters() : qkNorm ? 2L * headDim : 0;
     }
 
     /** Bytes of fp32 weights read to produce one token: the active matrices (one embedding row when untied). */

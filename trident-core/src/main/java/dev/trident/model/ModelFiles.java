@@ -4,6 +4,7 @@ import dev.trident.TridentException;
 import dev.trident.io.AtomicFile;
 import dev.trident.io.json.Json;
 import dev.trident.io.safetensors.Safetensors;
+import dev.trident.kernels.RopePairing;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
 import dev.trident.nn.Parameters.Parameter;
@@ -18,8 +19,9 @@ import java.util.Map;
 
 /**
  * A model directory as Trident writes it: config.json (Hugging Face Llama keys), tokenizer.json and
- * model.safetensors with Hugging Face tensor names. RoPE rotates adjacent pairs (the GGUF `llama` convention),
- * recorded as "rope_pairing": "adjacent" in config.json.
+ * model.safetensors with Hugging Face tensor names. The weights are in the model's own RoPE pairing, recorded as
+ * "rope_pairing" ("adjacent", the GGUF `llama` convention and the default, or "halves") in config.json; its
+ * presence is what tells a Trident directory from a Hugging Face checkpoint (see io/hf).
  */
 public final class ModelFiles {
     public static final String CONFIG = "config.json";
@@ -43,7 +45,8 @@ public final class ModelFiles {
         m.put("rope_theta", c.ropeTheta());
         m.put("rms_norm_eps", (double) c.normEps());
         m.put("tie_word_embeddings", c.tiedEmbeddings());
-        m.put("rope_pairing", "adjacent");
+        m.put("rope_pairing", c.ropePairing().configName());
+        if (c.qkNorm()) m.put("use_qk_norm", true); // GLM-4.5's key; Qwen3 has q_norm / k_norm always
         if (c.mtpDepth() > 0) m.put("num_nextn_predict_layers", (long) c.mtpDepth()); // DeepSeek-V3's key
         if (c.moe() != null) {
             // DeepSeek-V3's config.json keys for the mixture of experts.
@@ -59,6 +62,8 @@ public final class ModelFiles {
             m.put("scoring_func", moe.gating() == MoeSpec.Gating.SIGMOID ? "sigmoid" : "softmax");
             m.put("norm_topk_prob", moe.normalizeTopK());
             m.put("topk_method", "noaux_tc");
+            m.put("n_group", (long) moe.groups());
+            m.put("topk_group", (long) moe.topkGroups());
             m.put("bias_update_speed", moe.biasUpdateRate());
             m.put("aux_loss_alpha", moe.balanceAlpha());
         }
@@ -107,9 +112,21 @@ public final class ModelFiles {
                         },
                         Json.asBoolean(m.getOrDefault("norm_topk_prob", true), "norm_topk_prob"),
                         Json.asDouble(m.getOrDefault("bias_update_speed", 0.0), "bias_update_speed"),
-                        Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"));
+                        Json.asDouble(m.getOrDefault("aux_loss_alpha", 0.0), "aux_loss_alpha"),
+                        Json.asInt(m.getOrDefault("n_group", 1L), "n_group", 1, 4096),
+                        Json.asInt(m.getOrDefault("topk_group", 1L), "topk_group", 1, 4096));
                 dense = Json.asInt(m.getOrDefault("first_k_dense_replace", 0L), "first_k_dense_replace", 0, 4096);
             }
+            if (!m.containsKey("rope_pairing"))
+                throw new TridentException("has no \"rope_pairing\", so it is not a Trident model directory; a Hugging Face "
+                        + "checkpoint loads through io/hf (HfCheckpoint), which converts its RoPE convention");
+            RopePairing pairing;
+            try {
+                pairing = RopePairing.fromConfigName(Json.asString(m.get("rope_pairing"), "rope_pairing"));
+            } catch (IllegalArgumentException e) {
+                throw new TridentException(e.getMessage());
+            }
+            boolean qkNorm = Json.asBoolean(m.getOrDefault("use_qk_norm", false), "use_qk_norm");
             ModelConfig config = new ModelConfig(
                     Json.asInt(m.get("vocab_size"), "vocab_size", 1, 1 << 22), dim,
                     Json.asInt(m.get("num_hidden_layers"), "num_hidden_layers", 1, 1024), heads,
@@ -120,7 +137,8 @@ public final class ModelFiles {
                     Json.asDouble(m.getOrDefault("rope_theta", 10000.0), "rope_theta"),
                     (float) Json.asDouble(m.getOrDefault("rms_norm_eps", 1e-5), "rms_norm_eps"),
                     Json.asBoolean(m.getOrDefault("tie_word_embeddings", false), "tie_word_embeddings"), moe, dense,
-                    Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4));
+                    Json.asInt(m.getOrDefault("num_nextn_predict_layers", 0L), "num_nextn_predict_layers", 0, 4))
+                    .withRopePairing(pairing).withQkNorm(qkNorm);
             if (!m.containsKey("kv_lora_rank")) return config;
             Object qLora = m.get("q_lora_rank");
             return config.withMla(new MlaSpec(dim, heads,

@@ -33,10 +33,19 @@ public final class Transformer {
     public record Loss(Tensor total, double main, double[] mtp, double balance) {}
 
     public Transformer(ModelConfig config, long seed) {
+        this(config, new Parameters(seed));
+    }
+
+    /** A model of config c whose weights are all zero (norm gains one), for a loader to fill in. */
+    public static Transformer unset(ModelConfig c) {
+        return new Transformer(c, Parameters.unset());
+    }
+
+    private Transformer(ModelConfig config, Parameters params) {
         this.config = config;
-        this.params = new Parameters(seed);
+        this.params = params;
         double std = 0.02, residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        this.rope = new RopeTable(config.ropeDim(), config.maxSeqLen(), config.ropeTheta());
+        this.rope = new RopeTable(config.ropeDim(), config.maxSeqLen(), config.ropeTheta(), config.ropePairing());
         this.embedding = params.matrix("model.embed_tokens.weight", config.vocabSize(), config.dim(), std);
         this.blocks = new Block[config.layers()];
         for (int i = 0; i < blocks.length; i++) {

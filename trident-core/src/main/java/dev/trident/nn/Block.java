@@ -17,7 +17,7 @@ public final class Block {
     public Block(Parameters params, String name, AttentionSpec attn, MlaSpec mla, FeedForwardSpec ffn, MoeSpec moe,
                  float normEps, RopeTable rope, double std, double residualStd) {
         this.attentionNorm = new RmsNorm(params, name + ".input_layernorm", attn.dim(), normEps);
-        this.attention = mla == null ? new Attention(params, name + ".self_attn", attn, rope, std, residualStd)
+        this.attention = mla == null ? new Attention(params, name + ".self_attn", attn, normEps, rope, std, residualStd)
                 : new LatentAttention(params, name + ".self_attn", mla, normEps, rope, std, residualStd);
         this.ffnNorm = new RmsNorm(params, name + ".post_attention_layernorm", attn.dim(), normEps);
         this.feedForward = moe == null ? new FeedForward(params, name + ".mlp", ffn, std, residualStd)

@@ -13,10 +13,14 @@ package dev.trident.nn;
  * @param normalizeTopK  divide the chosen K weights by their sum (always on for sigmoid gating)
  * @param biasUpdateRate gamma of auxiliary-loss-free balancing; 0 turns it off
  * @param balanceAlpha   alpha of the sequence-wise balance loss; 0 turns it off
+ * @param groups         n_group: the routed experts split into this many equal groups (1 = no grouping)
+ * @param topkGroups     topk_group: tokens pick their K experts only inside the topkGroups best groups; a group's
+ *                       score is the sum of its two best s_i + b_i for sigmoid gating (DeepSeek-V3, noaux_tc), its
+ *                       best s_i + b_i for softmax (DeepSeek-V2's group-limited greedy routing)
  */
 public record MoeSpec(int dim, int routedExperts, int activeExperts, int sharedExperts, int expertHidden,
                       double routedScale, Gating gating, boolean normalizeTopK, double biasUpdateRate,
-                      double balanceAlpha) {
+                      double balanceAlpha, int groups, int topkGroups) {
 
     /** How affinities s_i are computed from the router logits u . e_i. */
     public enum Gating { SIGMOID, SOFTMAX }
@@ -25,11 +29,34 @@ public record MoeSpec(int dim, int routedExperts, int activeExperts, int sharedE
         if (routedExperts < 1 || activeExperts < 1 || activeExperts > routedExperts)
             throw new IllegalArgumentException("need 1 <= K (" + activeExperts + ") <= N_r (" + routedExperts + ")");
         if (sharedExperts < 0 || expertHidden < 1) throw new IllegalArgumentException("bad MoE sizes");
+        if (groups < 1 || routedExperts % groups != 0 || topkGroups < 1 || topkGroups > groups)
+            throw new IllegalArgumentException("need n_group (" + groups + ") dividing N_r (" + routedExperts
+                    + ") and 1 <= topk_group (" + topkGroups + ") <= n_group");
+        if (activeExperts > topkGroups * (routedExperts / groups))
+            throw new IllegalArgumentException("K (" + activeExperts + ") exceeds the experts of topk_group (" + topkGroups + ") groups");
+    }
+
+    /** Without expert groups. */
+    public MoeSpec(int dim, int routedExperts, int activeExperts, int sharedExperts, int expertHidden,
+                   double routedScale, Gating gating, boolean normalizeTopK, double biasUpdateRate, double balanceAlpha) {
+        this(dim, routedExperts, activeExperts, sharedExperts, expertHidden, routedScale, gating, normalizeTopK,
+                biasUpdateRate, balanceAlpha, 1, 1);
     }
 
     public MoeSpec withBalancing(double gamma, double alpha) {
         return new MoeSpec(dim, routedExperts, activeExperts, sharedExperts, expertHidden, routedScale, gating,
-                normalizeTopK, gamma, alpha);
+                normalizeTopK, gamma, alpha, groups, topkGroups);
+    }
+
+    /** The same layer with group-limited routing: n experts groups, the K experts chosen inside the best k groups. */
+    public MoeSpec withGroups(int n, int k) {
+        return new MoeSpec(dim, routedExperts, activeExperts, sharedExperts, expertHidden, routedScale, gating,
+                normalizeTopK, biasUpdateRate, balanceAlpha, n, k);
+    }
+
+    /** Experts per group. */
+    public int groupSize() {
+        return routedExperts / groups;
     }
 
     /** Weights of the FFN part run per token: shared + K routed experts (3 matrices each) plus the router. */

@@ -18,6 +18,7 @@ public final class Parameters {
     public record Parameter(String name, Tensor tensor, boolean decay) {}
 
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    /** null: matrices are left at zero (the weights are about to be loaded). */
     private final SplittableRandom rng;
 
     /** Parameters initialized from the given seed (normal(0, std) for matrices, ones for norms). */
@@ -25,9 +26,19 @@ public final class Parameters {
         this.rng = new SplittableRandom(seed);
     }
 
+    private Parameters() {
+        this.rng = null;
+    }
+
+    /** Parameters whose matrices stay zero (norms still one): for loaders that overwrite every tensor. */
+    public static Parameters unset() {
+        return new Parameters();
+    }
+
     /** A matrix [rows, cols] drawn from normal(0, std). */
     public Tensor matrix(String name, int rows, int cols, double std) {
         Tensor t = add(name, true, rows, cols);
+        if (rng == null) return t;
         for (int i = 0; i < t.size(); i++) t.data[i] = (float) (gaussian() * std);
         return t;
     }

@@ -17,4 +17,9 @@ public final class RmsNorm {
     public Tensor forward(Tape tape, Tensor x) {
         return Ops.rmsNorm(tape, x, weight, eps);
     }
+
+    /** Normalizes every weight-wide slice of each row on its own: x [N, heads * width] (QK-norm per head). */
+    public Tensor forwardPerHead(Tape tape, Tensor x) {
+        return Ops.headRmsNorm(tape, x, weight, eps);
+    }
 }

@@ -42,19 +42,28 @@ public final class Router {
         return new Routing(chosen, gates, logits);
     }
 
-    /** For each of n tokens, the K experts with the largest s_i + b_i (ties to the lower index), into chosen[t*K..]. */
+    /**
+     * For each of n tokens, the K experts with the largest s_i + b_i (ties to the lower index), into chosen[t*K..].
+     * With expert groups (n_group > 1) only experts of the token's topk_group best groups are candidates (DeepSeek-V3's
+     * node-limited routing; see {@link MoeSpec} for the group score).
+     */
     public void select(float[] s, int n, int[] chosen) {
         select(spec, bias.data, s, n, chosen);
     }
 
     /** {@link #select} for a router given by its sizes and bias alone (the inference runtime's weights). */
     public static void select(MoeSpec spec, float[] b, float[] s, int n, int[] chosen) {
-        int e = spec.routedExperts(), k = spec.activeExperts();
+        int e = spec.routedExperts(), k = spec.activeExperts(), size = spec.groupSize();
+        boolean grouped = spec.groups() > 1;
+        boolean[] allowed = grouped ? new boolean[spec.groups()] : null;
+        float[] groupScore = grouped ? new float[spec.groups()] : null;
         for (int t = 0; t < n; t++) {
+            if (grouped) chooseGroups(spec, b, s, t * e, groupScore, allowed);
             for (int slot = 0; slot < k; slot++) {
                 int best = -1;
                 float bestScore = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < e; i++) {
+                    if (grouped && !allowed[i / size]) continue;
                     float score = s[t * e + i] + b[i];
                     if ((best < 0 || score > bestScore) && !taken(chosen, t * k, slot, i)) {
                         bestScore = score;
@@ -63,6 +72,32 @@ public final class Router {
                 }
                 chosen[t * k + slot] = best;
             }
+        }
+    }
+
+    /** Marks in allowed the topk_group groups with the best scores for the token whose affinities start at off. */
+    private static void chooseGroups(MoeSpec spec, float[] b, float[] s, int off, float[] groupScore, boolean[] allowed) {
+        int size = spec.groupSize();
+        boolean topTwo = spec.gating() == MoeSpec.Gating.SIGMOID && size >= 2;
+        for (int g = 0; g < groupScore.length; g++) {
+            float first = Float.NEGATIVE_INFINITY, second = Float.NEGATIVE_INFINITY;
+            for (int i = g * size; i < (g + 1) * size; i++) {
+                float v = s[off + i] + b[i];
+                if (v > first) {
+                    second = first;
+                    first = v;
+                } else if (v > second) {
+                    second = v;
+                }
+            }
+            groupScore[g] = topTwo ? first + second : first;
+            allowed[g] = false;
+        }
+        for (int pick = 0; pick < spec.topkGroups(); pick++) {
+            int best = -1;
+            for (int g = 0; g < groupScore.length; g++)
+                if (!allowed[g] && (best < 0 || groupScore[g] > groupScore[best])) best = g;
+            allowed[best] = true;
         }
     }
 

@@ -15,6 +15,10 @@ import java.util.Map;
  * start as the 256 byte tokens and are merged by rank ({@link MergeTable}). Any byte array round-trips exactly:
  * {@code decodeBytes(encode(bytes))} equals {@code bytes}, valid UTF-8 or not.
  *
+ * <p>It can instead hold a SentencePiece-BPE vocabulary with byte fallback ({@link #sentencePiece}, the kind
+ * Llama 2 and Mistral use, read from GGUF files): the same interface, encoded by {@link SentencePieceBpe}, and
+ * any bytes still round-trip except that plain text gains the leading space SentencePiece adds.
+ *
  * <p>Added tokens (special tokens such as {@code <|endoftext|>}) are only produced by {@link #encodeWithSpecials};
  * {@link #encode} treats their text as plain text.
  *
@@ -36,6 +40,11 @@ public final class Tokenizer {
     private final int eosId;
     private final int[] addedIdsLongestFirst;
     private final ChunkCache cache;
+    /** The SentencePiece-BPE encoder (Llama's vocabulary kind), or null for byte-level BPE. */
+    private final SentencePieceBpe spm;
+    /** With spm: each piece's score and llama.cpp token type (1 normal, 2 unknown, 3 control, 4 user, 6 byte). */
+    private final float[] scores;
+    private final int[] types;
 
     /**
      * Builds a tokenizer and checks it is consistent. Throws {@link IllegalArgumentException} describing the
@@ -50,6 +59,12 @@ public final class Tokenizer {
      */
     Tokenizer(String[] vocab, boolean[] added, boolean[] special, int[] mergeLeft, int[] mergeRight,
               boolean ignoreMerges, int cacheSlots) {
+        this(vocab, added, special, mergeLeft, mergeRight, ignoreMerges, cacheSlots, -1);
+    }
+
+    /** As above, with the end-of-text id given (-1: picked from the special tokens, see {@link #eosId}). */
+    Tokenizer(String[] vocab, boolean[] added, boolean[] special, int[] mergeLeft, int[] mergeRight,
+              boolean ignoreMerges, int cacheSlots, int eos) {
         int n = vocab.length;
         if (added.length != n || special.length != n || mergeLeft.length != mergeRight.length) {
             throw new IllegalArgumentException("inconsistent table sizes");
@@ -112,8 +127,12 @@ public final class Tokenizer {
         this.merges = new MergeTable(mergeLeft, mergeRight, result);
         addedIds.sort(Comparator.comparingInt((Integer id) -> -tokenBytes[id].length).thenComparingInt(id -> id));
         this.addedIdsLongestFirst = addedIds.stream().mapToInt(Integer::intValue).toArray();
-        this.eosId = pickEos(addedIds);
+        if (eos >= n || (eos >= 0 && !added[eos])) throw new IllegalArgumentException("end-of-text id " + eos + " is not an added token");
+        this.eosId = eos >= 0 ? eos : pickEos(addedIds);
         this.cache = new ChunkCache(cacheSlots);
+        this.spm = null;
+        this.scores = null;
+        this.types = null;
     }
 
     /** Same tables, own cache. */
@@ -129,6 +148,108 @@ public final class Tokenizer {
         this.eosId = t.eosId;
         this.addedIdsLongestFirst = t.addedIdsLongestFirst;
         this.cache = new ChunkCache(cacheSlots);
+        this.spm = t.spm;
+        this.scores = t.scores;
+        this.types = t.types;
+    }
+
+    /** llama.cpp's token types (tokenizer.ggml.token_type). */
+    public static final int TYPE_NORMAL = 1, TYPE_UNKNOWN = 2, TYPE_CONTROL = 3, TYPE_USER_DEFINED = 4, TYPE_UNUSED = 5, TYPE_BYTE = 6;
+
+    /** A SentencePiece-BPE vocabulary (see {@link #sentencePiece}). */
+    private Tokenizer(String[] pieces, float[] scores, int[] types, int eosId, boolean addSpacePrefix) {
+        int n = pieces.length;
+        if (scores.length != n || types.length != n) throw new IllegalArgumentException("inconsistent table sizes");
+        this.vocab = pieces.clone();
+        this.scores = scores.clone();
+        this.types = types.clone();
+        this.tokenBytes = new byte[n][];
+        this.added = new boolean[n];
+        this.special = new boolean[n];
+        this.idOf = HashMap.newHashMap(n);
+        Arrays.fill(byteToId, -1);
+        byte[][] pieceBytes = new byte[n][];
+        List<Integer> addedIds = new ArrayList<>();
+        for (int id = 0; id < n; id++) {
+            String s = pieces[id];
+            if (s == null) throw new IllegalArgumentException("token id " + id + " has no text");
+            idOf.putIfAbsent(s, id);
+            pieceBytes[id] = s.getBytes(StandardCharsets.UTF_8);
+            switch (types[id]) {
+                case TYPE_BYTE -> {
+                    int b = byteTokenValue(s);
+                    if (b < 0) throw new IllegalArgumentException("byte token " + id + " \"" + s + "\" is not of the form <0xAB>");
+                    tokenBytes[id] = new byte[] {(byte) b};
+                    if (byteToId[b] < 0) byteToId[b] = id;
+                }
+                case TYPE_CONTROL, TYPE_USER_DEFINED, TYPE_UNKNOWN -> {
+                    tokenBytes[id] = pieceBytes[id];
+                    added[id] = !s.isEmpty();
+                    special[id] = types[id] != TYPE_USER_DEFINED && !s.isEmpty();
+                    if (added[id]) addedIds.add(id);
+                }
+                case TYPE_NORMAL, TYPE_UNUSED -> tokenBytes[id] = s.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+                default -> throw new IllegalArgumentException("token " + id + " has unknown type " + types[id]);
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            if (byteToId[b] < 0) {
+                throw new IllegalArgumentException("the vocabulary has no byte token <0x" + String.format("%02X", b)
+                        + ">, so some text could not be encoded");
+            }
+        }
+        if (eosId >= n) throw new IllegalArgumentException("end-of-text id " + eosId + " outside the vocabulary of " + n);
+        this.merges = new MergeTable(new int[0], new int[0], new int[0]);
+        this.ignoreMerges = false;
+        addedIds.sort(Comparator.comparingInt((Integer id) -> -tokenBytes[id].length).thenComparingInt(id -> id));
+        this.addedIdsLongestFirst = addedIds.stream().mapToInt(Integer::intValue).toArray();
+        this.eosId = eosId >= 0 ? eosId : pickEos(addedIds);
+        this.cache = new ChunkCache(0);
+        this.spm = new SentencePieceBpe(pieceBytes, scores, byteToId, addSpacePrefix);
+    }
+
+    /** The byte of a "<0xAB>" piece, or -1. */
+    private static int byteTokenValue(String s) {
+        if (s.length() != 6 || !s.startsWith("<0x") || s.charAt(5) != '>') return -1;
+        try {
+            return Integer.parseInt(s.substring(3, 5), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * A SentencePiece-BPE vocabulary with byte fallback (llama.cpp's "llama" tokenizer model: Llama 2, Mistral,
+     * TinyLlama): pieces with "▁" for spaces, their scores (higher merges first), llama.cpp token types (byte
+     * tokens must be {@code <0xAB>}, all 256 present), the end-of-text id (-1: guess from the control tokens) and
+     * whether a plain-text fragment gets a leading space. Control, unknown and user-defined tokens are added
+     * tokens. Throws IllegalArgumentException for an inconsistent vocabulary (the caller names the file).
+     */
+    public static Tokenizer sentencePiece(List<String> pieces, float[] scores, int[] types, int eosId, boolean addSpacePrefix) {
+        return new Tokenizer(pieces.toArray(new String[0]), scores, types, eosId, addSpacePrefix);
+    }
+
+    /** Whether this is a SentencePiece-BPE vocabulary rather than byte-level BPE. */
+    public boolean isSentencePiece() {
+        return spm != null;
+    }
+
+    /** A SentencePiece piece's score (0 for byte-level BPE vocabularies). */
+    public float score(int id) {
+        checkId(id);
+        return scores == null ? 0 : scores[id];
+    }
+
+    /** llama.cpp's type of token id: normal, control (special), byte, ... ({@link #TYPE_NORMAL} etc.). */
+    public int tokenType(int id) {
+        checkId(id);
+        if (types != null) return types[id];
+        return special[id] ? TYPE_CONTROL : added[id] ? TYPE_USER_DEFINED : TYPE_NORMAL;
+    }
+
+    /** SentencePiece: whether plain text gets a leading "▁" (llama.cpp's add_space_prefix). */
+    public boolean addsSpacePrefix() {
+        return spm != null && spm.addSpacePrefix();
     }
 
     /** Loads a Hugging Face {@code tokenizer.json} (byte-level BPE); throws TridentException naming the file. */
@@ -143,15 +264,29 @@ public final class Tokenizer {
      * Throws IllegalArgumentException for an inconsistent vocabulary (the caller names the file).
      */
     public static Tokenizer of(List<String> tokens, List<String[]> merges, java.util.Set<Integer> specialIds) {
+        return of(tokens, merges, specialIds, specialIds, -1);
+    }
+
+    /**
+     * As {@link #of(List, List, java.util.Set)}, with added tokens that are not special (written as raw text, such
+     * as user-defined or unused tokens) and the end-of-text id given (-1: picked from the special tokens).
+     * specialIds must be among addedIds.
+     */
+    public static Tokenizer of(List<String> tokens, List<String[]> merges, java.util.Set<Integer> addedIds,
+                               java.util.Set<Integer> specialIds, int eosId) {
         int n = tokens.size();
         String[] vocab = tokens.toArray(new String[0]);
-        boolean[] special = new boolean[n];
+        boolean[] added = new boolean[n], special = new boolean[n];
+        for (int id : addedIds) {
+            if (id < 0 || id >= n) throw new IllegalArgumentException("added token id " + id + " outside the vocabulary of " + n);
+            added[id] = true;
+        }
         for (int id : specialIds) {
-            if (id < 0 || id >= n) throw new IllegalArgumentException("special token id " + id + " outside the vocabulary of " + n);
+            if (id < 0 || id >= n || !added[id]) throw new IllegalArgumentException("special token id " + id + " is not an added token");
             special[id] = true;
         }
         Map<String, Integer> ids = HashMap.newHashMap(n);
-        for (int i = 0; i < n; i++) ids.putIfAbsent(vocab[i], i);
+        for (int i = 0; i < n; i++) if (!added[i]) ids.putIfAbsent(vocab[i], i);
         int[] left = new int[merges.size()], right = new int[merges.size()];
         for (int r = 0; r < merges.size(); r++) {
             String[] m = merges.get(r);
@@ -160,7 +295,7 @@ public final class Tokenizer {
             left[r] = a;
             right[r] = b;
         }
-        return new Tokenizer(vocab, special.clone(), special, left, right, false, DEFAULT_CACHE_SLOTS);
+        return new Tokenizer(vocab, added, special, left, right, false, DEFAULT_CACHE_SLOTS, eosId);
     }
 
     /** Saves as a Hugging Face {@code tokenizer.json}, atomically. */
@@ -234,6 +369,10 @@ public final class Tokenizer {
     }
 
     private void encodePlain(byte[] s, int from, int to, IntList out, Scratch scratch) {
+        if (spm != null) {
+            spm.encode(s, from, to, out);
+            return;
+        }
         for (int i = from; i < to; ) {
             int end = PreTokenizer.chunkEnd(s, i, to);
             encodeChunk(s, i, end, out, scratch);

@@ -28,6 +28,9 @@ final class TokenizerJson {
     }
 
     static void write(Tokenizer t, Path file) {
+        if (t.isSentencePiece()) {
+            throw new dev.trident.TridentException(file + ": saving a SentencePiece vocabulary as tokenizer.json is not supported yet");
+        }
         List<Object> added = new ArrayList<>();
         Map<String, Object> vocab = new LinkedHashMap<>();
         for (int id = 0; id < t.vocabSize(); id++) {

@@ -1,5 +1,6 @@
 package dev.trident.autograd;
 
+import dev.trident.kernels.RopePairing;
 import dev.trident.kernels.RopeTable;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -28,13 +29,21 @@ class OpsGradientProperties {
         GradCheck.check("rmsNorm", List.of(x, w), t -> Ops.rmsNorm(t, x, w, 1e-5f), seed, TOL);
     }
 
-    @Property(tries = 10, seed = "20261128")
+    @Property(tries = 12, seed = "20261128")
+    void headRmsNorm(@ForAll @IntRange(min = 1, max = 4) int rows, @ForAll @IntRange(min = 1, max = 3) int heads,
+                     @ForAll @IntRange(min = 2, max = 9) int d, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Random rng = new Random(seed);
+        Tensor x = GradCheck.random(rng, true, rows, heads * d), w = GradCheck.random(rng, true, d);
+        GradCheck.check("headRmsNorm", List.of(x, w), t -> Ops.headRmsNorm(t, x, w, 1e-5f), seed, TOL);
+    }
+
+    @Property(tries = 14, seed = "20261128")
     void rope(@ForAll @IntRange(min = 1, max = 3) int batch, @ForAll @IntRange(min = 1, max = 5) int seq,
-              @ForAll @IntRange(min = 1, max = 3) int heads, @ForAll @IntRange(min = 1, max = 4) int halfDim,
-              @ForAll @IntRange(min = 0, max = 1000) int seed) {
+              @ForAll @IntRange(min = 1, max = 3) int heads, @ForAll @IntRange(min = 1, max = 11) int halfDim,
+              @ForAll RopePairing pairing, @ForAll @IntRange(min = 0, max = 1000) int seed) {
         Random rng = new Random(seed);
         int d = 2 * halfDim;
-        RopeTable table = new RopeTable(d, 16, 10000);
+        RopeTable table = new RopeTable(d, 16, 10000, pairing);
         Tensor x = GradCheck.random(rng, true, batch * seq, heads * d);
         GradCheck.check("rope", List.of(x), t -> Ops.rope(t, x, heads, d, seq, table), seed, TOL);
     }

@@ -25,6 +25,7 @@ class BatchedSequencesTest {
     void segmentsOfSeveralSequencesGiveEachItsOwnLogits() {
         check(new Transformer(GQA, 3));
         check(new Transformer(MOE_MLA, 4));
+        check(new Transformer(GQA.withRopePairing(dev.trident.kernels.RopePairing.HALVES).withQkNorm(true), 5)); // Qwen3-style
     }
 
     private static void check(Transformer model) {

@@ -67,6 +67,22 @@ class DecoderTest {
         assertTrue(worst < 1e-4 * Math.max(1, scale), "absorbed decode differs from naive decode by " + worst + " (logit scale " + scale + ")");
     }
 
+    /** QK-norm and RoPE on halves, each alone and together, on GQA, MoE + MTP and (halves, grouped routing) MLA models. */
+    @Test
+    void qkNormAndRopeHalvesDecodeLikeTraining() {
+        var halves = dev.trident.kernels.RopePairing.HALVES;
+        ModelConfig[] configs = {CONFIG.withQkNorm(true), CONFIG.withRopePairing(halves),
+                CONFIG.withQkNorm(true).withRopePairing(halves), MOE.withQkNorm(true).withRopePairing(halves).withMtpDepth(2),
+                MLA.withRopePairing(halves).withMoe(MOE.moe().withGroups(3, 2), 1).withMtpDepth(1)};
+        for (int c = 0; c < configs.length; c++) {
+            Transformer model = new Transformer(configs[c], 30 + c);
+            Random rng = new Random(c); // gains away from 1 and larger weights, so the norms and rotations matter
+            for (var p : model.params.all()) for (int i = 0; i < p.tensor().size(); i++) p.tensor().data[i] += (float) (0.1 * rng.nextGaussian());
+            check(model);
+            if (configs[c].mtpDepth() == 2) mtpCheck(model);
+        }
+    }
+
     @Test
     void cachedDecodeMatchesFullSequenceForward() {
         check(new Transformer(CONFIG, 7));

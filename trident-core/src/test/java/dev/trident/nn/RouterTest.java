@@ -44,6 +44,50 @@ class RouterTest {
         assertEquals(0.236883f, routing.gates().data[1], 1e-5f);
     }
 
+    /**
+     * Group-limited routing (DeepSeek-V3, n_group 4, topk_group 2): 8 experts in groups {0,1} {2,3} {4,5} {6,7}.
+     * With s = 0.9, 0.1 | 0.6, 0.6 | 0.85, 0.05 | 0.3, 0.3 and b_7 = 0.5, the groups score (top-2 sums of s + b)
+     * 1.0, 1.2, 0.9, 1.1, so groups 1 and 3 are kept; among experts 2, 3, 6, 7 (s + b = 0.6, 0.6, 0.3, 0.8) the top 2
+     * are 7 then 2, although experts 0 and 4 have the highest s + b overall. Gates use s alone:
+     * g = s / (s_7 + s_2) = 0.3 / 0.9, 0.6 / 0.9.
+     */
+    @Test
+    void groupLimitedRoutingPicksInsideTheBestGroups() {
+        MoeSpec flat = new MoeSpec(8, 8, 2, 0, 3, 1.0, MoeSpec.Gating.SIGMOID, true, 0, 0);
+        float[] s = {0.9f, 0.1f, 0.6f, 0.6f, 0.85f, 0.05f, 0.3f, 0.3f};
+        float[] x = new float[8];
+        for (int i = 0; i < 8; i++) x[i] = (float) Math.log(s[i] / (1 - s[i])); // logits whose sigmoid is s
+        for (MoeSpec spec : new MoeSpec[]{flat, flat.withGroups(4, 2)}) {
+            Router r = new Router(new Parameters(1), "gate", spec, 0.02);
+            java.util.Arrays.fill(r.weight.data, 0f);
+            for (int i = 0; i < 8; i++) r.weight.data[i * 8 + i] = 1f; // centroid e_i = unit vector i
+            r.bias.data[7] = 0.5f;
+            Router.Routing routing = r.route(new Tape(), new Tensor(x, false, 1, 8));
+            if (spec.groups() == 1) {
+                assertArrayEquals(new int[]{0, 4}, routing.experts(), "flat: top-2 of s + b");
+            } else {
+                assertArrayEquals(new int[]{7, 2}, routing.experts(), "grouped: inside groups 1 and 3");
+                assertEquals(0.3f / 0.9f, routing.gates().data[0], 1e-5f);
+                assertEquals(0.6f / 0.9f, routing.gates().data[1], 1e-5f);
+            }
+        }
+        // With topk_group = n_group every group is kept: the flat choice.
+        Router all = new Router(new Parameters(1), "gate", flat.withGroups(4, 4), 0.02);
+        java.util.Arrays.fill(all.weight.data, 0f);
+        for (int i = 0; i < 8; i++) all.weight.data[i * 8 + i] = 1f;
+        all.bias.data[7] = 0.5f;
+        assertArrayEquals(new int[]{0, 4}, all.route(new Tape(), new Tensor(x, false, 1, 8)).experts());
+    }
+
+    @Test
+    void groupSizesAreChecked() {
+        MoeSpec flat = new MoeSpec(8, 8, 2, 0, 3, 1.0, MoeSpec.Gating.SIGMOID, true, 0, 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> flat.withGroups(3, 1), "3 does not divide 8");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> flat.withGroups(4, 5), "topk_group > n_group");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new MoeSpec(8, 8, 3, 0, 3, 1.0,
+                MoeSpec.Gating.SIGMOID, true, 0, 0).withGroups(4, 1), "K = 3 > one group of 2");
+    }
+
     @Test
     void biasUpdateMovesTowardsTheMeanLoad() {
         Router r = new Router(new Parameters(1), "gate", spec(MoeSpec.Gating.SIGMOID, true, 1), 0.02);

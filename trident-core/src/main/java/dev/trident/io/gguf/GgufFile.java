@@ -72,6 +72,16 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /** Whether a file starts with GGUF's magic bytes "GGUF" (false for a missing or unreadable file). */
+    public static boolean isGguf(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /**
      * Parses GGUF bytes that are already in memory (a heap or native segment the caller keeps alive); {@code name}
      * is used in error messages. Closing the result does nothing to {@code bytes}.
