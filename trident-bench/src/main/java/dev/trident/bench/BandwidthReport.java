@@ -1,5 +1,6 @@
 package dev.trident.bench;
 
+import dev.trident.kernels.ReadBandwidth;
 import dev.trident.kernels.WorkerPool;
 import dev.trident.kernels.quant.Matmul;
 import dev.trident.kernels.quant.QuantGemv;
@@ -40,7 +41,7 @@ public final class BandwidthReport {
         Map<String, Runnable> cases = new LinkedHashMap<>();
         Map<String, Long> bytes = new LinkedHashMap<>();
         float[] y = new float[rows];
-        BandwidthRead stream = new BandwidthRead(streamBytes);
+        ReadBandwidth stream = new ReadBandwidth(streamBytes);
         float[] sink = new float[1];
         cases.put("STREAM read", () -> sink[0] += stream.sum());
         bytes.put("STREAM read", stream.bytes());

@@ -1,5 +1,6 @@
 package dev.trident.bench;
 
+import dev.trident.kernels.ReadBandwidth;
 import dev.trident.kernels.WorkerPool;
 import dev.trident.kernels.quant.Matmul;
 import dev.trident.kernels.quant.QuantGemv;
@@ -47,7 +48,7 @@ public class QuantGemvBenchmark {
     Matmul mm;
     float[] x, y;
     boolean int8;
-    BandwidthRead stream;
+    ReadBandwidth stream;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -74,7 +75,7 @@ public class QuantGemvBenchmark {
         m = WeightFormat.byName(f[0]).quantize(w, rows, cols);
         wm = WeightMatrix.of(m);
         mm = new Matmul(1, cols, int8);
-        stream = new BandwidthRead(1L << 30);
+        stream = new ReadBandwidth(1L << 30);
     }
 
     @Benchmark

@@ -66,7 +66,7 @@ final class BltTrainOptionsMixin {
         Checks.nonNegative(spec, "--max-patch-length", maxPatchLength);
         if (patchSize != null && !(patchSize >= 1))
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--patch-size must be >= 1, got " + patchSize);
-        if (entropyModel != null) Checks.modelDir(entropyModel);
+        if (entropyModel != null) Checks.model(entropyModel);
         return o.withEntropyModel(entropyModel).withEntropySteps(entropySteps).withPatchSize(patchSize)
                 .withPatching(patching == null ? null : PatchingMode.parse(patching))
                 .withResetAtNewline(resetAtNewline ? Boolean.TRUE : null).withMaxPatchLength(maxPatchLength)

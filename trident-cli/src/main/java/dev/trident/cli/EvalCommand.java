@@ -3,25 +3,37 @@ package dev.trident.cli;
 import dev.trident.TridentException;
 import dev.trident.eval.EvalResult;
 import dev.trident.eval.Evaluator;
+import dev.trident.infer.ModelWeights;
+import dev.trident.io.AtomicFile;
 import dev.trident.model.Model;
+import dev.trident.quant.WeightFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** trident eval: validation loss and bits per byte of a model on the last 10% of a text file. */
+/** trident eval: validation loss and bits per byte of a model on the last 10% of a text file, per weight format. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measure a model on the last 10%% of a text file (the same split `trident train` holds out).",
-                "Prints val_loss=<nats/token (nats/byte for a BLT)>, the FLOPs per byte and, as its last line, val_bpb=<bits/byte>."})
+                "Prints val_loss=<nats/token (nats/byte for a BLT)>, the FLOPs per byte and, as its last line, val_bpb=<bits/byte>.",
+                "With --formats, runs the model through the inference runtime once per weight format, prints a table of "
+                        + "validation BPB and its degradation against f32, writes it as CSV, and ends with val_bpb= of "
+                        + "the first format listed."})
 final class EvalCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
+    @Mixin WeightsOption weights;
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
@@ -36,9 +48,22 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--noise-seed", paramLabel = "S", defaultValue = "1", description = "Seed of --noise (default: ${DEFAULT-VALUE}).")
     long noiseSeed;
 
+    @Option(names = "--formats", paramLabel = "LIST", split = ",",
+            description = "Weight formats to compare, e.g. f32,bf16,q8_0,fp8,q4_k,q4_0 (f32 is added as the reference if missing).")
+    List<String> formats;
+
+    @Option(names = "--csv", paramLabel = "FILE",
+            description = "With --formats: where the table goes as CSV (default: eval-formats.csv in the model directory).")
+    Path csv;
+
     @Override
     public Integer call() {
         threads.apply();
+        if (formats != null && weights.weights != null)
+            throw new ParameterException(spec.commandLine(), "--formats and --weights do not go together; list the formats in --formats");
+        if (csv != null && formats == null) throw new ParameterException(spec.commandLine(), "--csv needs --formats");
+        List<WeightFormat> list = new ArrayList<>();
+        if (formats != null) for (String f : formats) list.add(weights.parse("--formats", f));
         Checks.model(model);
         if (noise != null && !(noise >= 0 && noise <= 1))
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--noise must be between 0 and 1, got " + noise);
@@ -52,12 +77,17 @@ final class EvalCommand implements Callable<Integer> {
         if (dev.trident.blt.BltFiles.isBltModel(model)) return BltRun.eval(model, validation, data, out, err);
 
         Model m = Model.load(model); // before the bar, so a bad model directory is one line on stderr
+        if (formats != null) return table(m, validation, list, out, err);
         EvalResult r;
-        // The evaluator reports no progress yet, so the bar shows elapsed time only. TODO(lead): a progress hook.
-        try (Progress.Bar bar = Progress.bar("eval", -1, 0, err)) {
-            bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes",
-                    Format.count(m.parameterCount()), Format.count(validation.length)));
-            r = Evaluator.evaluate(m, validation);
+        if (weights.weights == null && weights.headFormat == null) {
+            // The evaluator reports no progress on this path, so the bar shows elapsed time only.
+            try (Progress.Bar bar = Progress.bar("eval", -1, 0, err)) {
+                bar.setExtraMessage(String.format(Locale.ROOT, "%s parameters, %s bytes",
+                        Format.count(m.parameterCount()), Format.count(validation.length)));
+                r = Evaluator.evaluate(m, validation);
+            }
+        } else {
+            r = throughDecoder(m, weights.load(m, err), weights.format().name(), validation, err);
         }
         err.printf(Locale.ROOT, "evaluated %,d tokens (%,d bytes) of %s%n", r.tokens(), r.bytes(), data);
         err.flush();
@@ -72,4 +102,49 @@ final class EvalCommand implements Callable<Integer> {
         out.flush();
         return ExitCodes.OK;
     }
+
+    /** One evaluation through the decoder over w, with a progress bar over the context windows. */
+    private static EvalResult throughDecoder(Model m, ModelWeights w, String label, byte[] validation, PrintWriter err) {
+        try (Progress.Bar bar = Progress.bar("eval " + label.toLowerCase(Locale.ROOT), -1, 0, err)) {
+            return Evaluator.evaluate(m, w, validation, (done, total) -> {
+                bar.maxHint(total);
+                bar.stepTo(done);
+            });
+        }
+    }
+
+    private int table(Model m, byte[] validation, List<WeightFormat> requested, PrintWriter out, PrintWriter err) {
+        LinkedHashSet<WeightFormat> all = new LinkedHashSet<>();
+        all.add(WeightFormat.F32); // the reference every degradation is measured against
+        all.addAll(requested);
+        List<Row> rows = new ArrayList<>();
+        for (WeightFormat f : all) {
+            ModelWeights w = weights.load(m, f, err);
+            EvalResult r = throughDecoder(m, w, f.name(), validation, err);
+            rows.add(new Row(f, weights.policy(f).label(), WeightsOption.bitsPerWeight(w), w.byteSize(), r));
+        }
+        double ref = rows.getFirst().result().bitsPerByte();
+        StringBuilder csvText = new StringBuilder("format,policy,bits_per_weight,weight_bytes,val_loss,val_bpb,degradation_pct\n");
+        out.printf(Locale.ROOT, "| %-9s | %-32s | %9s | %9s | %8s | %8s | %9s |%n", "format", "policy", "bits/w", "MB", "val_loss", "val_bpb", "vs f32");
+        out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(11), "-".repeat(34), "-".repeat(11), "-".repeat(11), "-".repeat(10), "-".repeat(10), "-".repeat(11));
+        for (Row row : rows) {
+            double pct = 100 * (row.result().bitsPerByte() - ref) / ref;
+            out.printf(Locale.ROOT, "| %-9s | %-32s | %9.3f | %9.2f | %8.4f | %8.4f | %+8.3f%% |%n", row.format().name(), row.policy(),
+                    row.bits(), row.bytes() / 1e6, row.result().natsPerToken(), row.result().bitsPerByte(), pct);
+            csvText.append(String.format(Locale.ROOT, "%s,\"%s\",%.4f,%d,%.6f,%.6f,%.4f%n", row.format().name(), row.policy(), row.bits(),
+                    row.bytes(), row.result().natsPerToken(), row.result().bitsPerByte(), pct));
+        }
+        Path target = csv != null ? csv : model.resolve("eval-formats.csv");
+        AtomicFile.write(target, csvText.toString().getBytes(StandardCharsets.UTF_8));
+        err.printf(Locale.ROOT, "evaluated %,d tokens (%,d bytes) of %s per format; table written to %s%n",
+                rows.getFirst().result().tokens(), rows.getFirst().result().bytes(), data, target);
+        err.flush();
+        WeightFormat first = requested.getFirst();
+        EvalResult firstResult = rows.stream().filter(r -> r.format().equals(first)).findFirst().orElseThrow().result();
+        out.printf(Locale.ROOT, "val_bpb=%.4f%n", firstResult.bitsPerByte());
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    private record Row(WeightFormat format, String policy, double bits, long bytes, EvalResult result) {}
 }

@@ -1,6 +1,7 @@
 package dev.trident.cli;
 
 import dev.trident.infer.GenerationResult;
+import dev.trident.infer.ModelWeights;
 import dev.trident.infer.Generator;
 import dev.trident.infer.SpeculationStats;
 import dev.trident.infer.SpeculativeGenerator;
@@ -25,6 +26,7 @@ import java.util.concurrent.Callable;
 final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
+    @Mixin WeightsOption weightsOption;
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
     Path model;
@@ -82,30 +84,32 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Checks.model(model);
         SamplingOptions sampling = new SamplingOptions(maxTokens, temperature, topK, topP, seed, !ignoreEos);
+        weightsOption.format(); // a bad --weights is a usage error before the model loads
         if (dev.trident.blt.BltFiles.isBltModel(model)) {
             if (speculative) throw new ParameterException(spec.commandLine(), "--speculative needs a model with MTP modules; BLT models generate byte by byte");
             return BltRun.generate(model, prompt, sampling, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
         Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        ModelWeights w = weightsOption.load(m, err);
         var c = m.config();
-        err.printf(Locale.ROOT, "model: %s parameters, %s active per token; reads %.2f MB of fp32 weights per token%s%n",
-                Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), c.weightBytesPerToken() / 1e6,
+        err.printf(Locale.ROOT, "model: %s parameters, %s active per token; reads %.2f MB of weights per token (%s)%s%n",
+                Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), w.bytesPerToken() / 1e6, w.policy().label(),
                 c.moe() != null ? String.format(Locale.ROOT, " (%d of %d routed experts per MoE layer)", c.moe().activeExperts(), c.moe().routedExperts()) : "");
         err.flush();
         if (!speculative) {
-            generate(m, prompt, sampling, out, err);
+            stream(new Generator(m, w).generate(prompt, sampling, printer(out)), out, err);
             printCacheSize(m, err);
             return ExitCodes.OK;
         }
         int depth = draftDepth != null ? draftDepth : m.config().mtpDepth();
         if (compare) { // warm the JIT on both paths first, so the timed runs compare steady states
-            new Generator(m).generate(prompt, sampling, null);
-            new SpeculativeGenerator(m, depth).generate(prompt, sampling, null);
+            new Generator(m, w).generate(prompt, sampling, null);
+            new SpeculativeGenerator(m, w, depth).generate(prompt, sampling, null);
         }
-        GenerationResult r = speculative(m, prompt, sampling, depth, out, err);
+        GenerationResult r = speculative(m, w, prompt, sampling, depth, out, err);
         if (compare) {
-            GenerationResult plain = new Generator(m).generate(prompt, sampling, null);
+            GenerationResult plain = new Generator(m, w).generate(prompt, sampling, null);
             err.printf(Locale.ROOT, "plain_tok_s=%.1f speculative_tok_s=%.1f speedup=%.2f%n", plain.decodeTokensPerSecond(),
                     r.decodeTokensPerSecond(), r.decodeTokensPerSecond() / Math.max(1e-9, plain.decodeTokensPerSecond()));
             err.flush();
@@ -123,7 +127,11 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Streams a speculative generation, then its figures and the acceptance line scripts read; shared with demo. */
     static GenerationResult speculative(Model m, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
-        GenerationResult r = stream(new SpeculativeGenerator(m, depth).generate(prompt, sampling, printer(out)), out, err);
+        return speculative(m, ModelWeights.of(m.transformer()), prompt, sampling, depth, out, err);
+    }
+
+    static GenerationResult speculative(Model m, ModelWeights w, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
+        GenerationResult r = stream(new SpeculativeGenerator(m, w, depth).generate(prompt, sampling, printer(out)), out, err);
         SpeculationStats st = r.speculation();
         StringBuilder perDepth = new StringBuilder();
         for (int j = 0; j < depth; j++) perDepth.append(String.format(Locale.ROOT, " acceptance_d%d=%.3f", j + 1, st.acceptance(j)));

@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "trident", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Train, evaluate and run small DeepSeek-style language models on a CPU, in pure Java.",
         footer = {"", "Start with `trident demo`. Every command has --help. Bad input exits 2 with one line on stderr."},
-        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ServeCommand.class, CompareCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ServeCommand.class, BenchCommand.class, CompareCommand.class,
                 TokenizerCommand.class, ConvertCommand.class, QuantizeCommand.class, InspectCommand.class, LabCommand.class, PatchCommand.class,
                 HelpCommand.class})
 public final class Main implements Callable<Integer> {

@@ -69,7 +69,7 @@ final class PatchCommand implements Callable<Integer> {
         threads.apply();
         Checks.positive(spec, "--max-bytes", maxBytes);
         if (!(patchSize >= 1)) throw new ParameterException(spec.commandLine(), "--patch-size must be >= 1, got " + patchSize);
-        Checks.modelDir(model);
+        Checks.model(model);
         byte[] text = input.text != null ? input.text.getBytes(StandardCharsets.UTF_8) : Checks.readData(input.file);
         if (text.length == 0) throw new TridentException("--text is empty");
         if (text.length > maxBytes) text = utf8Prefix(text, maxBytes);

@@ -78,6 +78,11 @@ final class Progress {
             bar.stepTo(n);
         }
 
+        /** Sets the total once it is known (a bar started with max -1). */
+        void maxHint(long max) {
+            bar.maxHint(max);
+        }
+
         void setExtraMessage(String message) {
             bar.setExtraMessage(message);
         }

@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         Checks.positive(spec, "--max-body-kb", maxBodyKb);
         if (port < 0 || port > 65535) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be in 0..65535, got " + port);
         if (batchRows > 256) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch-rows must be at most 256, got " + batchRows);
-        Checks.modelDir(model);
+        Checks.model(model);
         String key = apiKey != null ? apiKey : System.getenv("TRIDENT_API_KEY");
         PrintWriter err = spec.commandLine().getErr();
         EngineOptions eo = new EngineOptions(batchRows, maxSequences, maxQueued, kvCacheMb << 20);

@@ -54,6 +54,26 @@ class EndToEndTest {
         assertEquals(ExitCodes.OK, gen.exitCode(), gen.err());
         assertTrue(gen.err().contains("tokens/s"), gen.err());
         assertTrue(gen.err().contains("kv_cache_bytes_per_token="), gen.err());
+
+        // Quantized in memory: a table per format and its CSV, generate and bench on Q8_0 weights.
+        Path csv = tmp.resolve("formats.csv");
+        Cli formats = Cli.run("eval", "--model", model.toString(), "--data", data.toString(), "--formats", "q8_0,q4_0", "--csv", csv.toString());
+        assertEquals(ExitCodes.OK, formats.exitCode(), formats.err());
+        assertTrue(formats.out().contains("| Q8_0 ") && formats.out().contains("| F32 "), formats.out());
+        assertTrue(formats.outLines().getLast().matches("val_bpb=\\d+\\.\\d+"), formats.out());
+        try {
+            assertEquals(4, Files.readAllLines(csv).size(), "header + f32 + two formats");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Cli q8 = Cli.run("generate", "--model", model.toString(), "--prompt", "ROMEO:", "--max-tokens", "5", "--weights", "q8_0");
+        assertEquals(ExitCodes.OK, q8.exitCode(), q8.err());
+        assertTrue(q8.err().contains("weights: Q8_0"), q8.err());
+        Cli bench = Cli.run("bench", model.toString(), "--prompt", "16", "--gen", "4", "--reps", "1", "--stream-mb", "8", "--weights", "q8_0");
+        assertEquals(ExitCodes.OK, bench.exitCode(), bench.err());
+        assertTrue(bench.outLines().getLast().matches("prefill_tok_s=\\d+\\.\\d+ decode_tok_s=\\d+\\.\\d+"), bench.out());
+        Cli bad = Cli.run("bench", model.toString(), "--weights", "q3_k");
+        assertEquals(ExitCodes.BAD_INPUT, bad.exitCode(), bad.err());
     }
 
     @Test

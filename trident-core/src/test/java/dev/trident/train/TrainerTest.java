@@ -40,6 +40,12 @@ class TrainerTest {
         byte[] val = Evaluator.validationSplit(Files.readAllBytes(data));
         var e = Evaluator.evaluate(model, val);
         assertEquals(r.finalEval().valBpb(), e.bitsPerByte(), 1e-3, "reloaded model evaluates the same");
+        // Through the inference runtime: fp32 gives the training forward's figure, Q8_0 within a fraction of it.
+        var viaDecoder = Evaluator.evaluate(model, dev.trident.infer.ModelWeights.of(model.transformer()), val, null);
+        assertEquals(e.bitsPerByte(), viaDecoder.bitsPerByte(), 1e-4 * e.bitsPerByte(), "decoder prefill evaluates like the training forward");
+        var q8 = Evaluator.evaluate(model, dev.trident.infer.ModelWeights.quantize(model.transformer(),
+                dev.trident.infer.QuantPolicy.of(dev.trident.quant.WeightFormat.Q8_0)), val, null);
+        assertEquals(e.bitsPerByte(), q8.bitsPerByte(), 0.01 * e.bitsPerByte(), "Q8_0 weights cost under 1% here");
 
         var g = new Generator(model).generate("ROMEO:", new SamplingOptions(20, 0.8, 0, 0.95, 42, false), null);
         assertEquals(20, g.tokens().length);

@@ -164,7 +164,7 @@ public final class GgufHyperparameters {
         try {
             if (arch == GgufArchitecture.DEEPSEEK2) {
                 MlaSpec m = mla(k, dim, heads);
-                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m, pairing, false);
+                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m, pairing, false, null);
             }
             int headDim = k.u32("attention.key_length", dim / heads, 2, 1 << 16);
             int valueDim = k.u32("attention.value_length", headDim, 1, 1 << 16);
@@ -172,7 +172,7 @@ public final class GgufHyperparameters {
             if (valueDim != headDim) throw k.unsupported("value heads of width " + valueDim + " != key width " + headDim);
             if (rope != headDim) throw k.unsupported("RoPE on " + rope + " of " + headDim + " head dims");
             if (heads % kvHeads != 0) throw k.bad("head_count " + heads + " is not a multiple of head_count_kv " + kvHeads);
-            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null, pairing, qkNorm);
+            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null, pairing, qkNorm, null);
         } catch (IllegalArgumentException e) {
             throw new TridentException(g.name() + ": inconsistent model sizes (" + e.getMessage() + ")", e);
         }

@@ -4,6 +4,7 @@ import dev.trident.TridentException;
 import dev.trident.autograd.Tensor;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
+import dev.trident.tokenizer.Tokenizer;
 import dev.trident.nn.Parameters;
 import dev.trident.quant.WeightFormat;
 
@@ -90,10 +91,25 @@ public final class GgufModelWriter {
 
     /** Writes model to file (atomically); a one-line TridentException if it cannot be expressed or written. */
     public static Result write(Model model, Path file, Options options, Listener listener) {
+        Parameters params = model.transformer().params;
+        return write(model.config(), model.tokenizer(), name -> {
+            Parameters.Parameter p = params.get(name);
+            if (p == null) throw new IllegalStateException("no parameter " + name);
+            return p.tensor();
+        }, file, options, listener);
+    }
+
+    /**
+     * The same for a model given by its config, tokenizer and a parameter lookup by Trident name, which is asked
+     * for one parameter at a time as the tensors are written: a model larger than memory (e.g. random weights for
+     * a speed benchmark) can be made up on the fly.
+     */
+    public static Result write(ModelConfig config, Tokenizer tokenizer, Function<String, Tensor> lookup, Path file, Options options,
+                               Listener listener) {
         GgmlType main = GgufTensorData.type(options.format()); // FP8-block fails here, before anything is written
-        ModelConfig c = model.config();
+        ModelConfig c = config;
         GgufArchitecture arch = options.architecture() != null ? options.architecture() : GgufArchitecture.forExport(c);
-        checkExpressible(model, arch);
+        checkExpressible(c, lookup, arch);
         List<String> notes = new ArrayList<>();
         if (arch != GgufArchitecture.GLM4MOE && arch != GgufArchitecture.DEEPSEEK2 && c.mtpDepth() > 0) {
             notes.add("llama.cpp's " + arch.ggufName() + " architecture has no MTP layers; the " + c.mtpDepth() + " MTP module(s) were left out");
@@ -107,15 +123,9 @@ public final class GgufModelWriter {
         w.putUInt32("general.file_type", fileType(options.format()));
         if (main.isQuantized()) w.putUInt32("general.quantization_version", 2);
         GgufHyperparameters.write(w, arch, c);
-        GgufVocabulary.write(w, model.tokenizer(), c.vocabSize(), options.bosId(), options.addBos());
+        GgufVocabulary.write(w, tokenizer, c.vocabSize(), options.bosId(), options.addBos());
         if (options.chatTemplate() != null) w.putString("tokenizer.chat_template", options.chatTemplate());
 
-        Parameters params = model.transformer().params;
-        Function<String, Tensor> lookup = name -> {
-            Parameters.Parameter p = params.get(name);
-            if (p == null) throw new IllegalStateException("no parameter " + name);
-            return p.tensor();
-        };
         Map<GgmlType, Integer> counts = new EnumMap<>(GgmlType.class);
         Map<GgmlType, Integer> fallbacks = new EnumMap<>(GgmlType.class);
         long[] done = {0};
@@ -143,11 +153,10 @@ public final class GgufModelWriter {
     }
 
     /** Refuses an architecture llama.cpp would run differently from Trident's model. */
-    private static void checkExpressible(Model model, GgufArchitecture arch) {
-        ModelConfig c = model.config();
+    private static void checkExpressible(ModelConfig c, Function<String, Tensor> lookup, GgufArchitecture arch) {
         var m = c.moe();
         boolean plainExperts = m == null || (m.gating() == dev.trident.nn.MoeSpec.Gating.SOFTMAX && m.normalizeTopK()
-                && m.sharedExperts() == 0 && c.denseLayers() == 0 && zeroRouterBias(model));
+                && m.sharedExperts() == 0 && c.denseLayers() == 0 && zeroRouterBias(c, lookup));
         String why = switch (arch) {
             case DEEPSEEK2 -> c.mla() == null ? "needs multi-head latent attention" : null;
             case GLM4MOE -> c.mla() != null ? "has no multi-head latent attention" : m == null ? "needs a mixture of experts"
@@ -162,16 +171,18 @@ public final class GgufModelWriter {
         if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);
         // Features the exporter does not map yet (a Qwen3 or Llama 3.1 loaded from Hugging Face has them): refused
         // rather than written as a model llama.cpp would run differently.
-        String missing = c.ropePairing() != dev.trident.kernels.RopePairing.ADJACENT ? "RoPE on halves"
-                : c.qkNorm() ? "QK-norm" : c.ropeScaling() != null ? "RoPE scaling"
+        boolean qwen = arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE;
+        String missing = c.ropePairing() != dev.trident.kernels.RopePairing.ADJACENT && !qwen ? "RoPE on halves"
+                : c.qkNorm() && !qwen ? "QK-norm" : c.ropeScaling() != null ? "RoPE scaling"
                 : c.moe() != null && c.moe().groups() > 1 ? "group-limited routing" : null;
         if (missing != null) throw new TridentException("cannot export this model to GGUF yet: the exporter does not write " + missing);
     }
 
-    private static boolean zeroRouterBias(Model model) {
-        for (var moe : model.transformer().moeLayers(true)) {
-            float[] b = moe.router.bias.data;
-            for (int i = 0; i < moe.router.bias.size(); i++) if (b[i] != 0) return false;
+    private static boolean zeroRouterBias(ModelConfig c, Function<String, Tensor> lookup) {
+        for (int i = 0; i < c.layers() + c.mtpDepth(); i++) {
+            if (!c.isMoeLayer(Math.min(i, c.layers() - 1))) continue;
+            Tensor b = lookup.apply("model.layers." + i + ".mlp.gate.e_score_correction_bias");
+            for (int j = 0; j < b.size(); j++) if (b.data[j] != 0) return false;
         }
         return true;
     }

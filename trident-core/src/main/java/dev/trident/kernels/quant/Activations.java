@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.util.Objects;
 
@@ -35,7 +36,9 @@ public final class Activations {
     final short[] q;
     final float[] d, sums;
     final int[] qsum;
-    private boolean haveInt8, haveSums;
+    /** FP8 kernel's form: x * 2^100, each group of 2L values de-interleaved (even positions, then odd). */
+    final float[] fp8x;
+    private boolean haveInt8, haveSums, haveFp8;
 
     public Activations(int maxRows, int maxCols) {
         if (maxRows < 1 || maxCols < 1) throw new IllegalArgumentException("activations of " + maxRows + " x " + maxCols);
@@ -46,6 +49,7 @@ public final class Activations {
         d = new float[blocks];
         sums = new float[blocks];
         qsum = new int[blocks];
+        fp8x = new float[Math.multiplyExact(maxRows, maxCols)];
     }
 
     /** Rows x cols activations at x[off ...], row t at off + t * cols. Derived forms are recomputed on demand. */
@@ -60,6 +64,7 @@ public final class Activations {
         this.cols = cols;
         haveInt8 = false;
         haveSums = false;
+        haveFp8 = false;
         return this;
     }
 
@@ -95,6 +100,32 @@ public final class Activations {
             }
         }
         haveSums = true;
+    }
+
+    /** The factor {@link #fp8x} carries: x * 2^100 keeps the products with 2^-120-scaled E4M3 weights normal floats. */
+    static final float FP8_X_SCALE = 0x1p100f;
+    /** Lanes 0, 2, 4, ... (odd: 1, 3, 5, ...) of two vectors [lo ; hi]; negative indices pick from hi (lane + L). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i < L ? 2 * i : 2 * i - 2 * L),
+            ODD = VectorShuffle.fromOp(F, i -> 2 * i + 1 < L ? 2 * i + 1 : 2 * i + 1 - 2 * L);
+
+    /**
+     * Fills {@link #fp8x} for the current rows, once: in every whole group of 2L values, the L at even positions
+     * then the L at odd positions (the order {@code Fp8BlockGemv} widens a group's bytes in); a tail shorter than a
+     * group is kept in order. Scaled by 2^100, exactly (a power of two), for |x| < 2^27.
+     */
+    void needFp8() {
+        if (haveFp8) return;
+        int g = 2 * L;
+        for (int t = 0; t < rows; t++) {
+            int xo = rowOffset(t), o = t * cols, c = 0;
+            for (; c + g <= cols; c += g) {
+                FloatVector lo = FloatVector.fromArray(F, x, xo + c), hi = FloatVector.fromArray(F, x, xo + c + L);
+                lo.rearrange(EVEN, hi).mul(FP8_X_SCALE).intoArray(fp8x, o + c);
+                lo.rearrange(ODD, hi).mul(FP8_X_SCALE).intoArray(fp8x, o + c + L);
+            }
+            for (; c < cols; c++) fp8x[o + c] = x[xo + c] * FP8_X_SCALE;
+        }
+        haveFp8 = true;
     }
 
     /** Fills the int8 form for the current rows, once. */

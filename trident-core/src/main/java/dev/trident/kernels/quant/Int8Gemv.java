@@ -15,11 +15,13 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static dev.trident.kernels.quant.Lanes.BH;
 import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
 import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
+import static dev.trident.kernels.quant.Lanes.S;
 import static dev.trident.kernels.quant.Lanes.SH;
 
 /**
@@ -62,12 +64,27 @@ final class Int8Gemv {
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * Q8_0Format.BLOCK_BYTES + 2;
             int xb = qo + b * 32;
-            IntVector dot = ints(weights(s, p).mul(acts(q, xb)).add(weights(s, p + L).mul(acts(q, xb + L))));
-            for (int k = 2 * L; k < 32; k += 2 * L)
-                dot = dot.add(ints(weights(s, p + k).mul(acts(q, xb + k)).add(weights(s, p + k + L).mul(acts(q, xb + k + L)))));
+            IntVector dot = pairSums(wideWeights(s, p).mul(ShortVector.fromArray(S, q, xb)));
+            for (int k = 2 * L; k < 32; k += 2 * L) dot = dot.add(pairSums(wideWeights(s, p + k).mul(ShortVector.fromArray(S, q, xb + k))));
             acc = floats(dot).fma(FloatVector.broadcast(F, Le.half(s, p - 2) * d[dOff + b]), acc);
         }
         return VecMath.sum(acc);
+    }
+
+    /** 2L weight bytes at off sign-extended to 2L shorts (a whole Q8_0 block on AVX-512). */
+    private static ShortVector wideWeights(MemorySegment s, long off) {
+        return (ShortVector) ByteVector.fromMemorySegment(BH, s, off, LE).convertShape(VectorOperators.B2S, S, 0);
+    }
+
+    /**
+     * Sums of adjacent short pairs as L ints, without a shuffle: viewed as an int, a lane is {@code hi << 16 | lo}
+     * (lo as 16 bits); adding {@code lo << 16} puts hi + lo in the top half (no carry comes up from the zero low
+     * half), and an arithmetic shift brings it down. Exact while |hi + lo| fits a short: single products
+     * |w q| <= 128 * 127 do.
+     */
+    private static IntVector pairSums(ShortVector p) {
+        IntVector v = p.reinterpretAsInts();
+        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
     static void q4_0(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {

@@ -21,8 +21,12 @@ final class Lanes {
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() == L ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_256;
     /** L shorts: half the width; widened to L ints. */
     static final VectorSpecies<Short> SH = ShortVector.SPECIES_256.length() == L ? ShortVector.SPECIES_256 : ShortVector.SPECIES_128;
+    /** 2L shorts: the full width. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 32));
     /** L bytes: a quarter of the width; widened to L shorts or L ints. */
     static final VectorSpecies<Byte> BQ = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    /** 2L bytes: half the width; widened to 2L shorts. */
+    static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 16));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private Lanes() {}

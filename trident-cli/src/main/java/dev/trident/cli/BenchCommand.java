@@ -1,0 +1,107 @@
+package dev.trident.cli;
+
+import dev.trident.infer.ModelWeights;
+import dev.trident.io.gguf.GgufFile;
+import dev.trident.io.gguf.GgufWeights;
+import dev.trident.model.ModelConfig;
+import dev.trident.infer.SpeedBenchmark;
+import dev.trident.kernels.ReadBandwidth;
+import dev.trident.kernels.WorkerPool;
+import dev.trident.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** trident bench: prefill and decode speed of a model, against the machine's measured memory bandwidth. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure prefill and decode speed of a model (llama-bench style: a pseudo-random prompt, then "
+                + "greedy decoding continuing it), the bytes of weights read per decoded token, the GB/s that makes, "
+                + "and its fraction of the machine's memory read bandwidth measured in the same run.",
+                "The last line reads prefill_tok_s=<x> decode_tok_s=<y>."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ThreadsOption threads;
+    @Mixin WeightsOption weights;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model folder (from `trident train` or `trident convert`) or a .gguf file.")
+    Path model;
+
+    @Option(names = "--prompt", paramLabel = "N", defaultValue = "512",
+            description = "Prompt tokens (default: ${DEFAULT-VALUE}; capped to fit the model's context with --gen).")
+    int prompt;
+
+    @Option(names = "--gen", paramLabel = "N", defaultValue = "128",
+            description = "Tokens to decode (default: ${DEFAULT-VALUE}).")
+    int gen;
+
+    @Option(names = "--reps", paramLabel = "N", defaultValue = "3",
+            description = "Timed runs after one warm-up; figures are medians (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--stream-mb", paramLabel = "MB", defaultValue = "512",
+            description = "Size of the array the read-bandwidth measurement sums (default: ${DEFAULT-VALUE}; keep it well above the L3 cache).")
+    int streamMb;
+
+    @Override
+    public Integer call() {
+        threads.apply();
+        Checks.positive(spec, "--prompt", prompt);
+        Checks.positive(spec, "--gen", gen);
+        Checks.positive(spec, "--reps", reps);
+        Checks.positive(spec, "--stream-mb", streamMb);
+        weights.format();
+        Checks.model(model);
+        PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        if (GgufFile.isGguf(model) && weights.weights == null && weights.headFormat == null) {
+            // A GGUF file runs in place: its tensors are the weights (memory-mapped, not dequantized, not copied).
+            try (GgufFile g = GgufFile.open(model)) {
+                GgufWeights.Mapped mapped = GgufWeights.map(g);
+                err.printf(Locale.ROOT, "weights: %s, %.1f MB, mapped from %s%n", mapped.weights().policy().label(),
+                        mapped.weights().byteSize() / 1e6, model);
+                return run(mapped.config(), mapped.weights(), out, err);
+            }
+        }
+        Model m = Model.load(model);
+        return run(m.config(), weights.load(m, err), out, err);
+    }
+
+    private int run(ModelConfig c, ModelWeights w, PrintWriter out, PrintWriter err) {
+        int ctx = c.maxSeqLen();
+        int g = Math.min(gen, ctx - 2), p = Math.min(prompt, ctx - g);
+        if (p != prompt || g != gen) {
+            err.printf(Locale.ROOT, "bench: the model's context is %d tokens: prompt %d, gen %d%n", ctx, p, g);
+            err.flush();
+        }
+        int threadCount = WorkerPool.global().threads();
+        double bandwidth;
+        try (ReadBandwidth stream = new ReadBandwidth((long) streamMb << 20)) {
+            bandwidth = stream.medianGbPerSecond(7);
+        }
+        err.printf(Locale.ROOT, "bench: %d threads, prompt %d, gen %d, %d timed runs...%n", threadCount, p, g, reps);
+        err.flush();
+        SpeedBenchmark.Result r = SpeedBenchmark.run(w, p, g, reps, 1);
+        double weightBytes = w.bytesPerToken();
+        double kvBytes = (double) c.kvCacheBytesPerToken() * (p + g / 2.0); // fp32 cache rows read per step, on average
+        double gbs = (weightBytes + kvBytes) * r.decodeTokS() / 1e9;
+        out.printf(Locale.ROOT, "model: %s, %s parameters (%s active per token), weights %s, %d threads%n", model,
+                Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), w.policy().label(), threadCount);
+        out.printf(Locale.ROOT, "memory read bandwidth (STREAM-style sum over %d MB): %.2f GB/s%n", streamMb, bandwidth);
+        out.printf(Locale.ROOT, "prefill: %d tokens, %.1f tokens/s (median of %d)%n", r.promptTokens(), r.prefillTokS(), reps);
+        out.printf(Locale.ROOT, "decode: %d tokens, %.1f tokens/s (median of %d)%n", r.generated(), r.decodeTokS(), reps);
+        out.printf(Locale.ROOT, "bytes read per decoded token: %.2f MB of weights + %.2f MB of KV cache (mean context)%n",
+                weightBytes / 1e6, kvBytes / 1e6);
+        out.printf(Locale.ROOT, "achieved: %.2f GB/s = %.1f%% of the measured read bandwidth%n", gbs, 100 * gbs / bandwidth);
+        out.printf(Locale.ROOT, "allocated per decoded token (calling thread): %.0f bytes%n", r.allocPerToken());
+        out.printf(Locale.ROOT, "prefill_tok_s=%.2f decode_tok_s=%.2f%n", r.prefillTokS(), r.decodeTokS());
+        out.flush();
+        return ExitCodes.OK;
+    }
+}
