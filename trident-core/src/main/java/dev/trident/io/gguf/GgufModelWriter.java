@@ -169,13 +169,9 @@ public final class GgufModelWriter {
             default -> "is not written by Trident";
         };
         if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);
-        // Features the exporter does not map yet (a Qwen3 or Llama 3.1 loaded from Hugging Face has them): refused
-        // rather than written as a model llama.cpp would run differently.
-        boolean qwen = arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE;
-        String missing = c.ropePairing() != dev.trident.kernels.RopePairing.ADJACENT && !qwen ? "RoPE on halves"
-                : c.qkNorm() && !qwen ? "QK-norm" : c.ropeScaling() != null ? "RoPE scaling"
-                : c.moe() != null && c.moe().groups() > 1 ? "group-limited routing" : null;
-        if (missing != null) throw new TridentException("cannot export this model to GGUF yet: the exporter does not write " + missing);
+        // RoPE scaling (Llama 3.1, YaRN) is not mapped to GGUF keys yet: refused rather than written as a model
+        // llama.cpp would run differently. RoPE halves are reordered and group-limited routing is written.
+        if (c.ropeScaling() != null) throw new TridentException("cannot export this model to GGUF yet: the exporter does not write RoPE scaling");
     }
 
     private static boolean zeroRouterBias(ModelConfig c, Function<String, Tensor> lookup) {
