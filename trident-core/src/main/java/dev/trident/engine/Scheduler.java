@@ -279,6 +279,8 @@ final class Scheduler implements AutoCloseable {
         if (reason != FinishReason.STOP || !s.stops.stopped()) emit(s, s.stops.push(s.text.flush()));
         emit(s, s.stops.flush());
         release(s);
+        // Counted out before the client hears it is done, so stats never show a finished request as running.
+        runningCount = Math.max(0, runningCount - 1);
         s.handle.emit(new Generation.Done(completion(s, reason)));
     }
 
