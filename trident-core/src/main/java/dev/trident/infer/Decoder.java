@@ -40,19 +40,23 @@ public final class Decoder {
         this(ModelWeights.of(model), maxBatch);
     }
 
-    /** Over the given weights, with int8 activations for the quantized formats that have an integer kernel. */
+    /**
+     * Over the given weights, quantized ones multiplying fp32 activations: on this Zen 4 the float kernels beat the
+     * int8-activation ones (docs/quantization.md: the Vector API has no byte dot product, so integer products
+     * cost as much as float ones, plus the quantization of the activations).
+     */
     public Decoder(ModelWeights weights, int maxBatch) {
-        this(weights, maxBatch, true, LatentAttentionDecoder.Path.ABSORBED);
+        this(weights, maxBatch, false, LatentAttentionDecoder.Path.ABSORBED);
     }
 
-    /** With int8Activations off, quantized weights multiply fp32 activations (slower; exact activations). */
+    /** With int8Activations on, Q8_0 / Q4_0 / Q4_K multiply activations quantized to int8 blocks (llama.cpp's way). */
     public Decoder(ModelWeights weights, int maxBatch, boolean int8Activations) {
         this(weights, maxBatch, int8Activations, LatentAttentionDecoder.Path.ABSORBED);
     }
 
     /** With an explicit MLA path: NAIVE decompresses keys and values per cached token (the reference for tests). */
     Decoder(Transformer model, int maxBatch, LatentAttentionDecoder.Path mlaPath) {
-        this(ModelWeights.of(model), maxBatch, true, mlaPath);
+        this(ModelWeights.of(model), maxBatch, false, mlaPath);
     }
 
     Decoder(ModelWeights weights, int maxBatch, boolean int8Activations, LatentAttentionDecoder.Path mlaPath) {
