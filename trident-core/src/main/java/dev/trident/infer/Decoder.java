@@ -26,7 +26,9 @@ public final class Decoder {
     private final ModelConfig c;
     private final int maxBatch, qDim, kvDim;
     private final Matmul mm;
-    private final float[] x, xn, q, k, v, att, proj, gate, up, hid, logits, invRms;
+    private final float[] x, xn, q, k, v, att, proj, gate, up, hid, invRms;
+    /** Logit rows; grown on first use to the most rows asked for (a prefill that wants only its last row needs one). */
+    private float[] logits;
     // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
     private final float[] affinity, gates, xg, yg, concat;
     private final int[] chosen, rowsOf;
@@ -40,19 +42,23 @@ public final class Decoder {
         this(ModelWeights.of(model), maxBatch);
     }
 
-    /** Over the given weights, with int8 activations for the quantized formats that have an integer kernel. */
+    /**
+     * Over the given weights, quantized ones multiplying fp32 activations: on this Zen 4 the float kernels beat the
+     * int8-activation ones (docs/quantization.md: the Vector API has no byte dot product, so integer products
+     * cost as much as float ones, plus the quantization of the activations).
+     */
     public Decoder(ModelWeights weights, int maxBatch) {
-        this(weights, maxBatch, true, LatentAttentionDecoder.Path.ABSORBED);
+        this(weights, maxBatch, false, LatentAttentionDecoder.Path.ABSORBED);
     }
 
-    /** With int8Activations off, quantized weights multiply fp32 activations (slower; exact activations). */
+    /** With int8Activations on, Q8_0 / Q4_0 / Q4_K multiply activations quantized to int8 blocks (llama.cpp's way). */
     public Decoder(ModelWeights weights, int maxBatch, boolean int8Activations) {
         this(weights, maxBatch, int8Activations, LatentAttentionDecoder.Path.ABSORBED);
     }
 
     /** With an explicit MLA path: NAIVE decompresses keys and values per cached token (the reference for tests). */
     Decoder(Transformer model, int maxBatch, LatentAttentionDecoder.Path mlaPath) {
-        this(ModelWeights.of(model), maxBatch, true, mlaPath);
+        this(ModelWeights.of(model), maxBatch, false, mlaPath);
     }
 
     Decoder(ModelWeights weights, int maxBatch, boolean int8Activations, LatentAttentionDecoder.Path mlaPath) {
@@ -75,7 +81,7 @@ public final class Decoder {
         gate = new float[maxBatch * hidden];
         up = new float[maxBatch * hidden];
         hid = new float[maxBatch * hidden];
-        logits = new float[maxBatch * c.vocabSize()];
+        logits = new float[c.vocabSize()];
         invRms = new float[maxBatch];
         int experts = c.moe() == null ? 0 : c.moe().routedExperts(), active = c.moe() == null ? 0 : c.moe().activeExperts();
         affinity = new float[maxBatch * experts];
@@ -119,7 +125,19 @@ public final class Decoder {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
         segments.clear();
         segments.add(cache, n);
-        return run(tokens);
+        return run(tokens, false);
+    }
+
+    /**
+     * {@link #forward} for a prompt: the output head runs on the last token only (the others' logits are not
+     * needed to continue, and with a large vocabulary the head is a fifth of a prefill's work). Returns the logits
+     * buffer with that row at 0. {@link #hidden()} still holds every row.
+     */
+    public float[] forwardLast(KvCache cache, int[] tokens, int n) {
+        if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
+        segments.clear();
+        segments.add(cache, n);
+        return run(tokens, true);
     }
 
     /**
@@ -134,15 +152,15 @@ public final class Decoder {
             throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
         segments.clear();
         for (int s = 0; s < numSegments; s++) segments.add(caches[s], counts[s]);
-        return run(tokens);
+        return run(tokens, false);
     }
 
-    private float[] run(int[] tokens) {
+    private float[] run(int[] tokens, boolean lastOnly) {
         int d = c.dim(), n = segments.rows();
         for (int i = 0; i < n; i++) embed(tokens[i], x, i * d);
         for (int l = 0; l < c.layers(); l++) block(w.blocks()[l], l, n);
         segments.commit();
-        return head(w.finalNorm(), n);
+        return head(w.finalNorm(), n, lastOnly);
     }
 
     private void embed(int token, float[] dst, int off) {
@@ -185,7 +203,7 @@ public final class Decoder {
         mm.input(concat, 0, n, 2 * d).multiply(m.projection(), x, 0);
         block(m.block(), 0, n);
         segments.commit();
-        return head(m.finalNorm(), n);
+        return head(m.finalNorm(), n, false);
     }
 
     /** A KV cache for one MTP module. */
@@ -197,10 +215,12 @@ public final class Decoder {
         RmsNormKernel.forward(in, norm.gain(), out, invRms, n, c.dim(), norm.eps());
     }
 
-    /** logits = head(norm(x)) for n rows; xn keeps the normed rows. */
-    private float[] head(ModelWeights.Norm norm, int n) {
+    /** logits = head(norm(x)) for n rows, or for the last one only; xn keeps every normed row. */
+    private float[] head(ModelWeights.Norm norm, int n, boolean lastOnly) {
         norm(x, norm, xn, n);
-        mm.input(xn, 0, n, c.dim()).multiply(w.head(), logits, 0);
+        int rows = lastOnly ? 1 : n, vocab = c.vocabSize();
+        if (logits.length < rows * vocab) logits = new float[rows * vocab];
+        mm.input(xn, (n - rows) * c.dim(), rows, c.dim()).multiply(w.head(), logits, 0);
         return logits;
     }
 

@@ -44,8 +44,8 @@ public final class Generator {
         int lastRow = 0;
         for (int i = 0; i < promptIds.length; i += PREFILL_CHUNK) {
             int n = Math.min(PREFILL_CHUNK, promptIds.length - i);
-            logits = decoder.forward(cache, java.util.Arrays.copyOfRange(promptIds, i, i + n), n);
-            lastRow = n - 1;
+            logits = decoder.forwardLast(cache, java.util.Arrays.copyOfRange(promptIds, i, i + n), n);
+            lastRow = 0;
         }
         long t1 = System.nanoTime();
         int[] out = new int[maxNew];

@@ -74,7 +74,7 @@ public final class SpeculativeGenerator {
         int last = promptIds.length - 1;
         for (int i = 0; i < last; ) {
             int n = Math.min(decoder.maxBatch(), last - i);
-            decoder.forward(main, Arrays.copyOfRange(promptIds, i, i + n), n);
+            decoder.forwardLast(main, Arrays.copyOfRange(promptIds, i, i + n), n); // logits unused; hidden() has every row
             System.arraycopy(decoder.hidden(), 0, hist[0], i * d, n * d);
             i += n;
         }

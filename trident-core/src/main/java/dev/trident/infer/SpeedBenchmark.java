@@ -60,7 +60,7 @@ public final class SpeedBenchmark {
         long t0 = System.nanoTime();
         for (int i = 0; i < tokens.length - 1; i += chunk) {
             int n = Math.min(chunk, tokens.length - 1 - i);
-            decoder.forward(cache, Arrays.copyOfRange(tokens, i, i + n), n);
+            decoder.forwardLast(cache, Arrays.copyOfRange(tokens, i, i + n), n);
         }
         long t1 = System.nanoTime();
         int[] one = {tokens[tokens.length - 1]};

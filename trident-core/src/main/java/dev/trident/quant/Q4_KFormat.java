@@ -45,6 +45,35 @@ public record Q4_KFormat() implements WeightFormat {
         return sc | m << 8;
     }
 
+    /**
+     * {@link #scaleMin} from the 12 packed bytes read as one little-endian long (bytes 0..7) and int (8..11):
+     * no memory access per sub-block (the kernels read the two words once per super-block).
+     */
+    public static int scaleMin(long lo8, int hi4, int j) {
+        int sc, m;
+        if (j < 4) {
+            sc = (int) (lo8 >>> (8 * j)) & 63;
+            m = (int) (lo8 >>> (8 * j + 32)) & 63;
+        } else {
+            int b = hi4 >>> (8 * (j - 4)) & 0xFF;                 // byte j + 4
+            sc = (b & 0xF) | ((int) (lo8 >>> (8 * (j - 4) + 6)) & 3) << 4;  // top bits of byte j - 4
+            m = (b >>> 4) | ((int) (lo8 >>> (8 * j + 6)) & 3) << 4;          // top bits of byte j
+        }
+        return sc | m << 8;
+    }
+
+    /** The 12 packed scale bytes at off as {bytes 0..7 as a long, bytes 8..11 as an int}: see {@link #scaleMin(long, int, int)}. */
+    public static long scaleWordLo(MemorySegment s, long off) {
+        return s.get(LONG_LE, off);
+    }
+
+    public static int scaleWordHi(MemorySegment s, long off) {
+        return s.get(INT_LE, off + 8);
+    }
+
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
     private static int u8(MemorySegment s, long off) {
         return s.get(ValueLayout.JAVA_BYTE, off) & 0xFF;
     }

@@ -182,6 +182,20 @@ class DecoderTest {
     }
 
     @Test
+    void forwardLastGivesTheLastRowOfForward() {
+        Transformer model = new Transformer(CONFIG, 12);
+        int[] tokens = new Random(6).ints(10, 0, CONFIG.vocabSize()).toArray();
+        Decoder a = new Decoder(model, 12), b = new Decoder(model, 12);
+        KvCache ca = a.newCache(), cb = b.newCache();
+        float[] all = a.forward(ca, tokens, 10);
+        float[] last = b.forwardLast(cb, tokens, 10);
+        int v = CONFIG.vocabSize();
+        for (int j = 0; j < v; j++) assertEquals(all[9 * v + j], last[j], 1e-5f); // a GEMM row against a GEMV
+        float[] next = a.forward(ca, new int[]{3}, 1).clone(), next2 = b.forward(cb, new int[]{3}, 1);
+        for (int j = 0; j < v; j++) assertEquals(next[j], next2[j], 1e-5f, "the cache holds every row either way");
+    }
+
+    @Test
     void truncatingTheCacheRollsBackExactly() {
         Transformer model = new Transformer(CONFIG, 11);
         int[] tokens = new Random(5).ints(12, 0, CONFIG.vocabSize()).toArray();

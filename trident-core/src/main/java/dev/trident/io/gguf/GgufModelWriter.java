@@ -228,10 +228,30 @@ public final class GgufModelWriter {
             int chunkRows = Math.max(1, (1 << 22) / cols);
             for (int r0 = 0; r0 < rows; r0 += chunkRows) {
                 int n = Math.min(chunkRows, rows - r0);
-                float[] chunk = java.util.Arrays.copyOfRange(values, r0 * cols, (r0 + n) * cols);
-                out.write(GgufTensorData.write(type, chunk, n, cols));
+                out.write(encode(type, values, r0, n, cols));
             }
         }
+    }
+
+    /**
+     * Rows [r0, r0 + n) of values encoded as type t, the rows split over the worker pool (rows are quantized
+     * independently, so the bytes are the same as one thread's; Q4_K's search makes this worth it).
+     */
+    private static byte[] encode(GgmlType t, float[] values, int r0, int n, int cols) {
+        int parts = Math.min(n, dev.trident.kernels.WorkerPool.global().threads());
+        byte[][] encoded = new byte[parts][];
+        dev.trident.kernels.WorkerPool.global().parallelFor(parts, (from, to, worker) -> {
+            for (int p = from; p < to; p++) {
+                int a = r0 + (int) ((long) n * p / parts), b = r0 + (int) ((long) n * (p + 1) / parts);
+                encoded[p] = GgufTensorData.write(t, java.util.Arrays.copyOfRange(values, a * cols, b * cols), b - a, cols);
+            }
+        });
+        if (parts == 1) return encoded[0];
+        int total = 0;
+        for (byte[] e : encoded) total += e.length;
+        byte[] all = new byte[total];
+        for (int p = 0, at = 0; p < parts; at += encoded[p].length, p++) System.arraycopy(encoded[p], 0, all, at, encoded[p].length);
+        return all;
     }
 
     /** A short human summary of tensors per type, e.g. "Q4_K 14, F32 9". */

@@ -54,9 +54,11 @@ public final class Dequantize {
                 for (int b = 0; b < cols / Q4_KFormat.BLOCK; b++) {
                     long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
                     float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
+                    long scLo = Q4_KFormat.scaleWordLo(s, p + Q4_KFormat.SCALES);
+                    int scHi = Q4_KFormat.scaleWordHi(s, p + Q4_KFormat.SCALES);
                     for (int g = 0; g < 4; g++) {
-                        int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
-                        int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
+                        int sm0 = Q4_KFormat.scaleMin(scLo, scHi, 2 * g);
+                        int sm1 = Q4_KFormat.scaleMin(scLo, scHi, 2 * g + 1);
                         // the scalar definition computes d * sc * q - dmin * m in float, in this order
                         float d0 = d * (sm0 & 0xFF), m0 = dmin * (sm0 >>> 8), d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8);
                         int at = off + b * 256 + g * 64;

@@ -132,9 +132,11 @@ final class Int8Gemv {
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
             float dw = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
+            long scLo = Q4_KFormat.scaleWordLo(s, p + Q4_KFormat.SCALES);
+            int scHi = Q4_KFormat.scaleWordHi(s, p + Q4_KFormat.SCALES);
             for (int g = 0; g < 4; g++) { // sub-blocks 2g (low nibbles) and 2g + 1 (high) share 32 bytes
-                int sm0 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g);
-                int sm1 = Q4_KFormat.scaleMin(s, p + Q4_KFormat.SCALES, 2 * g + 1);
+                int sm0 = Q4_KFormat.scaleMin(scLo, scHi, 2 * g);
+                int sm1 = Q4_KFormat.scaleMin(scLo, scHi, 2 * g + 1);
                 long w = p + Q4_KFormat.QS + 32L * g;
                 int x0 = qo + b * 256 + g * 64, x1 = x0 + 32;
                 ShortVector lo = ShortVector.zero(SH), hi = ShortVector.zero(SH);

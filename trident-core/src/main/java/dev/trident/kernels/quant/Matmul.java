@@ -16,13 +16,14 @@ import dev.trident.quant.WeightMatrix;
  *   <li>n <= {@link #BATCH_MAX} (decoding, speculative verification, a continuous-batching step): a GEMV per
  *       format, each weight row read from memory once for all n rows (fp32: {@link BatchedGemv}; quantized:
  *       {@link QuantGemv#rows}, on int8 activations for Q8_0 / Q4_0 / Q4_K when {@code int8} is on);</li>
- *   <li>larger n (prefill): a GEMM (fp32: {@link Gemm#sgemm}; quantized: {@link QuantGemm}'s dequantized tiles).</li>
+ *   <li>larger n (prefill): a GEMM (fp32: {@link Gemm#sgemm}; quantized: blocks of up to 16 MB of W dequantized
+ *       to fp32 by {@link Dequantize}, each multiplied by one parallel {@link Gemm#sgemm}).</li>
  * </ul>
  *
  * Rows of W are split over the {@link WorkerPool}. Set the input once with {@link #input}, then multiply it by
  * several matrices: what the kernels derive from it (int8 blocks, block sums) is computed once. All scratch is
- * allocated up front (the GEMM tiles on first use), and the pool is driven through one reusable task, so a call
- * allocates nothing. Not thread-safe: one Matmul per decoder.
+ * allocated up front (the prefill's dequantized block on first use), and the pool is driven through one reusable
+ * task, so a call allocates nothing. Not thread-safe: one Matmul per decoder.
  */
 public final class Matmul {
     /** Largest n multiplied as a batched GEMV rather than a GEMM. */
@@ -32,7 +33,11 @@ public final class Matmul {
     private final boolean int8;
     private final int maxCols;
     private final Task task = new Task();
-    private float[][] tiles = new float[0][];
+    /** fp32 scratch for a block of dequantized rows (prefill), made on first use. */
+    private float[] blockScratch;
+    private int blockFrom;
+    /** Floats of dequantized weights per block: 16 MB. */
+    private static final int BLOCK_FLOATS = 1 << 22;
 
     /** For inputs of up to maxRows x maxCols; int8: quantize activations for the formats that have an int8 path. */
     public Matmul(int maxRows, int maxCols, boolean int8) {
@@ -57,9 +62,16 @@ public final class Matmul {
                     Gemm.sgemm(false, true, n, rows, cols, in.x, in.off, cols, d.data(), d.offset(), cols, 0f, y, yOff, rows);
             case WeightMatrix.Dense d -> run(Task.DENSE, w, null, y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
             case WeightMatrix.Quantized q when n > BATCH_MAX -> {
-                int tileCount = (rows + QuantGemm.TILE_ROWS - 1) / QuantGemm.TILE_ROWS;
-                ensureTiles();
-                run(Task.TILES, w, q.matrix(), y, yOff, tileCount, tileCount > 1);
+                // Blocks of W dequantized to fp32 (rows split over the pool), each multiplied by one parallel sgemm:
+                // large blocks, so the packing of x that every sgemm does is paid rarely.
+                int block = Math.min(rows, Math.max(QuantGemm.TILE_ROWS, BLOCK_FLOATS / cols / QuantGemm.TILE_ROWS * QuantGemm.TILE_ROWS));
+                if (blockScratch == null || blockScratch.length < block * cols) blockScratch = new float[block * cols];
+                for (int r0 = 0; r0 < rows; r0 += block) {
+                    int r1 = Math.min(rows, r0 + block);
+                    blockFrom = r0;
+                    run(Task.DEQUANT, w, q.matrix(), y, yOff, r1 - r0, r1 - r0 >= 16);
+                    Gemm.sgemm(false, true, n, r1 - r0, cols, in.x, in.off, cols, blockScratch, 0, cols, 0f, y, yOff + r0, rows);
+                }
             }
             case WeightMatrix.Quantized q -> {
                 boolean useInt8 = int8 && QuantGemv.hasInt8Path(q.format());
@@ -87,18 +99,9 @@ public final class Matmul {
         }
     }
 
-    /** Per-worker dequantization scratch for the GEMM tiles, made on first use (on the calling thread). */
-    private void ensureTiles() {
-        int threads = WorkerPool.global().threads();
-        if (tiles.length >= threads) return;
-        float[][] t = java.util.Arrays.copyOf(tiles, threads);
-        for (int i = tiles.length; i < threads; i++) t[i] = new float[QuantGemm.TILE_ROWS * maxCols];
-        tiles = t;
-    }
-
     /** The body handed to the pool: one object, its fields set per call, so nothing is allocated per product. */
     private final class Task implements WorkerPool.RangeBody {
-        static final int DENSE = 0, FLOAT = 1, INT8 = 2, TILES = 3;
+        static final int DENSE = 0, FLOAT = 1, INT8 = 2, DEQUANT = 3;
         int kind, yOff;
         WeightMatrix w;
         QuantizedMatrix q;
@@ -113,7 +116,10 @@ public final class Matmul {
                 }
                 case FLOAT -> QuantGemv.rows(q, in, false, y, yOff, from, to);
                 case INT8 -> QuantGemv.rows(q, in, true, y, yOff, from, to);
-                default -> QuantGemm.tiles(q, in.x, in.off, in.rows, y, yOff, from, to, tiles[worker]);
+                default -> { // rows blockFrom + [from, to) of W into the block scratch
+                    int cols = q.cols();
+                    for (int r = from; r < to; r++) Dequantize.row(q, blockFrom + r, blockScratch, r * cols);
+                }
             }
         }
     }

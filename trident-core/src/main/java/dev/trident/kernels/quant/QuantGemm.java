@@ -8,13 +8,13 @@ import dev.trident.quant.WeightMatrix;
  * Many token rows times a quantized weight matrix, for prefill: {@code Y[t][r] = sum_c X[t][c] W[r][c]}, X n x cols
  * and Y n x rows, both row-major (Y = X W^T).
  *
- * <p>With many tokens the work is the GEMM's, not the memory's: each worker dequantizes a tile of
- * {@link #TILE_ROWS} rows of W into fp32 scratch ({@link Dequantize}, vectorized) and multiplies all of X by it with
- * the packed fp32 {@link Gemm}, so every weight is decoded once per call and reused n times. For n of a few
- * rows use {@link QuantGemv}, which never materializes fp32 weights.
+ * <p>With many tokens the work is the GEMM's, not the memory's: {@link Matmul} dequantizes blocks of rows of W into
+ * fp32 scratch ({@link Dequantize}, vectorized) and multiplies all of X by each with the packed fp32 {@link Gemm},
+ * so every weight is decoded once per call and reused n times. For n of a few rows {@link QuantGemv}'s kernels
+ * never materialize fp32 weights.
  */
 public final class QuantGemm {
-    /** Rows of W per dequantized tile: 64 rows x 4096 columns of fp32 is 1 MB, about an L2's worth. */
+    /** Dequantized blocks are a multiple of this many rows. */
     public static final int TILE_ROWS = 64;
 
     private QuantGemm() {}
@@ -25,17 +25,6 @@ public final class QuantGemm {
         if ((long) y.length < (long) n * w.rows()) throw new IllegalArgumentException("y needs " + n + " x " + w.rows() + " values");
         if (n == 0 || w.rows() == 0) return;
         new Matmul(n, w.cols(), false).input(x, 0, n, w.cols()).multiply(WeightMatrix.of(w), y, 0);
-    }
-
-    /** Tiles [fromTile, toTile) of the product on the calling thread, through scratch of TILE_ROWS x cols floats. */
-    static void tiles(QuantizedMatrix w, float[] x, int xOff, int n, float[] y, int yOff, int fromTile, int toTile, float[] scratch) {
-        int rows = w.rows(), cols = w.cols();
-        for (int t = fromTile; t < toTile; t++) {
-            int r0 = t * TILE_ROWS, r1 = Math.min(rows, r0 + TILE_ROWS);
-            for (int r = r0; r < r1; r++) Dequantize.row(w, r, scratch, (r - r0) * cols);
-            // Y[:, r0:r1] = X * tile^T; from inside a worker, sgemm runs on this thread
-            Gemm.sgemm(false, true, n, r1 - r0, cols, x, xOff, cols, scratch, 0, cols, 0f, y, yOff + r0, rows);
-        }
     }
 
     /** Scalar twin: one {@link QuantGemv#gemvScalar} per token row. */
