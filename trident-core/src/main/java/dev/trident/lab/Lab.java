@@ -170,7 +170,7 @@ public final class Lab {
         List<Row> rows = new ArrayList<>();
         for (Rung r : all) {
             TrainingRecord rec = trained.get(r.id());
-            if (rec != null) rows.add(LabResult.plainRow(rec, Model.load(runs.resolve(r.id())), null, Row.Kind.DENSE));
+            if (rec != null) rows.add(LabResult.plainRow(rec, Model.load(runs.resolve(r.id())), null, Row.Kind.DENSE, o.cpuClock()));
         }
         return rows;
     }

@@ -39,7 +39,8 @@ public final class LabReport {
         s.append(String.format(Locale.ROOT, "- decode: greedy, single stream, %d validation prompts, up to %d new tokens each, all models measured together prompt by prompt%n%n",
                 o.prompts(), o.decodeTokens()));
 
-        s.append("## The ladder\n\nEach rung adds one technique to the one above and trains for the same wall-clock budget on the same split.\n\n");
+        s.append("## The ladder\n\nEach rung adds one technique to the one above and trains for the same budget on the same split"
+                + (o.cpuClock() ? " (train tokens/s is per CPU-second: tokens / budget)" : "") + ".\n\n");
         s.append("| rung | val BPB | params (M) | active params (M) | train MFLOP/token | train tokens/s | steps | infer MFLOP/token "
                 + "| weights read (MB/token) | KV read (KB/token) | decode tokens/s | draft acceptance | tokens/forward | peak heap (MB) |\n");
         s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -160,7 +161,7 @@ public final class LabReport {
     /** v with the given decimals, or more for a small value, so it keeps three significant digits (never "0.00"). */
     static String num(double v, int decimals) {
         if (!Double.isFinite(v)) return NA;
-        if (v != 0) decimals = Math.min(12, Math.max(decimals, (int) Math.ceil(-Math.log10(Math.abs(v))) + 2));
+        if (v != 0 && Math.abs(v) < 1) decimals = Math.min(12, Math.max(decimals, (int) Math.ceil(-Math.log10(Math.abs(v))) + 2));
         return String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 

@@ -42,9 +42,9 @@ public record LabResult(LabOptions options, long dataBytes, List<Row> ladder, Li
                               Map<String, TrainingRecord> trained, Map<String, String> failures,
                               Map<WeightFormat, Double> servedBpb, Map<String, DecodeBench.Measurement> decode, Path runs) {
         List<Row> ladder = new ArrayList<>();
-        for (Rung r : rungs) ladder.add(row(r, Row.Kind.LADDER, trained, failures, decode, runs));
+        for (Rung r : rungs) ladder.add(row(r, Row.Kind.LADDER, trained, failures, decode, runs, o.cpuClock()));
         List<Row> dense = new ArrayList<>();
-        for (Rung r : denseRungs) dense.add(row(r, Row.Kind.DENSE, trained, failures, decode, runs));
+        for (Rung r : denseRungs) dense.add(row(r, Row.Kind.DENSE, trained, failures, decode, runs, o.cpuClock()));
 
         List<Row> served = new ArrayList<>();
         Rung last = rungs.getLast();
@@ -82,20 +82,23 @@ public record LabResult(LabOptions options, long dataBytes, List<Row> ladder, Li
     }
 
     private static Row row(Rung r, Row.Kind kind, Map<String, TrainingRecord> trained, Map<String, String> failures,
-                           Map<String, DecodeBench.Measurement> decode, Path runs) {
+                           Map<String, DecodeBench.Measurement> decode, Path runs, boolean cpuClock) {
         TrainingRecord rec = trained.get(r.id());
         if (rec == null) return Row.failed(r.id(), r.title(), kind, failures.getOrDefault(r.id(), "not run"));
-        return plainRow(rec, Model.load(runs.resolve(r.id())), decode.get(r.id()), kind);
+        return plainRow(rec, Model.load(runs.resolve(r.id())), decode.get(r.id()), kind, cpuClock);
     }
 
-    /** A trained model decoding plainly with fp32 weights (its speculative figures too when it has MTP modules). */
-    static Row plainRow(TrainingRecord rec, Model model, DecodeBench.Measurement meas, Row.Kind kind) {
+    /**
+     * A trained model decoding plainly with fp32 weights (its speculative figures too when it has MTP modules).
+     * With a CPU-time budget its training throughput is tokens per CPU-second (its wall-clock rate depends on the load).
+     */
+    static Row plainRow(TrainingRecord rec, Model model, DecodeBench.Measurement meas, Row.Kind kind, boolean cpuClock) {
         ModelConfig c = model.config();
         double ctx = meas != null ? meas.meanContext() : c.maxSeqLen() / 2.0;
         WeightBytes wb = WeightBytes.of(model.transformer(), WeightFormat.F32);
         double nan = Double.NaN;
         return new Row(rec.id(), rec.title(), kind, "fp32", rec.valBpb(), rec.params(), rec.activeParams(),
-                rec.trainFlopsPerToken(), rec.tokensPerSecond(), rec.trainFlops(), rec.steps(),
+                rec.trainFlopsPerToken(), cpuClock ? rec.tokens() / (rec.budgetMinutes() * 60) : rec.tokensPerSecond(), rec.trainFlops(), rec.steps(),
                 c.forwardFlopsPerToken((int) Math.round(ctx)), wb.main(), c.kvCacheBytesPerToken() * ctx, ctx,
                 meas != null ? meas.tokensPerSecond() : nan,
                 meas != null ? meas.acceptance() : nan, meas != null ? meas.tokensPerForward() : nan,
