@@ -16,17 +16,20 @@ shift $(( $# > 3 ? 3 : $# ))
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(4.5 6)
 mkdir -p "$out"
+# Several JVMs side by side: a modest heap each (the launcher's default is 8 GB), and checkpoints every 50 steps so
+# a killed run resumes (--resume) instead of starting over.
+export JAVA_OPTS=${JAVA_OPTS:--Xmx2g}
 ./trident --version >/dev/null 2>&1 || true   # build once before the runs start
 if [ ! -f "$out/entropy/model.safetensors" ]; then
   ./trident train --data "$data" --preset blt-entropy --out "$out/entropy" --threads 1 >"$out/entropy.out" 2>"$out/entropy.err"
 fi
 pids=()
-./trident train --data "$data" --preset small --out "$out/bpe" --train-flops "$flops" --threads 1 --resume \
+./trident train --data "$data" --preset small --out "$out/bpe" --train-flops "$flops" --threads 1 --resume --checkpoint-every 50 \
   >"$out/bpe.out" 2>"$out/bpe.err" &
 pids+=($!)
 for s in "${sizes[@]}"; do
   ./trident train --data "$data" --preset small-blt --out "$out/blt-$s" --entropy-model "$out/entropy" --patch-size "$s" \
-    --train-flops "$flops" --threads 1 --resume >"$out/blt-$s.out" 2>"$out/blt-$s.err" &
+    --train-flops "$flops" --threads 1 --resume --checkpoint-every 50 >"$out/blt-$s.out" 2>"$out/blt-$s.err" &
   pids+=($!)
 done
 wait "${pids[@]}"
