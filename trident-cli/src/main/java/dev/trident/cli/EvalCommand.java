@@ -104,8 +104,8 @@ final class EvalCommand implements Callable<Integer> {
         for (WeightFormat f : all) {
             ModelWeights w = weights.load(m, f, err);
             EvalResult r = throughDecoder(m, w, f.name(), validation, err);
-            long all = w.weightsByFormat().values().stream().mapToLong(Long::longValue).sum();
-            double share = 100.0 * w.weightsByFormat().getOrDefault(f.name(), 0L) / Math.max(1, all);
+            long weightCount = w.weightsByFormat().values().stream().mapToLong(Long::longValue).sum();
+            double share = 100.0 * w.weightsByFormat().getOrDefault(f.name(), 0L) / Math.max(1, weightCount);
             rows.add(new Row(f, weights.policy(f).label(), WeightsOption.bitsPerWeight(w), share, w.byteSize(), r));
         }
         double ref = rows.getFirst().result().bitsPerByte();
