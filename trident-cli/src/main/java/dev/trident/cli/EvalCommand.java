@@ -121,19 +121,23 @@ final class EvalCommand implements Callable<Integer> {
         for (WeightFormat f : all) {
             ModelWeights w = weights.load(m, f, err);
             EvalResult r = throughDecoder(m, w, f.name(), validation, err);
-            rows.add(new Row(f, weights.policy(f).label(), WeightsOption.bitsPerWeight(w), w.byteSize(), r));
+            long weightCount = w.weightsByFormat().values().stream().mapToLong(Long::longValue).sum();
+            double share = 100.0 * w.weightsByFormat().getOrDefault(f.name(), 0L) / Math.max(1, weightCount);
+            rows.add(new Row(f, weights.policy(f).label(), WeightsOption.bitsPerWeight(w), share, w.byteSize(), r));
         }
         double ref = rows.getFirst().result().bitsPerByte();
-        StringBuilder csvText = new StringBuilder("format,policy,bits_per_weight,weight_bytes,val_loss,val_bpb,degradation_pct\n");
-        out.printf(Locale.ROOT, "| %-9s | %-32s | %9s | %9s | %8s | %8s | %9s |%n", "format", "policy", "bits/w", "MB", "val_loss", "val_bpb", "vs f32");
-        out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(11), "-".repeat(34), "-".repeat(11), "-".repeat(11), "-".repeat(10), "-".repeat(10), "-".repeat(11));
+        StringBuilder csvText = new StringBuilder("format,policy,bits_per_weight,pct_weights_in_format,weight_bytes,val_loss,val_bpb,degradation_pct\n");
+        out.printf(Locale.ROOT, "| %-9s | %-36s | %7s | %9s | %8s | %8s | %8s | %9s |%n", "format", "policy", "bits/w", "in format", "MB", "val_loss", "val_bpb", "vs f32");
+        out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(11), "-".repeat(38), "-".repeat(9), "-".repeat(11), "-".repeat(10), "-".repeat(10), "-".repeat(10), "-".repeat(11));
         for (Row row : rows) {
             double pct = 100 * (row.result().bitsPerByte() - ref) / ref;
-            out.printf(Locale.ROOT, "| %-9s | %-32s | %9.3f | %9.2f | %8.4f | %8.4f | %+8.3f%% |%n", row.format().name(), row.policy(),
-                    row.bits(), row.bytes() / 1e6, row.result().natsPerToken(), row.result().bitsPerByte(), pct);
-            csvText.append(String.format(Locale.ROOT, "%s,\"%s\",%.4f,%d,%.6f,%.6f,%.4f%n", row.format().name(), row.policy(), row.bits(),
-                    row.bytes(), row.result().natsPerToken(), row.result().bitsPerByte(), pct));
+            out.printf(Locale.ROOT, "| %-9s | %-36s | %7.2f | %8.1f%% | %8.2f | %8.4f | %8.4f | %+8.3f%% |%n", row.format().name(), row.policy(),
+                    row.bits(), row.share(), row.bytes() / 1e6, row.result().natsPerToken(), row.result().bitsPerByte(), pct);
+            csvText.append(String.format(Locale.ROOT, "%s,\"%s\",%.4f,%.2f,%d,%.6f,%.6f,%.4f%n", row.format().name(), row.policy(), row.bits(),
+                    row.share(), row.bytes(), row.result().natsPerToken(), row.result().bitsPerByte(), pct));
         }
+        out.println("(bits/w: storage per weight over all matrices, fallbacks and head included; in format: share of the "
+                + "weights actually stored in the named format, the rest fall back where rows do not fit its blocks)");
         Path target = csv != null ? csv : model.resolve("eval-formats.csv");
         AtomicFile.write(target, csvText.toString().getBytes(StandardCharsets.UTF_8));
         err.printf(Locale.ROOT, "evaluated %,d tokens (%,d bytes) of %s per format; table written to %s%n",
@@ -146,5 +150,5 @@ final class EvalCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private record Row(WeightFormat format, String policy, double bits, long bytes, EvalResult result) {}
+    private record Row(WeightFormat format, String policy, double bits, double share, long bytes, EvalResult result) {}
 }
