@@ -49,10 +49,11 @@ final class DataFiles {
         if (f.equals("csv")) w = w.option("header", "true").option("escape", "\"");
         try {
             w.format(f).save(path);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's AnalysisException is a checked exception thrown unchecked from Scala
             if (String.valueOf(e.getMessage()).contains("PATH_ALREADY_EXISTS"))
                 throw new TridentException(path + ": already exists; pass --overwrite or choose another --output");
-            throw e;
+            if (e instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e);
         }
     }
 }
