@@ -103,13 +103,18 @@ public final class Tape {
         backwards.clear();
     }
 
-    /** Forgets the graph and returns every pooled buffer; intermediates of the last pass become invalid. */
+    /**
+     * Forgets the graph and returns every pooled buffer; intermediates of the last pass become invalid. The pool
+     * keeps exactly the buffers the last pass used: a pass like the last allocates nothing, and passes whose shapes
+     * change (the BLT's patch counts) do not pile up buffers of every size ever seen.
+     */
     public void reset() {
         backwards.clear();
         linearInputFloats = 0;
         linearInputFp8Bytes = 0;
         for (Tensor t : intermediates) t.grad = null;
         intermediates.clear();
+        free.clear();
         for (float[] b : lent) free.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);
         lent.clear();
         for (int[] b : lentInts) freeInts.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);

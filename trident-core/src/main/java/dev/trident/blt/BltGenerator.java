@@ -98,7 +98,7 @@ public final class BltGenerator {
         patchesDone = 0;
         for (int i = 0; i < enc.length; i++) enc[i] = new IncrementalBlock(model.encoder.layers[i], model.localRope, seq, c.localWindow());
         for (int i = 0; i < dec.length; i++) dec[i] = new IncrementalBlock(model.decoder.layers[i], model.localRope, seq, c.localWindow());
-        for (int i = 0; i < glob.length; i++) glob[i] = new IncrementalBlock(model.global.layers[i], model.globalRope, seq + 4, 0);
+        for (int i = 0; i < glob.length; i++) glob[i] = new IncrementalBlock(model.global.layers[i], model.globalRope, seq + 16, 0);
     }
 
     /** Positions fed (the boundary token included). */

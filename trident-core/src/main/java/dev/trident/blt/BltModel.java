@@ -27,7 +27,7 @@ public final class BltModel {
         int depth = config.encoderLayers() + config.globalLayers() + config.decoderLayers();
         double residualStd = 0.02 / Math.sqrt(2.0 * depth);
         this.localRope = new RopeTable(config.localDim() / config.localHeads(), config.seqLen(), config.ropeTheta());
-        this.globalRope = new RopeTable(config.globalDim() / config.globalHeads(), config.seqLen() + 4, config.ropeTheta());
+        this.globalRope = new RopeTable(config.globalDim() / config.globalHeads(), config.seqLen() + 16, config.ropeTheta());
         this.encoder = new LocalEncoder(params, config, localRope, std, residualStd);
         this.global = new LatentTransformer(params, config, globalRope, std, residualStd);
         this.decoder = new LocalDecoder(params, config, localRope, std, residualStd);

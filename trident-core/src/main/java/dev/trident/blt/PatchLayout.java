@@ -51,7 +51,8 @@ public final class PatchLayout {
             for (int i = 0; i < seq; i++) if (flags[b][i]) counts[b]++;
             most = Math.max(most, counts[b]);
         }
-        PatchLayout l = new PatchLayout(batch, seq, (most + 3) / 4 * 4, k);
+        // Padded to a multiple of 8, so consecutive batches often share the tape's buffer sizes.
+        PatchLayout l = new PatchLayout(batch, seq, (most + 7) / 8 * 8, k);
         int pp = l.patches;
         for (int b = 0; b < batch; b++) {
             l.patchCount[b] = counts[b];

@@ -75,11 +75,12 @@ class PatcherTest {
         boolean[][] flags = {b("1101101")};
         PatchLayout l = PatchLayout.of(flags, 6, 2, 1);
         assertEquals(4, l.patchCount[0]);
-        assertEquals(4, l.patches);
+        assertEquals(8, l.patches, "padded to a multiple of 8");
         // prediction at k targets position k+1: patch(k+1) = 1,1,2,3,3,4 -> reads patch 0,0,1,2,2,3
         assertArrayEquals(new int[]{0, 0, 1, 2, 2, 3}, l.decoderPatch);
-        assertArrayEquals(new int[]{0, 1, 3, 4}, l.segFrom);
-        assertArrayEquals(new int[]{1, 3, 4, 6}, l.segTo);
+        assertArrayEquals(new int[]{0, 1, 3, 4}, java.util.Arrays.copyOf(l.segFrom, 4));
+        assertArrayEquals(new int[]{1, 3, 4, 6}, java.util.Arrays.copyOf(l.segTo, 4));
+        for (int p = 4; p < 8; p++) assertEquals(l.segFrom[p], l.segTo[p], "padding patch " + p + " is empty");
         // k = 2 patch vectors per patch: the decoder row reads vectors [2q, 2q + 2)
         assertEquals(2, l.decLo[2]);
         assertEquals(4, l.decHi[2]);
