@@ -56,11 +56,6 @@ final class Q4_KGemv {
     private static final IntVector LOW4_63 = IntVector.fromArray(I8, new int[]{63, 63, 63, 63, 0, 0, 0, 0}, 0),
             HIGH4 = IntVector.fromArray(I8, new int[]{0, 0, 0, 0, -1, -1, -1, -1}, 0);
 
-    /** 8 bytes at off as 8 ints 0..255. */
-    private static IntVector bytes8(MemorySegment s, long off) {
-        return ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, off, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
-    }
-
     /**
      * Unpacks the row's sub-block scales d * sc_j into scales[] and returns the mins' term
      * sum_j dmin * m_j * sum(x over sub-block j). The eight 6-bit (sc, m) pairs of a super-block are unpacked
@@ -73,7 +68,9 @@ final class Q4_KGemv {
             float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
             // lane j: byte j, byte j + 4 and byte j - 4 of the 12 (the last from 4 bytes before them: d and dmin,
             // only read in lanes 0..3, where the blend below does not use it)
-            IntVector a = bytes8(s, p + Q4_KFormat.SCALES), b4 = bytes8(s, p + Q4_KFormat.SCALES + 4), bm4 = bytes8(s, p + Q4_KFormat.SCALES - 4);
+            IntVector a = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+            IntVector b4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES + 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+            IntVector bm4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES - 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
             IntVector sc = b4.and(0xF).or(bm4.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
                     .or(a.and(LOW4_63));
             IntVector m = b4.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
@@ -97,7 +94,7 @@ final class Q4_KGemv {
             int x0 = xo + gi * 64, x1 = x0 + 32;
             FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
             for (int k = 0; k < 32; k += L) {
-                IntVector v = bytesToInts(s, q + k);
+                IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q + k, LE).convertShape(VectorOperators.B2I, I, 0));
                 lo = ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, x0 + k), lo);
                 hi = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, x1 + k), hi);
@@ -106,15 +103,5 @@ final class Q4_KGemv {
             acc = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc);
         }
         return VecMath.sum(acc);
-    }
-
-    /** L bytes at off, sign-extended to ints (nibbles are extracted in int lanes: there is no byte shift in SIMD). */
-    static IntVector bytesToInts(MemorySegment s, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** L nibbles (low if shift is 0, high if 4) of the L bytes at off, as floats. */
-    static FloatVector nibbles(MemorySegment s, long off, int shift) {
-        return (FloatVector) bytesToInts(s, off).lanewise(VectorOperators.ASHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0);
     }
 }

@@ -16,6 +16,9 @@ import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
 
 /**
+ * (The vector expressions are written out in the loops, not behind small helper methods: a helper that C2 compiles
+ * on its own can grow past the size it still inlines, and then every call returns a boxed vector.)
+ *
  * y = W x for Q8_0 W (34-byte blocks: fp16 d, 32 x int8) and fp32 activations: per block the 32 int8 are widened to
  * floats and dotted with x, then the block sum is scaled by d once (sum_b d_b * (q_b . x_b)). {@link Int8Gemv} is
  * the faster path with int8 activations; this one keeps the activations exact.
@@ -43,10 +46,10 @@ final class Q8_0Gemv {
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * BB + 2;
             int xb = b * 32;
-            FloatVector w = bytesToFloats(s, p);
+            FloatVector w = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p, LE).convertShape(VectorOperators.B2F, F, 0));
             FloatVector s0 = w.mul(FloatVector.fromArray(F, x, x0 + xb)), s1 = w.mul(FloatVector.fromArray(F, x, x1 + xb));
             for (int k = L; k < 32; k += L) {
-                w = bytesToFloats(s, p + k);
+                w = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p + k, LE).convertShape(VectorOperators.B2F, F, 0));
                 s0 = w.fma(FloatVector.fromArray(F, x, x0 + xb + k), s0);
                 s1 = w.fma(FloatVector.fromArray(F, x, x1 + xb + k), s1);
             }
@@ -63,15 +66,10 @@ final class Q8_0Gemv {
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * BB + 2;
             int xb = xo + b * 32;
-            FloatVector sb = bytesToFloats(s, p).mul(FloatVector.fromArray(F, x, xb));
-            for (int k = L; k < 32; k += L) sb = bytesToFloats(s, p + k).fma(FloatVector.fromArray(F, x, xb + k), sb);
+            FloatVector sb = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb));
+            for (int k = L; k < 32; k += L) sb = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + k), sb);
             acc = sb.fma(FloatVector.broadcast(F, Le.half(s, p - 2)), acc);
         }
         return VecMath.sum(acc);
-    }
-
-    /** L signed bytes at off as L floats. */
-    static FloatVector bytesToFloats(MemorySegment s, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 }
