@@ -41,7 +41,7 @@ public final class SpeedBenchmark {
         }
         Decoder decoder = new Decoder(weights, Math.min(MAX_CHUNK, prompt - 1));
         KvCache cache = decoder.newCache();
-        once(decoder, cache, tokens, Math.min(gen, 16)); // warm-up
+        once(decoder, cache, tokens, gen); // warm-up: the JIT compiles every path a timed run takes
         double[] prefill = new double[reps], decode = new double[reps];
         double alloc = 0;
         for (int r = 0; r < reps; r++) {

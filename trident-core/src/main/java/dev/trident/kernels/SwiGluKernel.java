@@ -28,7 +28,8 @@ public final class SwiGluKernel {
         int i = from;
         for (int bound = to - VecMath.L; i <= bound; i += VecMath.L) {
             FloatVector g = FloatVector.fromArray(f, gate, i);
-            FloatVector sig = sigmoid(g);
+            // sigma(g) written out rather than through sigmoid(): a vector returned from a helper C2 does not inline is boxed
+            FloatVector sig = FloatVector.broadcast(VecMath.F, 1f).div(VecMath.exp(g.neg()).add(1f));
             g.mul(sig).mul(FloatVector.fromArray(f, up, i)).intoArray(out, i);
         }
         for (; i < to; i++) {

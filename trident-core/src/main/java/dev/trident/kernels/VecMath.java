@@ -71,13 +71,13 @@ public final class VecMath {
         // min/max, which carry Java's NaN and -0.0 rules).
         FloatVector t = x.fma(LOG2E, ROUND_MAGIC);              // n + magic, n = round(x log2 e)
         FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = n.fma(bc(-LN2_HI), x);                  // r = x - n ln2, in two steps (Cody-Waite)
-        r = n.fma(bc(-LN2_LO), r);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);    // r = x - n ln2, in two steps (Cody-Waite)
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
         FloatVector p = r.fma(P0, P1);
-        p = p.fma(r, bc(P2));
-        p = p.fma(r, bc(P3));
-        p = p.fma(r, bc(P4));
-        p = p.fma(r, bc(P5));
+        p = p.fma(r, FloatVector.broadcast(F, P2));
+        p = p.fma(r, FloatVector.broadcast(F, P3));
+        p = p.fma(r, FloatVector.broadcast(F, P4));
+        p = p.fma(r, FloatVector.broadcast(F, P5));
         FloatVector r2 = r.mul(r);
         FloatVector er = p.fma(r2, r.add(1f));                    // exp(r) = 1 + r + r^2 * p(r)
         // 2^n: the integer n sits in t's low mantissa bits; shift (n + 127) into the exponent field.
@@ -86,10 +86,6 @@ public final class VecMath {
         VectorMask<Float> under = x.compare(VectorOperators.LT, EXP_LO);
         VectorMask<Float> over = x.compare(VectorOperators.GT, EXP_HI);
         return y.blend(0f, under).blend(Float.POSITIVE_INFINITY, over);
-    }
-
-    private static FloatVector bc(float v) {
-        return FloatVector.broadcast(F, v);
     }
 
     /** Scalar exp with the same float rounding the scalar tails use (double exp, rounded once). */
@@ -117,7 +113,7 @@ public final class VecMath {
     public static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         for (int bound = n - L; i <= bound; i += L) {
-            FloatVector.fromArray(F, x, xOff + i).fma(bc(alpha), FloatVector.fromArray(F, y, yOff + i))
+            FloatVector.fromArray(F, x, xOff + i).fma(FloatVector.broadcast(F, alpha), FloatVector.fromArray(F, y, yOff + i))
                     .intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];

@@ -9,14 +9,18 @@ import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
 import dev.trident.quant.Q8_0Format;
 import dev.trident.quant.QuantizedMatrix;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.L;
+import static dev.trident.kernels.quant.Lanes.LE;
 
 /**
  * Rows of a quantized matrix to fp32, vectorized (the prefill GEMM dequantizes tiles of W this way and multiplies
@@ -35,7 +39,7 @@ public final class Dequantize {
                 for (int b = 0; b < cols / 32; b++) {
                     long p = o + (long) b * Q8_0Format.BLOCK_BYTES;
                     FloatVector d = FloatVector.broadcast(F, Le.half(s, p));
-                    for (int k = 0; k < 32; k += L) Q8_0Gemv.bytesToFloats(s, p + 2 + k).mul(d).intoArray(dst, off + b * 32 + k);
+                    for (int k = 0; k < 32; k += L) ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + b * 32 + k);
                 }
             }
             case Q4_0Format f -> {
@@ -43,7 +47,7 @@ public final class Dequantize {
                     long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
                     float d = Le.half(s, p);
                     for (int k = 0; k < 16; k += L) {
-                        IntVector v = Q4_KGemv.bytesToInts(s, p + 2 + k);
+                        IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2I, I, 0));
                         ((FloatVector) v.and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(dst, off + b * 32 + k);
                         ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8).convertShape(VectorOperators.I2F, F, 0))
                                 .mul(d).intoArray(dst, off + b * 32 + 16 + k);
@@ -63,7 +67,7 @@ public final class Dequantize {
                         float d0 = d * (sm0 & 0xFF), m0 = dmin * (sm0 >>> 8), d1 = d * (sm1 & 0xFF), m1 = dmin * (sm1 >>> 8);
                         int at = off + b * 256 + g * 64;
                         for (int k = 0; k < 32; k += L) {
-                            IntVector v = Q4_KGemv.bytesToInts(s, p + Q4_KFormat.QS + 32L * g + k);
+                            IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, p + Q4_KFormat.QS + 32L * g + k, LE).convertShape(VectorOperators.B2I, I, 0));
                             ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).intoArray(dst, at + k);
                             ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
                                     .mul(d1).sub(m1).intoArray(dst, at + 32 + k);
@@ -77,7 +81,8 @@ public final class Dequantize {
                     // e4m3 * 2^-120 (exact) times 2^120 (exact), then times scale_inv: the scalar definition's product
                     float scale = Fp8BlockFormat.scaleInv(m, row, t * Fp8BlockFormat.TILE);
                     for (int c = t * Fp8BlockFormat.TILE; c < (t + 1) * Fp8BlockFormat.TILE; c += L)
-                        Fp8BlockGemv.widenScaled(s, (long) row * cols + c).mul(0x1p120f).mul(scale).intoArray(dst, off + c);
+                        ((IntVector) ByteVector.fromMemorySegment(BQ, s, (long) row * cols + c, LE).convertShape(VectorOperators.B2I, I, 0))
+                                .lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().mul(0x1p120f).mul(scale).intoArray(dst, off + c);
                 }
             }
             case F32Format f -> MemorySegment.copy(s, Le.FLOAT, o, dst, off, cols);

@@ -41,17 +41,6 @@ final class Fp8BlockGemv {
 
     private Fp8BlockGemv() {}
 
-    /** L E4M3 bytes at off as floats, times 2^-120 (the dequantizer's form). */
-    static FloatVector widenScaled(MemorySegment s, long off) {
-        IntVector i = (IntVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
-        return i.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats();
-    }
-
-    /** 2L bytes at off as L ints, each holding the sign-extended bytes at positions 2j (low short) and 2j+1 (high). */
-    private static IntVector pairs(MemorySegment s, long off) {
-        return ((ShortVector) ByteVector.fromMemorySegment(BH, s, off, LE).convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
-    }
-
     static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
         a.needFp8();
         int rows = m.rows();
@@ -74,7 +63,7 @@ final class Fp8BlockGemv {
             int c = c0;
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; c + g <= c1; c += g) {
-                IntVector v = pairs(s, off + c);
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, s, off + c, LE).convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
                 a0 = v.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xd, xdo + c), a0);
                 a1 = v.lanewise(VectorOperators.LSHL, 4).and(0x87F00000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xd, xdo + c + L), a1);
             }

@@ -31,12 +31,6 @@ final class HalfGemv {
 
     private HalfGemv() {}
 
-    private static FloatVector widen(MemorySegment s, long off, boolean bf16) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        if (bf16) return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
-    }
-
     static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to, boolean bf16) {
         MemorySegment s = m.data();
         int cols = m.cols(), rows = m.rows();
@@ -48,11 +42,19 @@ final class HalfGemv {
     private static float dot(MemorySegment s, long off, int cols, float[] x, int xo, boolean bf16) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
         int c = 0;
-        for (; c + 2 * L <= cols; c += 2 * L) {
-            a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, xo + c), a0);
-            a1 = widen(s, off + 2L * (c + L), bf16).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
+        if (bf16) {
+            for (; c + 2 * L <= cols; c += 2 * L) {
+                a0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + c), a0);
+                a1 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * (c + L), LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + c + L), a1);
+            }
+            for (; c + L <= cols; c += L) a0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xo + c), a0);
+        } else {
+            for (; c + 2 * L <= cols; c += 2 * L) {
+                a0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS).fma(FloatVector.fromArray(F, x, xo + c), a0);
+                a1 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * (c + L), LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS).fma(FloatVector.fromArray(F, x, xo + c + L), a1);
+            }
+            for (; c + L <= cols; c += L) a0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS).fma(FloatVector.fromArray(F, x, xo + c), a0);
         }
-        for (; c + L <= cols; c += L) a0 = widen(s, off + 2L * c, bf16).fma(FloatVector.fromArray(F, x, xo + c), a0);
         float sum = VecMath.sum(a0.add(a1));
         for (; c < cols; c++) {
             short h = s.get(Le.SHORT, off + 2L * c);

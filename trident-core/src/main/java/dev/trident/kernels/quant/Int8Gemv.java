@@ -64,9 +64,13 @@ final class Int8Gemv {
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * Q8_0Format.BLOCK_BYTES + 2;
             int xb = qo + b * 32;
-            IntVector dot = pairSums(wideWeights(s, p).mul(ShortVector.fromArray(S, q, xb)));
-            for (int k = 2 * L; k < 32; k += 2 * L) dot = dot.add(pairSums(wideWeights(s, p + k).mul(ShortVector.fromArray(S, q, xb + k))));
-            acc = floats(dot).fma(FloatVector.broadcast(F, Le.half(s, p - 2) * d[dOff + b]), acc);
+            IntVector dot = IntVector.zero(I);
+            for (int k = 0; k < 32; k += 2 * L) { // written out, not through helpers (see Q8_0Gemv)
+                IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, s, p + k, LE).convertShape(VectorOperators.B2S, S, 0))
+                        .mul(ShortVector.fromArray(S, q, xb + k)).reinterpretAsInts();
+                dot = dot.add(v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)); // pair sums
+            }
+            acc = ((FloatVector) dot.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, Le.half(s, p - 2) * d[dOff + b]), acc);
         }
         return VecMath.sum(acc);
     }

@@ -4,12 +4,18 @@ import dev.trident.kernels.VecMath;
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.QuantizedMatrix;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 
+import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
+import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.L;
+import static dev.trident.kernels.quant.Lanes.LE;
 
 /**
  * y = W x for Q4_0 W (18-byte blocks: fp16 d, 16 bytes of nibbles; low nibble of byte j is element j, high nibble
@@ -40,8 +46,10 @@ final class Q4_0Gemv {
             int xb = xo + b * 32;
             FloatVector sb = FloatVector.zero(F);
             for (int k = 0; k < 16; k += L) {
-                sb = Q4_KGemv.nibbles(s, p + 2 + k, 0).fma(FloatVector.fromArray(F, x, xb + k), sb);      // elements k ..
-                sb = Q4_KGemv.nibbles(s, p + 2 + k, 4).fma(FloatVector.fromArray(F, x, xb + 16 + k), sb); // 16 + k ..
+                IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2I, I, 0));
+                sb = ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + k), sb); // elements k ..
+                sb = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                        .fma(FloatVector.fromArray(F, x, xb + 16 + k), sb);                                                  // 16 + k ..
             }
             acc = sb.fma(FloatVector.broadcast(F, d), acc);
             offset += d * sums[so + b];

@@ -8,6 +8,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 
@@ -36,7 +37,7 @@ final class Q4_KGemv {
         int nb = m.cols() / Q4_KFormat.BLOCK, rows = m.rows(), subs = m.cols() / 32;
         long rowBytes = m.rowBytes();
         float[][] holder = SCALES.get();
-        if (holder[0].length < subs) holder[0] = new float[subs];
+        if (holder[0].length < subs + 8) holder[0] = new float[subs + 8]; // + 8: the mins' lanes
         float[] scales = holder[0];
         for (int r = from; r < to; r++) {
             long o = r * rowBytes;
@@ -48,24 +49,41 @@ final class Q4_KGemv {
         }
     }
 
+    /** Eight lanes, one per sub-block of a super-block, for the scale unpacking. */
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Lane masks: 63 in lanes 0..3 (sub-blocks j < 4 keep the low 6 bits), all ones in lanes 4..7. */
+    private static final IntVector LOW4_63 = IntVector.fromArray(I8, new int[]{63, 63, 63, 63, 0, 0, 0, 0}, 0),
+            HIGH4 = IntVector.fromArray(I8, new int[]{0, 0, 0, 0, -1, -1, -1, -1}, 0);
+
     /**
      * Unpacks the row's sub-block scales d * sc_j into scales[] and returns the mins' term
-     * sum_j dmin * m_j * sum(x over sub-block j).
+     * sum_j dmin * m_j * sum(x over sub-block j). The eight 6-bit (sc, m) pairs of a super-block are unpacked
+     * together, one per lane (see {@link Q4_KFormat#scaleMin}): a scalar unpacking cost as much as the dot product.
      */
     private static float scales(MemorySegment s, long o, int nb, float[] sums, int so, float[] scales) {
-        float mins = 0;
+        FloatVector mins = FloatVector.zero(F8);
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * BB;
             float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
-            long lo = Q4_KFormat.scaleWordLo(s, p + Q4_KFormat.SCALES);
-            int hi = Q4_KFormat.scaleWordHi(s, p + Q4_KFormat.SCALES);
-            for (int j = 0; j < 8; j++) {
-                int sm = Q4_KFormat.scaleMin(lo, hi, j);
-                scales[b * 8 + j] = d * (sm & 0xFF);
-                mins += dmin * (sm >>> 8) * sums[so + b * 8 + j];
-            }
+            // lane j: byte j, byte j + 4 and byte j - 4 of the 12 (the last from 4 bytes before them: d and dmin,
+            // only read in lanes 0..3, where the blend below does not use it)
+            IntVector a = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+            IntVector b4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES + 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+            IntVector bm4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES - 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
+            IntVector sc = b4.and(0xF).or(bm4.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
+                    .or(a.and(LOW4_63));
+            IntVector m = b4.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
+                    .or(b4.and(LOW4_63));
+            ((FloatVector) sc.convertShape(VectorOperators.I2F, F8, 0)).mul(d).intoArray(scales, b * 8);
+            mins = ((FloatVector) m.convertShape(VectorOperators.I2F, F8, 0)).mul(dmin).fma(FloatVector.fromArray(F8, sums, so + b * 8), mins);
         }
-        return mins;
+        // summed lane by lane through memory: VecMath.sum on a second vector shape would make its call sites
+        // polymorphic, and C2 then boxes the vectors of every kernel that shares it
+        mins.intoArray(scales, scales.length - 8);
+        float total = 0;
+        for (int j = scales.length - 8; j < scales.length; j++) total += scales[j];
+        return total;
     }
 
     /** sum_j scales[j] * (q_j . x_j) over the row's sub-blocks; group g of a super-block holds sub-blocks 2g, 2g+1. */
@@ -76,7 +94,7 @@ final class Q4_KGemv {
             int x0 = xo + gi * 64, x1 = x0 + 32;
             FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
             for (int k = 0; k < 32; k += L) {
-                IntVector v = bytesToInts(s, q + k);
+                IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q + k, LE).convertShape(VectorOperators.B2I, I, 0));
                 lo = ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, x0 + k), lo);
                 hi = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, x1 + k), hi);
@@ -85,15 +103,5 @@ final class Q4_KGemv {
             acc = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc);
         }
         return VecMath.sum(acc);
-    }
-
-    /** L bytes at off, sign-extended to ints (nibbles are extracted in int lanes: there is no byte shift in SIMD). */
-    static IntVector bytesToInts(MemorySegment s, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** L nibbles (low if shift is 0, high if 4) of the L bytes at off, as floats. */
-    static FloatVector nibbles(MemorySegment s, long off, int shift) {
-        return (FloatVector) bytesToInts(s, off).lanewise(VectorOperators.ASHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0);
     }
 }
