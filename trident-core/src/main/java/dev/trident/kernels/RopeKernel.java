@@ -53,10 +53,12 @@ public final class RopeKernel {
 
     private static void rows(float[] x, int firstRow, int r0, int r1, int heads, int headDim, int posStart, int period,
                              RopeTable table, boolean inverse) {
+        if (r1 <= r0) return;
+        RopeTable.Angles a = table.upTo(posStart + Math.min(r1 - 1, period - 1)); // the furthest position used
         if (table.pairing() == RopePairing.HALVES) {
             for (int r = r0; r < r1; r++) {
                 int off = table.offset(posStart + (r % period));
-                for (int h = 0; h < heads; h++) rotateHalves(x, ((firstRow + r) * heads + h) * headDim, headDim / 2, table, off, inverse);
+                for (int h = 0; h < heads; h++) rotateHalves(x, ((firstRow + r) * heads + h) * headDim, headDim / 2, a, off, inverse);
             }
             return;
         }
@@ -67,15 +69,14 @@ public final class RopeKernel {
         }
         float[] cosE = angles[0], sinE = angles[1];
         for (int r = r0; r < r1; r++) {
-            expand(table, posStart + (r % period), inverse, cosE, sinE);
+            expand(a, table.offset(posStart + (r % period)), inverse, cosE, sinE);
             for (int h = 0; h < heads; h++) rotate(x, ((firstRow + r) * heads + h) * headDim, headDim, cosE, sinE);
         }
     }
 
-    private static void expand(RopeTable table, int pos, boolean inverse, float[] cosE, float[] sinE) {
+    private static void expand(RopeTable.Angles a, int off, boolean inverse, float[] cosE, float[] sinE) {
         var f = VecMath.F;
-        float[] cos = table.cosArray(), sin = table.sinArray();
-        int off = table.offset(pos);
+        float[] cos = a.cos(), sin = a.sin();
         int headDim = cosE.length;
         FloatVector sign = FloatVector.fromArray(f, inverse ? SIGNS_INVERSE : SIGNS, 0);
         int x = 0;
@@ -97,9 +98,9 @@ public final class RopeKernel {
     }
 
     /** x[base + i] and x[base + half + i] rotated by the angles of table row off, for i below half. */
-    private static void rotateHalves(float[] x, int base, int half, RopeTable table, int off, boolean inverse) {
+    private static void rotateHalves(float[] x, int base, int half, RopeTable.Angles angles, int off, boolean inverse) {
         var f = VecMath.F;
-        float[] cos = table.cosArray(), sin = table.sinArray();
+        float[] cos = angles.cos(), sin = angles.sin();
         int i = 0;
         for (int bound = half - VecMath.L; i <= bound; i += VecMath.L) {
             FloatVector a = FloatVector.fromArray(f, x, base + i), b = FloatVector.fromArray(f, x, base + half + i);

@@ -1,17 +1,25 @@
 package dev.trident.kernels;
 
 /**
- * Precomputed RoPE angles: cos and sin of pos * theta^(-2i/d) for every position below maxPositions and every pair
- * i below d/2 (frequencies and magnitudes changed by a {@link RopeScaling} if given), and which coordinates form pair
- * i ({@link RopePairing}).
+ * RoPE angles: cos and sin of pos * theta^(-2i/d) for every position below maxPositions and every pair i below d/2
+ * (frequencies and magnitudes changed by a {@link RopeScaling} if given), and which coordinates form pair i
+ * ({@link RopePairing}). Rows are computed as positions are first asked for (the table doubles), so a model that
+ * declares a context of a million positions costs memory only for the positions it reaches: a file's header alone
+ * cannot make a load allocate a large table.
  */
 public final class RopeTable {
+    private static final int FIRST_ROWS = 256;
+
+    /** cos and sin rows for positions below {@code positions}, pairs entries per row; never changed once published. */
+    public record Angles(float[] cos, float[] sin, int positions) {}
+
     private final int pairs;
     private final RopePairing pairing;
     private final RopeScaling scaling;
     private final int maxPositions;
-    private final float[] cos;
-    private final float[] sin;
+    private final double[] freq;
+    private final double magnitude;
+    private volatile Angles angles;
 
     /** Adjacent pairs (Trident's default). */
     public RopeTable(int headDim, int maxPositions, double theta) {
@@ -27,21 +35,43 @@ public final class RopeTable {
         this.pairing = java.util.Objects.requireNonNull(pairing, "pairing");
         this.scaling = scaling;
         if (headDim % 2 != 0) throw new IllegalArgumentException("RoPE needs an even head dimension, got " + headDim);
+        if (maxPositions < 1) throw new IllegalArgumentException("RoPE needs at least one position, got " + maxPositions);
         this.pairs = headDim / 2;
         this.maxPositions = maxPositions;
-        this.cos = new float[maxPositions * pairs];
-        this.sin = new float[maxPositions * pairs];
-        double[] freq = new double[pairs];
-        for (int i = 0; i < pairs; i++) freq[i] = Math.pow(theta, -2.0 * i / headDim);
-        if (scaling != null) freq = scaling.frequencies(headDim, theta);
-        double magnitude = scaling == null ? 1 : scaling.cosSinFactor();
-        for (int p = 0; p < maxPositions; p++) {
+        double[] f = new double[pairs];
+        for (int i = 0; i < pairs; i++) f[i] = Math.pow(theta, -2.0 * i / headDim);
+        this.freq = scaling != null ? scaling.frequencies(headDim, theta) : f;
+        this.magnitude = scaling == null ? 1 : scaling.cosSinFactor();
+        this.angles = compute(new Angles(new float[0], new float[0], 0), Math.min(maxPositions, FIRST_ROWS));
+    }
+
+    /** Rows from {@code have.positions} up to {@code positions}, appended to a copy of {@code have}'s. */
+    private Angles compute(Angles have, int positions) {
+        float[] cos = java.util.Arrays.copyOf(have.cos, positions * pairs);
+        float[] sin = java.util.Arrays.copyOf(have.sin, positions * pairs);
+        for (int p = have.positions; p < positions; p++) {
             for (int i = 0; i < pairs; i++) {
                 double angle = p * freq[i];
                 cos[p * pairs + i] = (float) (Math.cos(angle) * magnitude);
                 sin[p * pairs + i] = (float) (Math.sin(angle) * magnitude);
             }
         }
+        return new Angles(cos, sin, positions);
+    }
+
+    /** Angles covering position {@code pos} (below maxPositions), computing more rows first if needed. */
+    public Angles upTo(int pos) {
+        Angles a = angles;
+        return pos < a.positions ? a : grow(pos);
+    }
+
+    private synchronized Angles grow(int pos) {
+        java.util.Objects.checkIndex(pos, maxPositions);
+        Angles a = angles;
+        if (pos < a.positions) return a;
+        a = compute(a, (int) Math.min(maxPositions, Math.max(pos + 1L, 2L * a.positions)));
+        angles = a;
+        return a;
     }
 
     public int pairs() { return pairs; }
@@ -56,14 +86,10 @@ public final class RopeTable {
 
     public int maxPositions() { return maxPositions; }
 
-    public float cos(int pos, int pair) { return cos[pos * pairs + pair]; }
+    public float cos(int pos, int pair) { return upTo(pos).cos[pos * pairs + pair]; }
 
-    public float sin(int pos, int pair) { return sin[pos * pairs + pair]; }
+    public float sin(int pos, int pair) { return upTo(pos).sin[pos * pairs + pair]; }
 
-    /** Row of cos values for one position (pairs entries starting at the returned offset in {@link #cosArray()}). */
+    /** Where position pos's row starts in {@link Angles#cos()} and {@link Angles#sin()}. */
     public int offset(int pos) { return pos * pairs; }
-
-    public float[] cosArray() { return cos; }
-
-    public float[] sinArray() { return sin; }
 }

@@ -105,9 +105,11 @@ public final class BpeTrainer {
             if (i < text.length && skip == 0) {
                 continue;
             }
-            for (int p = segmentStart; p < i; ) {
-                int end = PreTokenizer.chunkEnd(text, p, i);
-                counts.computeIfAbsent(new String(text, p, end - p, StandardCharsets.ISO_8859_1), k -> new long[1])[0]++;
+            // The encoder reads invalid UTF-8 as llama.cpp does (Utf8Repair): learn merges on that same text.
+            byte[] seg = Utf8Repair.repair(text, segmentStart, i);
+            for (int p = 0; p < seg.length; ) {
+                int end = PreTokenizer.chunkEnd(seg, p, seg.length);
+                counts.computeIfAbsent(new String(seg, p, end - p, StandardCharsets.ISO_8859_1), k -> new long[1])[0]++;
                 p = end;
             }
             i += Math.max(skip, 1) - 1;

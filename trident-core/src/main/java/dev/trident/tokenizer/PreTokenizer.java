@@ -117,7 +117,7 @@ public final class PreTokenizer {
     // ---- UTF-8 decoding: a code point and its byte length packed in one int ----
 
     /** Marks a byte that does not start a well-formed UTF-8 sequence. */
-    private static final int INVALID = 0x1FFFFF;
+    static final int INVALID = 0x1FFFFF;
 
     private static int length(int packed) {
         return packed >>> 21;

@@ -310,7 +310,10 @@ public final class Tokenizer {
 
     // ---- encoding ----
 
-    /** Encodes UTF-8 bytes (valid or not) as plain text: added tokens' text is not recognized. */
+    /**
+     * Encodes UTF-8 bytes as plain text: added tokens' text is not recognized. Invalid UTF-8 is first read the way
+     * llama.cpp reads it ({@link Utf8Repair}): valid text round-trips byte for byte, invalid bytes come back as U+FFFD.
+     */
     public int[] encode(byte[] utf8) {
         return encode(utf8, 0, utf8.length);
     }
@@ -372,6 +375,11 @@ public final class Tokenizer {
         if (spm != null) {
             spm.encode(s, from, to, out);
             return;
+        }
+        if (!Utf8Repair.isValid(s, from, to)) { // as llama.cpp reads it, so both give the same ids
+            s = Utf8Repair.repair(s, from, to);
+            from = 0;
+            to = s.length;
         }
         for (int i = from; i < to; ) {
             int end = PreTokenizer.chunkEnd(s, i, to);

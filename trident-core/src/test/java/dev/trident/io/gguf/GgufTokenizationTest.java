@@ -22,7 +22,6 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -33,11 +32,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * space and invalid UTF-8. llama.cpp is called in-process on raw bytes ({@link LlamaCppVocab}; skipped without
  * tools/llama-ref), since a JavaScript string cannot carry invalid bytes.
  *
- * <p>One known difference: llama.cpp's byte-level BPE first decodes the text to code points, turning each byte that
- * does not start a sequence it accepts into U+FFFD and accepting overlong and surrogate sequences, so it cannot
- * give those bytes back; Trident keeps every byte (decode(encode(b)) == b). On such text llama.cpp's ids equal
- * Trident's ids for llama.cpp's rewritten text, which is what the test checks. SentencePiece's byte fallback
- * keeps raw bytes in both.
+ * <p>Invalid UTF-8: llama.cpp's byte-level BPE first decodes the text to code points (each byte that does not start
+ * a complete sequence becomes U+FFFD; overlong forms and surrogates are taken as code points); Trident's encoder
+ * reads it the same way ({@link dev.trident.tokenizer.Utf8Repair}). {@link #llamaCppRewrite} is an independent
+ * statement of that rule. SentencePiece's byte fallback keeps raw bytes in both.
  */
 class GgufTokenizationTest {
     @TempDir
@@ -92,15 +90,18 @@ class GgufTokenizationTest {
     }
 
     @Test
-    void byteLevelBpeOnInvalidBytesDiffersOnlyByLlamaCppsReplacement() {
+    void byteLevelBpeGivesTheSameIdsOnInvalidBytes() {
         Model m = TestModels.random(TestModels.dense(true), 1);
         Path file = export(m, "bpe-invalid");
+        Tokenizer imported = Model.load(file).tokenizer();
         try (LlamaCppVocab llama = LlamaCppVocab.open(file)) {
             byte[] text = mixedText();
-            int[] theirs = llama.tokenize(text, false);
-            assertFalse(Arrays.equals(m.tokenizer().encode(text), theirs), "expected llama.cpp to rewrite the invalid bytes");
-            assertArrayEquals(m.tokenizer().encode(llamaCppRewrite(text)), theirs);
-            assertArrayEquals(text, m.tokenizer().decodeBytes(m.tokenizer().encode(text)), "Trident keeps every byte");
+            int[] ours = m.tokenizer().encode(text);
+            assertArrayEquals(ours, llama.tokenize(text, false));
+            assertArrayEquals(ours, imported.encode(text));
+            assertArrayEquals(m.tokenizer().encodeWithSpecials(text), llama.tokenize(text, true));
+            // Both read the invalid bytes as U+FFFD (and the overlong '/' as '/'): the ids decode to that text.
+            assertArrayEquals(llamaCppRewrite(text), m.tokenizer().decodeBytes(ours));
         }
     }
 
