@@ -37,7 +37,7 @@ public final class Tape {
     public void setFp8(boolean on) { this.fp8 = on; }
 
     /** Counts a Linear input kept for the backward pass (rows x cols), for the activation-memory report. */
-    void countLinearInput(long rows, long cols) {
+    public void countLinearInput(long rows, long cols) {
         linearInputFloats += rows * cols;
         linearInputFp8Bytes += dev.trident.quant.Fp8Tiles.cachedBytes(rows, cols);
     }

@@ -6,6 +6,7 @@ import dev.trident.kernels.Gemm;
 import dev.trident.kernels.SwiGluKernel;
 import dev.trident.kernels.VecMath;
 import dev.trident.kernels.WorkerPool;
+import dev.trident.quant.Fp8Tiles;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,14 +56,16 @@ final class ExpertDispatch {
                 hid = tape.buffer(rows * h), y = tape.buffer(rows * d);
         float[] sa = shared == null ? null : tape.buffer(n * hs), sb = shared == null ? null : tape.buffer(n * hs),
                 sHid = shared == null ? null : tape.buffer(n * hs), sy = shared == null ? null : tape.buffer(n * d);
+        Fp8 q = tape.fp8() ? Fp8.of(tape, rows, d, h, numExperts) : null;
+        Fp8 sq = tape.fp8() && shared != null ? Fp8.of(tape, n, d, hs, 1) : null;
         forEachUnit(g, e -> {
             if (e == numExperts) {
-                forward(shared, x.data, 0, n, d, sa, sb, sHid, sy, 0);
+                forward(shared, sq, 0, x.data, 0, n, d, sa, sb, sHid, sy, 0);
                 return;
             }
             int off = g.start[e], m = g.size(e);
             for (int r = off; r < off + m; r++) System.arraycopy(x.data, (g.order[r] / k) * d, xg, r * d, d);
-            forward(experts[e], xg, off, m, d, a, b, hid, y, off);
+            forward(experts[e], q, e, xg, off, m, d, a, b, hid, y, off);
         });
         Tensor out = tape.tensor(n, d);
         forEachToken(n, (long) (k + 1) * d, (from, to) -> {
@@ -99,11 +102,11 @@ final class ExpertDispatch {
             forEachUnit(g, e -> {
                 if (e == numExperts) {
                     // The shared block reads x and dOut in place and adds its dX straight into dx.
-                    backward(shared, x.data, 0, dOut, 0, n, d, sa, sb, sHid, 0, sdHid, sda, sdb, dx, 1f);
+                    backward(shared, sq, 0, x.data, 0, dOut, 0, n, d, sa, sb, sHid, 0, sdHid, sda, sdb, dx, 1f);
                     return;
                 }
                 int off = g.start[e];
-                backward(experts[e], xg, off, dy, off, g.size(e), d, a, b, hid, off, dHid, da, db, dx == null ? null : dxg, 0f);
+                backward(experts[e], q, e, xg, off, dy, off, g.size(e), d, a, b, hid, off, dHid, da, db, dx == null ? null : dxg, 0f);
             });
             if (dx != null) {
                 forEachToken(n, (long) k * d, (from, to) -> {
@@ -115,34 +118,102 @@ final class ExpertDispatch {
         return out;
     }
 
-    /** One expert on m rows of src from row srcRow: a, b, hid (rows from row) and y = down(silu(a) * b). */
-    private static void forward(FeedForward f, float[] src, int srcRow, int m, int d,
+    /**
+     * The tape's FP8 mode, as in {@link dev.trident.autograd.Ops#linear}: every expert GEMM takes E4M3-rounded inputs
+     * with DeepSeek-V3's tiles ({@link Fp8Tiles}): X, H, dY, dA, dB in 1x128 tiles along the reduction for the forward
+     * and input-gradient GEMMs, in 128x1 tiles along the tokens for the weight-gradient GEMMs, weights in 128x128
+     * blocks; accumulation and master weights stay fp32. The buffers are sliced by row like the fp32 ones, so units
+     * never share a slice; an expert's rounded weights are computed once in the forward and read again in backward.
+     */
+    private record Fp8(float[] x, float[] hid, float[] dy, float[] da, float[] db, float[] wGate, float[] wUp, float[] wDown) {
+        static Fp8 of(Tape tape, int rows, int d, int h, int experts) {
+            tape.countLinearInput(rows, d);
+            tape.countLinearInput(rows, h);
+            return new Fp8(tape.buffer(rows * d), tape.buffer(rows * h), tape.buffer(rows * d), tape.buffer(rows * h),
+                    tape.buffer(rows * h), tape.buffer(experts * h * d), tape.buffer(experts * h * d), tape.buffer(experts * h * d));
+        }
+    }
+
+    /**
+     * One expert on m rows of src from row srcRow: a, b, hid (rows from row) and y = down(silu(a) * b). q null: fp32;
+     * else expert e's weights and the rows are rounded to FP8 first.
+     */
+    private static void forward(FeedForward f, Fp8 q, int e, float[] src, int srcRow, int m, int d,
                                 float[] a, float[] b, float[] hid, float[] y, int row) {
-        int h = f.spec.hiddenDim();
-        Gemm.serialSharedA(false, true, m, h, d, src, srcRow * d, d, f.gate.data, 0, f.up.data, 0, d,
-                0f, a, row * h, b, row * h, h);
+        int h = f.spec.hiddenDim(), w = 0;
+        float[] in = src, wg = f.gate.data, wu = f.up.data, wd = f.down.data;
+        int inOff = srcRow * d;
+        byte[] s = q == null ? null : new byte[Fp8Tiles.TILE];
+        if (q != null) {
+            w = e * h * d;
+            Fp8Tiles.blocks(f.gate.data, h, d, q.wGate, w, s);
+            Fp8Tiles.blocks(f.up.data, h, d, q.wUp, w, s);
+            Fp8Tiles.blocks(f.down.data, d, h, q.wDown, w, s);
+            Fp8Tiles.rowTiles(src, srcRow * d, m, d, q.x, row * d, s);
+            in = q.x;
+            inOff = row * d;
+            wg = q.wGate;
+            wu = q.wUp;
+            wd = q.wDown;
+        }
+        Gemm.serialSharedA(false, true, m, h, d, in, inOff, d, wg, w, wu, w, d, 0f, a, row * h, b, row * h, h);
         SwiGluKernel.forwardRange(a, b, hid, row * h, (row + m) * h);
-        Gemm.serial(false, true, m, d, h, hid, row * h, h, f.down.data, 0, h, 0f, y, row * d, d);
+        float[] hIn = hid;
+        if (q != null) {
+            Fp8Tiles.rowTiles(hid, row * h, m, h, q.hid, row * h, s);
+            hIn = q.hid;
+        }
+        Gemm.serial(false, true, m, d, h, hIn, row * h, h, wd, w, h, 0f, y, row * d, d);
     }
 
     /**
      * Backward of {@link #forward} given dY (m rows of dy from dyRow): adds the weight gradients and writes (beta 0)
-     * or adds (beta 1) dX into dx from row srcRow; dx null skips it.
+     * or adds (beta 1) dX into dx from row srcRow; dx null skips it. q as in the forward (its weights reused).
      */
-    private static void backward(FeedForward f, float[] src, int srcRow, float[] dy, int dyRow, int m, int d,
+    private static void backward(FeedForward f, Fp8 q, int e, float[] src, int srcRow, float[] dy, int dyRow, int m, int d,
                                  float[] a, float[] b, float[] hid, int row, float[] dHid, float[] da, float[] db,
                                  float[] dx, float beta) {
-        int h = f.spec.hiddenDim();
+        int h = f.spec.hiddenDim(), w = q == null ? 0 : e * h * d;
+        float[] wg = q == null ? f.gate.data : q.wGate, wu = q == null ? f.up.data : q.wUp, wd = q == null ? f.down.data : q.wDown;
+        byte[] s = q == null ? null : new byte[Fp8Tiles.TILE];
         // dH = dY W_down ; dW_down += dY^T H
-        Gemm.serial(false, false, m, h, d, dy, dyRow * d, d, f.down.data, 0, h, 0f, dHid, row * h, h);
-        Gemm.serial(true, false, d, h, m, dy, dyRow * d, d, hid, row * h, h, 1f, f.down.grad, 0, h);
+        float[] g = dy;
+        int gOff = dyRow * d;
+        if (q != null) {
+            Fp8Tiles.rowTiles(dy, dyRow * d, m, d, q.dy, row * d, s);
+            g = q.dy;
+            gOff = row * d;
+        }
+        Gemm.serial(false, false, m, h, d, g, gOff, d, wd, w, h, 0f, dHid, row * h, h);
+        float[] hT = hid;
+        if (q != null) {
+            Fp8Tiles.columnTiles(dy, dyRow * d, m, d, q.dy, row * d);
+            Fp8Tiles.columnTiles(hid, row * h, m, h, q.hid, row * h);
+            hT = q.hid;
+        }
+        Gemm.serial(true, false, d, h, m, g, gOff, d, hT, row * h, h, 1f, f.down.grad, 0, h);
         SwiGluKernel.backwardRange(a, b, dHid, da, db, row * h, (row + m) * h);
         // dW_gate += dA^T X ; dW_up += dB^T X ; dX = dA W_gate + dB W_up
-        Gemm.serialSharedB(true, false, h, d, m, da, row * h, db, row * h, h, src, srcRow * d, d,
+        float[] ga = da, gb = db, xT = src;
+        int xOff = srcRow * d;
+        if (q != null) {
+            Fp8Tiles.columnTiles(da, row * h, m, h, q.da, row * h);
+            Fp8Tiles.columnTiles(db, row * h, m, h, q.db, row * h);
+            Fp8Tiles.columnTiles(src, srcRow * d, m, d, q.x, row * d);
+            ga = q.da;
+            gb = q.db;
+            xT = q.x;
+            xOff = row * d;
+        }
+        Gemm.serialSharedB(true, false, h, d, m, ga, row * h, gb, row * h, h, xT, xOff, d,
                 1f, f.gate.grad, 0, f.up.grad, 0, d);
         if (dx == null) return;
-        Gemm.serial(false, false, m, d, h, da, row * h, h, f.gate.data, 0, d, beta, dx, srcRow * d, d);
-        Gemm.serial(false, false, m, d, h, db, row * h, h, f.up.data, 0, d, 1f, dx, srcRow * d, d);
+        if (q != null) {
+            Fp8Tiles.rowTiles(da, row * h, m, h, q.da, row * h, s);
+            Fp8Tiles.rowTiles(db, row * h, m, h, q.db, row * h, s);
+        }
+        Gemm.serial(false, false, m, d, h, ga, row * h, h, wg, w, d, beta, dx, srcRow * d, d);
+        Gemm.serial(false, false, m, d, h, gb, row * h, h, wu, w, d, 1f, dx, srcRow * d, d);
     }
 
     /** Counting sort of the (token, slot) pairs by expert, and the units of work, largest first. */

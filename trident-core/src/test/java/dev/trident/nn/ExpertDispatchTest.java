@@ -4,6 +4,7 @@ import dev.trident.autograd.Tape;
 import dev.trident.autograd.Tensor;
 import dev.trident.kernels.Reference;
 import dev.trident.kernels.WorkerPool;
+import dev.trident.quant.Fp8Tiles;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -51,6 +52,44 @@ class ExpertDispatchTest {
         }
     }
 
+    @Test
+    void fp8ModeRoundsEveryExpertGemmInput() {
+        Fixture f = new Fixture(13);
+        Result exact = f.dispatch(1, false), fp8 = f.dispatch(1, true);
+        // Forward: the per-token reference on E4M3-rounded rows (1x128 tiles) and weights (128x128 blocks). Not to
+        // the last bit: a hidden value within float rounding of an E4M3 tie may round the other way (one E4M3 step).
+        float[] reference = f.fp8ReferenceOut();
+        double toReference = relativeError(reference, fp8.out), toExact = relativeError(exact.out, fp8.out);
+        if (!(toReference < toExact / 20)) fail("fp8 out: " + toReference + " from its reference, " + toExact + " from fp32");
+        assertRelativeError("fp8 out", exact.out, fp8.out, 0.002, 0.1);
+        // Backward: the rounding (also along the tokens, which depends on the grouping) stays a small error.
+        assertRelativeError("fp8 dx", exact.dx, fp8.dx, 0.002, 0.1);
+        assertRelativeError("fp8 dGates", exact.dGates, fp8.dGates, 0.002, 0.1);
+        for (int e = 0; e <= E; e++) {
+            if (e == E - 1) continue; // no token: no gradient either way
+            assertRelativeError("fp8 dW_gate of expert " + e, exact.dGate[e], fp8.dGate[e], 0.002, 0.1);
+            assertRelativeError("fp8 dW_down of expert " + e, exact.dDown[e], fp8.dDown[e], 0.002, 0.1);
+        }
+        Result two = f.dispatch(2, true);
+        assertArrayEquals(fp8.out, two.out, "fp8 out, 1 vs 2 threads");
+        assertArrayEquals(fp8.dx, two.dx, "fp8 dx, 1 vs 2 threads");
+    }
+
+    /** Relative Frobenius error of got against want: above min (the rounding is on) and below max. */
+    private static void assertRelativeError(String what, float[] want, float[] got, double min, double max) {
+        double rel = relativeError(want, got);
+        if (!(rel > min && rel < max)) fail(what + ": relative error " + rel + " outside (" + min + ", " + max + ")");
+    }
+
+    private static double relativeError(float[] want, float[] got) {
+        double diff = 0, norm = 0;
+        for (int i = 0; i < want.length; i++) {
+            diff += Math.pow(got[i] - want[i], 2);
+            norm += Math.pow(want[i], 2);
+        }
+        return Math.sqrt(diff / norm);
+    }
+
     /** Gradients of expert e at index e; index E holds the shared experts'. */
     private record Result(float[] out, float[] dx, float[] dGates, float[][] dGate, float[][] dUp, float[][] dDown) {}
 
@@ -77,12 +116,17 @@ class ExpertDispatchTest {
         }
 
         Result dispatch(int threads) {
+            return dispatch(threads, false);
+        }
+
+        Result dispatch(int threads, boolean fp8) {
             int before = WorkerPool.global().threads();
             WorkerPool.setGlobalThreads(threads);
             try {
                 for (FeedForward f : all()) { f.gate.zeroGrad(); f.up.zeroGrad(); f.down.zeroGrad(); }
                 Tensor xt = new Tensor(x.clone(), true, N, D), g = new Tensor(gates.clone(), true, N, K);
                 Tape tape = new Tape();
+                tape.setFp8(fp8);
                 Tensor out = ExpertDispatch.apply(tape, xt, new Router.Routing(chosen.clone(), g, null), experts, shared);
                 Tensor loss = tape.tensor(1);
                 tape.record(() -> System.arraycopy(dOut, 0, tape.grad(out), 0, dOut.length));
@@ -104,6 +148,33 @@ class ExpertDispatchTest {
             FeedForward[] all = java.util.Arrays.copyOf(experts, E + 1);
             all[E] = shared;
             return all;
+        }
+
+        /** The forward with every GEMM input rounded as DeepSeek-V3's FP8 recipe does, one token at a time. */
+        float[] fp8ReferenceOut() {
+            float[] out = new float[N * D], xt = new float[D];
+            byte[] s = new byte[Fp8Tiles.TILE];
+            for (int t = 0; t < N; t++) {
+                Fp8Tiles.rowTiles(x, t * D, 1, D, xt, 0, s);
+                for (int j = 0; j <= K; j++) {
+                    int p = t * K + j, e = j == K ? E : chosen[p];
+                    FeedForward f = all()[e];
+                    int H = f.spec.hiddenDim();
+                    float[] wg = new float[H * D], wu = new float[H * D], wd = new float[D * H];
+                    Fp8Tiles.blocks(f.gate.data, H, D, wg, s);
+                    Fp8Tiles.blocks(f.up.data, H, D, wu, s);
+                    Fp8Tiles.blocks(f.down.data, D, H, wd, s);
+                    float[] a = new float[H], b = new float[H], hid = new float[H], hq = new float[H], y = new float[D];
+                    Reference.gemv(H, D, wg, 0, xt, 0, a, 0);
+                    Reference.gemv(H, D, wu, 0, xt, 0, b, 0);
+                    Reference.swigluForward(a, b, hid, H);
+                    Fp8Tiles.rowTiles(hid, 0, 1, H, hq, 0, s);
+                    Reference.gemv(D, H, wd, 0, hq, 0, y, 0);
+                    float g = j == K ? 1f : gates[p];
+                    for (int i = 0; i < D; i++) out[t * D + i] += g * y[i];
+                }
+            }
+            return out;
         }
 
         Result reference() {
