@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.io.Mutants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -58,18 +58,18 @@ class GgufFuzzTest {
                     overwriteField(m, seed, rnd);
                     if (rnd.nextBoolean()) flipBytes(m, rnd);
                 }
-                default -> m = splice(m, rnd);
+                default -> m = Mutants.splice(m, rnd);
             }
             try {
                 if (parse(m)) parsed++;
             } catch (TridentException e) {
                 String msg = e.getMessage();
                 if (!msg.startsWith(NAME + ": ") || msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0 || msg.length() > 400) {
-                    fail(report(c, kind, m, "bad message: " + msg));
+                    fail(Mutants.report(dir, "gguf-fuzz", "gguf", c, kind, m, "bad message: " + msg));
                 }
                 rejected++;
             } catch (Throwable t) {
-                fail(report(c, kind, m, t.toString()), t);
+                fail(Mutants.report(dir, "gguf-fuzz", "gguf", c, kind, m, t.toString()), t);
             }
         }
         System.out.printf("GGUF fuzz: %d cases, %d parsed, %d rejected%n", CASES, parsed, rejected);
@@ -157,32 +157,5 @@ class GgufFuzzTest {
         };
         if (width == 4) buf.putInt(at, (int) v);
         else buf.putLong(at, v);
-    }
-
-    /** Deletes or duplicates a random chunk, shifting everything after it. */
-    private static byte[] splice(byte[] m, Random rnd) {
-        int from = rnd.nextInt(m.length);
-        int len = 1 + rnd.nextInt(Math.min(64, m.length - from));
-        if (rnd.nextBoolean()) {
-            byte[] out = new byte[m.length - len];
-            System.arraycopy(m, 0, out, 0, from);
-            System.arraycopy(m, from + len, out, from, m.length - from - len);
-            return out;
-        }
-        byte[] out = new byte[m.length + len];
-        System.arraycopy(m, 0, out, 0, from + len);
-        System.arraycopy(m, from, out, from + len, m.length - from);
-        return out;
-    }
-
-    private String report(int c, int kind, byte[] m, String what) {
-        Path keep = dir.getParent().resolve("gguf-fuzz-failure-" + c + ".gguf");
-        try {
-            Files.write(keep, m);
-        } catch (IOException ignored) {
-            keep = null;
-        }
-        return "case " + c + " (mutation " + kind + "): " + what + "; mutant saved to " + keep + "; first bytes "
-                + HexFormat.of().formatHex(m, 0, Math.min(64, m.length));
     }
 }

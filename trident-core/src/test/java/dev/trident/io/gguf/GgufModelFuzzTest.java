@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.io.Mutants;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.nn.MlaSpec;
@@ -129,16 +130,16 @@ class GgufModelFuzzTest {
             } catch (TridentException e) {
                 String msg = e.getMessage();
                 if (!msg.startsWith(NAME + ": ") || msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0 || msg.length() > 500)
-                    fail(report(cases, kind, m, "bad message: " + msg));
+                    fail(Mutants.report(dir, "gguf-model-fuzz", "gguf", cases, kind, m, "bad message: " + msg));
                 rejected++;
             } catch (Throwable t) {
-                fail(report(cases, kind, m, t.toString()), t);
+                fail(Mutants.report(dir, "gguf-model-fuzz", "gguf", cases, kind, m, t.toString()), t);
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
             worstAllocation = Math.max(worstAllocation, allocated);
             worstExcess = Math.max(worstExcess, allocated - 8L * m.length);
             if (allocated > 8L * m.length + SLACK)
-                fail(report(cases, kind, m, "allocated " + allocated + " bytes for a " + m.length + "-byte file"));
+                fail(Mutants.report(dir, "gguf-model-fuzz", "gguf", cases, kind, m, "allocated " + allocated + " bytes for a " + m.length + "-byte file"));
         }
         System.out.printf("GGUF model fuzz: %d mutants (per kind %s), %d loaded, %d rejected with one line; "
                 + "most allocated for one mutant %.1f MB, at most %.1f MB beyond 8 bytes per file byte%n",
@@ -159,7 +160,7 @@ class GgufModelFuzzTest {
                 yield b;
             }
             case 1 -> Arrays.copyOf(b, rnd.nextInt(b.length));
-            case 2 -> splice(b, rnd);
+            case 2 -> Mutants.deleteChunk(b, rnd);
             case 3, 4 -> rebuild(seed.parsed, rnd, true, false);
             case 5 -> rebuild(seed.parsed, rnd, false, true);
             case 6 -> rebuild(seed.parsed, rnd, true, true);
@@ -171,14 +172,6 @@ class GgufModelFuzzTest {
                 yield r;
             }
         };
-    }
-
-    private static byte[] splice(byte[] m, Random rnd) {
-        int from = rnd.nextInt(m.length), len = 1 + rnd.nextInt(Math.min(64, m.length - from));
-        byte[] out = new byte[m.length - len];
-        System.arraycopy(m, 0, out, 0, from);
-        System.arraycopy(m, from + len, out, from, m.length - from - len);
-        return out;
     }
 
     /** The seed re-written with a metadata mutation and/or a tensor mutation. */
@@ -338,15 +331,5 @@ class GgufModelFuzzTest {
             return i;
         }
         return -1;
-    }
-
-    private String report(int c, int kind, byte[] m, String what) {
-        Path keep = dir.getParent().resolve("gguf-model-fuzz-failure-" + c + ".gguf");
-        try {
-            Files.write(keep, m);
-        } catch (IOException ignored) {
-            keep = null;
-        }
-        return "case " + c + " (mutation " + kind + "): " + what + "; mutant saved to " + keep;
     }
 }

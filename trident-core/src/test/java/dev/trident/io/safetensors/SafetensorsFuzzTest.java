@@ -1,6 +1,7 @@
 package dev.trident.io.safetensors;
 
 import dev.trident.TridentException;
+import dev.trident.io.Mutants;
 import dev.trident.io.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ class SafetensorsFuzzTest {
                 case 1 -> m = Arrays.copyOf(m, rnd.nextInt(m.length));
                 case 2 -> headerLength(m, rnd);
                 case 3, 4, 5 -> m = mutateHeader(m, rnd);
-                case 6 -> m = splice(m, rnd);
+                case 6 -> m = Mutants.splice(m, rnd);
                 default -> m = textEdit(m, rnd);
             }
             long before = mx.getThreadAllocatedBytes(tid);
@@ -86,10 +86,10 @@ class SafetensorsFuzzTest {
                 if (c >= WARM_UP) checkAllocation(c, kind, m, mx.getThreadAllocatedBytes(tid) - before);
                 String msg = e.getMessage();
                 if (!msg.startsWith(NAME + ": ") || msg.indexOf('\n') >= 0 || msg.indexOf('\r') >= 0 || msg.length() > 500)
-                    fail(report(c, kind, m, "bad message: " + msg));
+                    fail(Mutants.report(dir, "safetensors-fuzz", "safetensors", c, kind, m, "bad message: " + msg));
                 rejected++;
             } catch (Throwable t) {
-                fail(report(c, kind, m, t.toString()), t);
+                fail(Mutants.report(dir, "safetensors-fuzz", "safetensors", c, kind, m, t.toString()), t);
             }
         }
         System.out.printf("safetensors fuzz: %d cases, %d opened, %d rejected; opening a file of 1 KB or more allocated at most %.1f bytes per file byte%n",
@@ -128,7 +128,7 @@ class SafetensorsFuzzTest {
 
     private void checkAllocation(int c, int kind, byte[] m, long allocated) {
         if (allocated > ALLOCATION_PER_BYTE * m.length + ALLOCATION_SLACK)
-            fail(report(c, kind, m, "parsing allocated " + allocated + " bytes for a " + m.length + "-byte file"));
+            fail(Mutants.report(dir, "safetensors-fuzz", "safetensors", c, kind, m, "parsing allocated " + allocated + " bytes for a " + m.length + "-byte file"));
     }
 
     /** A file that opens must be usable: every view readable at both ends, counts consistent, small ones decoded. */
@@ -302,31 +302,5 @@ class SafetensorsFuzzTest {
         System.arraycopy(m, at, out, at + ins.length, m.length - at);
         if (rnd.nextBoolean()) ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).putLong(0, h + ins.length);
         return out;
-    }
-
-    private static byte[] splice(byte[] m, Random rnd) {
-        int from = rnd.nextInt(m.length);
-        int len = 1 + rnd.nextInt(Math.min(64, m.length - from));
-        if (rnd.nextBoolean()) {
-            byte[] out = new byte[m.length - len];
-            System.arraycopy(m, 0, out, 0, from);
-            System.arraycopy(m, from + len, out, from, m.length - from - len);
-            return out;
-        }
-        byte[] out = new byte[m.length + len];
-        System.arraycopy(m, 0, out, 0, from + len);
-        System.arraycopy(m, from, out, from + len, m.length - from);
-        return out;
-    }
-
-    private String report(int c, int kind, byte[] m, String what) {
-        Path keep = dir.getParent().resolve("safetensors-fuzz-failure-" + c + ".safetensors");
-        try {
-            Files.write(keep, m);
-        } catch (IOException ignored) {
-            keep = null;
-        }
-        return "case " + c + " (mutation " + kind + "): " + what + "; mutant saved to " + keep + "; first bytes "
-                + HexFormat.of().formatHex(m, 0, Math.min(96, m.length));
     }
 }
