@@ -120,4 +120,11 @@ public final class Tape {
         for (int[] b : lentInts) freeInts.computeIfAbsent(b.length, k -> new ArrayDeque<>()).addLast(b);
         lentInts.clear();
     }
+
+    /** {@link #reset}, then also drops the pooled buffers, for the garbage collector (e.g. before a validation pass). */
+    public void release() {
+        reset();
+        free.clear();
+        freeInts.clear();
+    }
 }

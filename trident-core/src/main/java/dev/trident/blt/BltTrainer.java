@@ -184,6 +184,7 @@ public final class BltTrainer {
             listener.onStep(m);
             EvalPoint ep = null;
             if (step % tc.evalEvery() == 0) {
+                tape.release(); // its buffers and the evaluation's would otherwise be held at once
                 ep = validate(model, valData, step, tc.evalTokens());
                 evals.add(ep);
                 listener.onEval(ep);
@@ -195,16 +196,19 @@ public final class BltTrainer {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        info.put("steps", (long) step);
+        info.put("train_flops", trainFlopsPerByte * bytesPerStep * tc.gradAccum() * step);
+        // Saved before the final validation, so a failure there (e.g. out of memory) costs no training.
+        checkpoint(out, model, params, opt, step, scheduleSteps, o, preset, tc, info);
+        listener.onCheckpoint(step, out);
+        tape.release();
         listener.onPhase("final validation");
         EvalPoint last = validate(model, valData, step, Integer.MAX_VALUE);
         evals.add(last);
         listener.onEval(last);
         log.append(null, last);
         info.put("val_bpb", last.valBpb());
-        info.put("steps", (long) step);
-        info.put("train_flops", trainFlopsPerByte * bytesPerStep * tc.gradAccum() * step);
-        checkpoint(out, model, params, opt, step, scheduleSteps, o, preset, tc, info);
-        listener.onCheckpoint(step, out);
+        BltFiles.save(out, model, info);
         return new TrainResult(out, step, lastLoss, last, bytesSeen / Math.max(1e-9, seconds), seconds, history, evals,
                 out.resolve("metrics.csv"));
     }

@@ -179,13 +179,15 @@ public final class Trainer {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        // Saved before the final validation, so a failure there (e.g. out of memory) costs no training.
+        checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
+        listener.onCheckpoint(step, out);
+        tape.release();
         listener.onPhase("final validation");
         EvalPoint last = validate(model, val, tc, valBytes.length, step, true);
         evals.add(last);
         listener.onEval(last);
         log.append(null, last);
-        checkpoint(out, model, params, opt, step, scheduleSteps, options, preset);
-        listener.onCheckpoint(step, out);
         double[][] shares = experts.loadShares();
         if (shares != null) {
             StringBuilder csvRows = new StringBuilder("moe_layer,expert,load_share\n");

@@ -18,4 +18,14 @@ class TapePoolTest {
         assertSame(a, a2);
         assertNotSame(b, tape.buffer(200), "a size the last pass did not use is not kept");
     }
+
+    @Test
+    void releaseKeepsNothing() {
+        Tape tape = new Tape();
+        float[] a = tape.buffer(100);
+        int[] i = tape.ints(10);
+        tape.release();
+        assertNotSame(a, tape.buffer(100), "released buffers are not handed out again");
+        assertNotSame(i, tape.ints(10));
+    }
 }
