@@ -40,6 +40,8 @@ public final class Tokenizer {
     private final boolean ignoreMerges;
     /** How plain text is split into chunks (null for SentencePiece, which does not split). */
     private final PreTokenizerType preTokenizer;
+    /** Hugging Face's NFC normalizer (Qwen2's tokenizer.json): plain text is put in Unicode NFC before splitting. */
+    private final boolean nfc;
     private final int eosId;
     private final int[] addedIdsLongestFirst;
     private final ChunkCache cache;
@@ -80,6 +82,7 @@ public final class Tokenizer {
         this.special = special.clone();
         this.ignoreMerges = ignoreMerges;
         this.preTokenizer = java.util.Objects.requireNonNull(preTokenizer);
+        this.nfc = false;
         this.tokenBytes = new byte[n][];
         this.idOf = HashMap.newHashMap(n);
         Arrays.fill(byteToId, -1);
@@ -144,6 +147,12 @@ public final class Tokenizer {
 
     /** Same tables, own cache. */
     private Tokenizer(Tokenizer t, int cacheSlots) {
+        this(t, cacheSlots, t.nfc);
+    }
+
+    /** Same tables, own cache, NFC normalization on or off. */
+    private Tokenizer(Tokenizer t, int cacheSlots, boolean nfc) {
+        this.nfc = nfc;
         this.vocab = t.vocab;
         this.tokenBytes = t.tokenBytes;
         this.added = t.added;
@@ -210,6 +219,7 @@ public final class Tokenizer {
         this.merges = new MergeTable(new int[0], new int[0], new int[0]);
         this.ignoreMerges = false;
         this.preTokenizer = null;
+        this.nfc = false;
         addedIds.sort(Comparator.comparingInt((Integer id) -> -tokenBytes[id].length).thenComparingInt(id -> id));
         this.addedIdsLongestFirst = addedIds.stream().mapToInt(Integer::intValue).toArray();
         this.eosId = eosId >= 0 ? eosId : pickEos(addedIds);
@@ -322,6 +332,20 @@ public final class Tokenizer {
         TokenizerJson.write(this, file);
     }
 
+    /**
+     * This byte-level tokenizer with Hugging Face's NFC normalizer on or off: plain text is put in Unicode
+     * normalization form C before it is split (Qwen2's tokenizer.json asks for it; llama.cpp never normalizes).
+     */
+    public Tokenizer withNfc(boolean on) {
+        if (spm != null && on) throw new IllegalArgumentException("NFC normalization is for byte-level BPE");
+        return new Tokenizer(this, cache.slots(), on);
+    }
+
+    /** Whether plain text is put in Unicode NFC before splitting (Hugging Face's NFC normalizer). */
+    public boolean normalizesNfc() {
+        return nfc;
+    }
+
     /** This tokenizer with a chunk cache of {@code slots} entries (0 disables it; for benchmarks and tests). */
     public Tokenizer withCacheSlots(int slots) {
         return new Tokenizer(this, slots);
@@ -400,6 +424,14 @@ public final class Tokenizer {
             from = 0;
             to = s.length;
         }
+        if (nfc) {
+            byte[] normalized = nfc(s, from, to);
+            if (normalized != null) {
+                s = normalized;
+                from = 0;
+                to = s.length;
+            }
+        }
         PreTokenizerType pre = preTokenizer;
         if (pre == PreTokenizerType.GPT2) { // the common case, called directly
             for (int i = from; i < to; ) {
@@ -414,6 +446,16 @@ public final class Tokenizer {
             encodeChunk(s, i, end, out, scratch);
             i = end;
         }
+    }
+
+    /** s[from, to) in NFC, or null if it already is (ASCII always is). */
+    private static byte[] nfc(byte[] s, int from, int to) {
+        int i = from;
+        while (i < to && s[i] >= 0) i++;
+        if (i == to) return null;
+        String text = new String(s, from, to - from, StandardCharsets.UTF_8);
+        if (java.text.Normalizer.isNormalized(text, java.text.Normalizer.Form.NFC)) return null;
+        return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC).getBytes(StandardCharsets.UTF_8);
     }
 
     private void encodeChunk(byte[] s, int from, int to, IntList out, Scratch scratch) {

@@ -50,7 +50,7 @@ final class TokenizerJson {
                 "truncation", null,
                 "padding", null,
                 "added_tokens", added,
-                "normalizer", null,
+                "normalizer", t.normalizesNfc() ? Json.obj("type", "NFC") : null,
                 "pre_tokenizer", preTokenizerJson(t.preTokenizer()),
                 "post_processor", null,
                 "decoder", Json.obj("type", "ByteLevel", "add_prefix_space", true, "trim_offsets", true,
@@ -189,7 +189,8 @@ final class TokenizerJson {
         }
         boolean ignoreMerges = model.get("ignore_merges") != null
                 && Json.asBoolean(model.get("ignore_merges"), "\"model.ignore_merges\"");
-        return new Tokenizer(vocab, added, special, left, right, ignoreMerges, Tokenizer.DEFAULT_CACHE_SLOTS, -1, pre);
+        Tokenizer t = new Tokenizer(vocab, added, special, left, right, ignoreMerges, Tokenizer.DEFAULT_CACHE_SLOTS, -1, pre);
+        return root.get("normalizer") instanceof Map<?, ?> norm && "NFC".equals(norm.get("type")) ? t.withNfc(true) : t;
     }
 
     /** A merge as {@code "a b"} (older files) or {@code ["a", "b"]}. */
@@ -220,11 +221,11 @@ final class TokenizerJson {
     /** Refuses options that would make our encoding differ from what the file means. */
     private static void checkSupported(Map<String, Object> root, Map<String, Object> model) {
         Object normalizer = root.get("normalizer");
-        boolean noOp = normalizer instanceof Map<?, ?> m && "Sequence".equals(m.get("type"))
-                && m.get("normalizers") instanceof List<?> l && l.isEmpty(); // DeepSeek-V3's
-        if (normalizer != null && !noOp) {
+        boolean supported = normalizer instanceof Map<?, ?> m && ("NFC".equals(m.get("type")) && m.size() == 1 // Qwen2's
+                || "Sequence".equals(m.get("type")) && m.get("normalizers") instanceof List<?> l && l.isEmpty()); // DeepSeek-V3's
+        if (normalizer != null && !supported) {
             throw new IllegalArgumentException("normalizer " + brief(root.get("normalizer")) + " is not supported "
-                    + "(byte-level BPE needs none)");
+                    + "(only Qwen2's NFC and an empty Sequence)");
         }
         Object dropout = model.get("dropout");
         if (dropout != null && Json.asDouble(dropout, "\"model.dropout\"") != 0) {
