@@ -424,6 +424,19 @@ public final class Tokenizer {
             from = 0;
             to = s.length;
         }
+        if (nfc || preTokenizer != PreTokenizerType.GPT2) {
+            encodeOther(s, from, to, out, scratch);
+            return;
+        }
+        for (int i = from; i < to; ) {
+            int end = PreTokenizer.chunkEnd(s, i, to);
+            encodeChunk(s, i, end, out, scratch);
+            i = end;
+        }
+    }
+
+    /** Plain text with NFC normalization or another pre-tokenizer than GPT-2's (kept apart from the hot loop). */
+    private void encodeOther(byte[] s, int from, int to, IntList out, Scratch scratch) {
         if (nfc) {
             byte[] normalized = nfc(s, from, to);
             if (normalized != null) {
@@ -433,14 +446,6 @@ public final class Tokenizer {
             }
         }
         PreTokenizerType pre = preTokenizer;
-        if (pre == PreTokenizerType.GPT2) { // the common case, called directly
-            for (int i = from; i < to; ) {
-                int end = PreTokenizer.chunkEnd(s, i, to);
-                encodeChunk(s, i, end, out, scratch);
-                i = end;
-            }
-            return;
-        }
         for (int i = from; i < to; ) {
             int end = pre.chunkEnd(s, i, to);
             encodeChunk(s, i, end, out, scratch);
