@@ -23,8 +23,9 @@ import java.util.List;
  *       to a common scale of original context, low and high factor (the frequencies depend on their ratios), so
  *       low_freq_factor is taken as 1, as every Llama 3 model has it.</li>
  * </ul>
- * Anything else (YaRN in deepseek2 with its yarn_log_multiplier, LongRoPE, an attention factor without YaRN) is
- * refused with one line rather than run differently from llama.cpp.
+ * Anything else (any scaling in deepseek2, whose graph scales the softmax for YaRN with its yarn_log_multiplier
+ * whatever the type; LongRoPE; an attention factor without YaRN) is refused with one line rather than run
+ * differently from llama.cpp.
  */
 final class GgufRopeScaling {
     /** The tensor llama.cpp reads Llama 3's per-pair frequency divisors from. */
@@ -59,11 +60,12 @@ final class GgufRopeScaling {
     static String inexpressible(GgufArchitecture arch, ModelConfig c) {
         RopeScaling s = c.ropeScaling();
         if (s == null) return null;
+        if (c.mla() != null) return "RoPE scaling with multi-head latent attention is not written yet (llama.cpp's deepseek2 "
+                + "scales its softmax by (0.1 ln(factor) + 1)^2 for any scaling, as YaRN needs)";
         return switch (s.kind()) {
             case LINEAR -> null;
             case LLAMA3 -> arch == GgufArchitecture.LLAMA ? null : "Llama 3 RoPE scaling (rope_freqs) is read by llama.cpp's llama architecture only";
-            case YARN -> c.mla() != null ? "YaRN with multi-head latent attention (deepseek2's yarn_log_multiplier) is not written yet"
-                    : s.betaFast() != 32 || s.betaSlow() != 1 ? "llama.cpp's YaRN uses beta_fast 32 and beta_slow 1, this model "
+            case YARN -> s.betaFast() != 32 || s.betaSlow() != 1 ? "llama.cpp's YaRN uses beta_fast 32 and beta_slow 1, this model "
                     + s.betaFast() + " and " + s.betaSlow() : null;
         };
     }
@@ -100,12 +102,14 @@ final class GgufRopeScaling {
         }
         if (attn != 1 && !type.equals("yarn")) throw unsupported(name, "rope.scaling.attn_factor " + attn + " without YaRN");
         RopeScaling keys = null;
+        if (factor != 0 && arch == GgufArchitecture.DEEPSEEK2)
+            throw unsupported(name, "RoPE scaling in deepseek2 (llama.cpp's YaRN softmax scaling with yarn_log_multiplier)");
         if (factor != 0) {
             keys = switch (type) {
                 case "linear" -> RopeScaling.linear(factor);
                 case "yarn" -> {
-                    if (arch == GgufArchitecture.DEEPSEEK2 || g.has(arch.key("rope.scaling.yarn_log_multiplier")))
-                        throw unsupported(name, "YaRN with multi-head latent attention (yarn_log_multiplier)");
+                    if (g.has(arch.key("rope.scaling.yarn_log_multiplier")))
+                        throw unsupported(name, "YaRN with yarn_log_multiplier");
                     long orig = g.has(arch.key("rope.scaling.original_context_length"))
                             ? g.getLong(arch.key("rope.scaling.original_context_length")) : ctx;
                     if (orig < 1 || orig > 1 << 24)

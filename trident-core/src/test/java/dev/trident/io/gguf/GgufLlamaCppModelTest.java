@@ -164,7 +164,6 @@ class GgufLlamaCppModelTest {
         shapes.put("yarn x4 (llama)", dense.withRopeScaling(RopeScaling.yarn(4, 32, 32, 1, 0, 0, 0)));
         shapes.put("yarn x8, attention 1.3 (qwen3)", TestModels.qwen3().withRopeScaling(RopeScaling.yarn(8, 24, 32, 1, 0, 0, 1.3)));
         shapes.put("linear x2 (qwen3)", TestModels.qwen3().withRopeScaling(RopeScaling.linear(2)));
-        shapes.put("linear x4, MLA (deepseek2)", TestModels.mlaMoe().withRopeScaling(RopeScaling.linear(4)));
         int i = 0;
         for (var e : shapes.entrySet()) {
             Model m = TestModels.random(e.getValue(), 40 + i, 10);

@@ -57,7 +57,10 @@ class GgufRopeScalingTest {
         ModelConfig qwen3 = TestModels.qwen3();
         assertRefused(qwen3.withRopeScaling(RopeScaling.llama3(8, 1, 4, 32)), "llama architecture only");
         assertRefused(qwen3.withRopeScaling(RopeScaling.yarn(4, 32, 16, 1, 0, 0, 0)), "beta_fast 32");
+        // llama.cpp's deepseek2 scales its softmax by (0.1 ln(factor) + 1)^2 for any scaling (measured with linear x4:
+        // 61% argmax agreement), so no scaling is written for MLA.
         assertRefused(TestModels.mlaMoe().withRopeScaling(RopeScaling.yarn(4, 32, 32, 1, 1, 1, 0)), "multi-head latent attention");
+        assertRefused(TestModels.mlaMoe().withRopeScaling(RopeScaling.linear(4)), "multi-head latent attention");
     }
 
     private void assertRefused(ModelConfig c, String part) {
