@@ -2,6 +2,7 @@ package dev.trident.cli;
 
 import dev.trident.TridentException;
 import dev.trident.tokenizer.BpeTrainer;
+import dev.trident.tokenizer.PreTokenizerType;
 import dev.trident.tokenizer.Tokenizer;
 
 import java.util.List;
@@ -30,6 +31,11 @@ final class TokenizerTrainCommand implements Callable<Integer> {
             description = "Vocabulary size, including the 256 byte tokens.")
     int vocab;
 
+    @Option(names = "--pre-tokenizer", paramLabel = "TYPE", defaultValue = "GPT2",
+            description = "How text is split before merging, as llama.cpp does it: ${COMPLETION-CANDIDATES} "
+                    + "(default: ${DEFAULT-VALUE}).")
+    PreTokenizerType preTokenizer;
+
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Where to write the tokenizer.")
     Path out;
 
@@ -48,7 +54,7 @@ final class TokenizerTrainCommand implements Callable<Integer> {
     private void trainTokenizer() {
         byte[] bytes = Checks.readData(data);
         long t0 = System.nanoTime();
-        Tokenizer t = BpeTrainer.train(bytes, vocab, List.of("<|endoftext|>"));
+        Tokenizer t = BpeTrainer.train(bytes, vocab, List.of("<|endoftext|>"), preTokenizer);
         t.save(out);
         double seconds = (System.nanoTime() - t0) / 1e9;
         int tokens = t.encode(bytes).length;

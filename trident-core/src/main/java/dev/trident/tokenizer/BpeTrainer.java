@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
- * Learns byte-level BPE merges from text. The text is split into chunks by {@link PreTokenizer} (merges never
+ * Learns byte-level BPE merges from text. The text is split into chunks by a {@link PreTokenizerType} (merges never
  * cross chunks) and identical chunks are counted once with their frequency. Then, until the vocabulary is full,
  * the most frequent adjacent pair is merged into a new token. Only the words containing that pair are revisited
  * (an index pair -> words), and the priority queue is corrected lazily: an entry whose count is out of date is
@@ -52,6 +52,11 @@ public final class BpeTrainer {
      * pairs first, the vocabulary is smaller.
      */
     public static Tokenizer train(byte[] text, int vocabSize, List<String> specialTokens) {
+        return train(text, vocabSize, specialTokens, PreTokenizerType.GPT2);
+    }
+
+    /** As {@link #train(byte[], int, List)}, splitting the text with the given pre-tokenizer. */
+    public static Tokenizer train(byte[] text, int vocabSize, List<String> specialTokens, PreTokenizerType pre) {
         if (vocabSize < 256 + specialTokens.size()) {
             throw new TridentException("vocab size " + vocabSize + " is too small: it must hold the 256 byte tokens and "
                     + specialTokens.size() + " special tokens");
@@ -61,7 +66,7 @@ public final class BpeTrainer {
                 throw new TridentException("special tokens must be non-empty and distinct, got " + specialTokens);
             }
         }
-        Words words = countChunks(text, specialTokens);
+        Words words = countChunks(text, specialTokens, pre);
         List<byte[]> tokens = new ArrayList<>();
         for (int b = 0; b < 256; b++) {
             tokens.add(new byte[] {(byte) b});
@@ -85,7 +90,7 @@ public final class BpeTrainer {
             right[r] = merges.get(r)[1];
         }
         try {
-            return new Tokenizer(vocab, added, added.clone(), left, right, false, Tokenizer.DEFAULT_CACHE_SLOTS);
+            return new Tokenizer(vocab, added, added.clone(), left, right, false, Tokenizer.DEFAULT_CACHE_SLOTS, -1, pre);
         } catch (IllegalArgumentException e) { // e.g. a special token equal to a learned token
             throw new TridentException("cannot build the tokenizer: " + e.getMessage(), e);
         }
@@ -95,7 +100,7 @@ public final class BpeTrainer {
     private record Words(int[][] symbols, long[] freq) {
     }
 
-    private static Words countChunks(byte[] text, List<String> specialTokens) {
+    private static Words countChunks(byte[] text, List<String> specialTokens, PreTokenizerType pre) {
         // Latin-1 strings are a compact, hashable copy of a byte range.
         Map<String, long[]> counts = new HashMap<>();
         List<byte[]> specials = specialTokens.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
@@ -108,7 +113,7 @@ public final class BpeTrainer {
             // The encoder reads invalid UTF-8 as llama.cpp does (Utf8Repair): learn merges on that same text.
             byte[] seg = Utf8Repair.repair(text, segmentStart, i);
             for (int p = 0; p < seg.length; ) {
-                int end = PreTokenizer.chunkEnd(seg, p, seg.length);
+                int end = pre.chunkEnd(seg, p, seg.length);
                 counts.computeIfAbsent(new String(seg, p, end - p, StandardCharsets.ISO_8859_1), k -> new long[1])[0]++;
                 p = end;
             }

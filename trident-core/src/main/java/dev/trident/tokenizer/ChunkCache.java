@@ -26,6 +26,11 @@ final class ChunkCache {
         mask = size - 1;
     }
 
+    /** Number of slots (0: disabled). */
+    int slots() {
+        return slots.length;
+    }
+
     static int hash(byte[] s, int from, int to) {
         int h = 0x811C9DC5;
         for (int i = from; i < to; i++) {

@@ -3,8 +3,9 @@ package dev.trident.tokenizer;
 /**
  * Splits UTF-8 bytes into the chunks that BPE merges never cross, exactly as GPT-2's regex
  * <pre>'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+</pre>
- * would on the decoded text ({@code \s} being Unicode White_Space), but as a hand-written scanner over code
- * points: java.util.regex is several times too slow for the encoder's budget.
+ * would on the decoded text ({@code \s} being Unicode White_Space, classes as in llama.cpp's tables:
+ * {@link CodePointClass}), but as a hand-written scanner over code points: java.util.regex is several times too
+ * slow for the encoder's budget. The other pre-tokenizers are {@link PreTokenizerType}.
  *
  * <p>Invalid UTF-8 never fails: each byte that does not start a well-formed sequence is treated as one
  * character of the "other" class (neither letter, number nor space), so every byte lands in exactly one chunk
@@ -163,23 +164,8 @@ public final class PreTokenizer {
         return (b & 0xC0) == 0x80;
     }
 
-    /** Letter (\p{L}), number (\p{N}), Unicode White_Space (\s), or other. */
+    /** Letter (\p{L}), number (\p{N}), Unicode White_Space (\s), or other, as llama.cpp's tables say. */
     static int classOf(int cp) {
-        if (isWhiteSpace(cp)) {
-            return SPACE;
-        }
-        return switch (Character.getType(cp)) {
-            case Character.UPPERCASE_LETTER, Character.LOWERCASE_LETTER, Character.TITLECASE_LETTER,
-                 Character.MODIFIER_LETTER, Character.OTHER_LETTER -> LETTER;
-            case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER -> NUMBER;
-            default -> OTHER;
-        };
-    }
-
-    /** The Unicode White_Space property (what {@code \s} means in Unicode regex engines). */
-    static boolean isWhiteSpace(int cp) {
-        return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680
-                || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F
-                || cp == 0x205F || cp == 0x3000;
+        return CodePointClass.coarse(CodePointClass.of(cp));
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A byte-level BPE tokenizer (GPT-2 style): text is split into chunks by {@link PreTokenizer}, each chunk's bytes
+ * A byte-level BPE tokenizer (GPT-2 style): text is split into chunks by its {@link PreTokenizerType} (GPT-2's
+ * regex, Llama 3's, Qwen2's, DeepSeek-V3's), each chunk's bytes
  * start as the 256 byte tokens and are merged by rank ({@link MergeTable}). Any byte array round-trips exactly:
  * {@code decodeBytes(encode(bytes))} equals {@code bytes}, valid UTF-8 or not.
  *
@@ -37,6 +38,10 @@ public final class Tokenizer {
     private final int[] byteToId = new int[256];
     private final MergeTable merges;
     private final boolean ignoreMerges;
+    /** How plain text is split into chunks (null for SentencePiece, which does not split). */
+    private final PreTokenizerType preTokenizer;
+    /** Hugging Face's NFC normalizer (Qwen2's tokenizer.json): plain text is put in Unicode NFC before splitting. */
+    private final boolean nfc;
     private final int eosId;
     private final int[] addedIdsLongestFirst;
     private final ChunkCache cache;
@@ -59,12 +64,15 @@ public final class Tokenizer {
      */
     Tokenizer(String[] vocab, boolean[] added, boolean[] special, int[] mergeLeft, int[] mergeRight,
               boolean ignoreMerges, int cacheSlots) {
-        this(vocab, added, special, mergeLeft, mergeRight, ignoreMerges, cacheSlots, -1);
+        this(vocab, added, special, mergeLeft, mergeRight, ignoreMerges, cacheSlots, -1, PreTokenizerType.GPT2);
     }
 
-    /** As above, with the end-of-text id given (-1: picked from the special tokens, see {@link #eosId}). */
+    /**
+     * As above, with the end-of-text id given (-1: picked from the special tokens, see {@link #eosId}) and the
+     * pre-tokenizer.
+     */
     Tokenizer(String[] vocab, boolean[] added, boolean[] special, int[] mergeLeft, int[] mergeRight,
-              boolean ignoreMerges, int cacheSlots, int eos) {
+              boolean ignoreMerges, int cacheSlots, int eos, PreTokenizerType preTokenizer) {
         int n = vocab.length;
         if (added.length != n || special.length != n || mergeLeft.length != mergeRight.length) {
             throw new IllegalArgumentException("inconsistent table sizes");
@@ -73,6 +81,8 @@ public final class Tokenizer {
         this.added = added.clone();
         this.special = special.clone();
         this.ignoreMerges = ignoreMerges;
+        this.preTokenizer = java.util.Objects.requireNonNull(preTokenizer);
+        this.nfc = false;
         this.tokenBytes = new byte[n][];
         this.idOf = HashMap.newHashMap(n);
         Arrays.fill(byteToId, -1);
@@ -137,6 +147,12 @@ public final class Tokenizer {
 
     /** Same tables, own cache. */
     private Tokenizer(Tokenizer t, int cacheSlots) {
+        this(t, cacheSlots, t.nfc);
+    }
+
+    /** Same tables, own cache, NFC normalization on or off. */
+    private Tokenizer(Tokenizer t, int cacheSlots, boolean nfc) {
+        this.nfc = nfc;
         this.vocab = t.vocab;
         this.tokenBytes = t.tokenBytes;
         this.added = t.added;
@@ -145,6 +161,7 @@ public final class Tokenizer {
         System.arraycopy(t.byteToId, 0, byteToId, 0, 256);
         this.merges = t.merges;
         this.ignoreMerges = t.ignoreMerges;
+        this.preTokenizer = t.preTokenizer;
         this.eosId = t.eosId;
         this.addedIdsLongestFirst = t.addedIdsLongestFirst;
         this.cache = new ChunkCache(cacheSlots);
@@ -201,6 +218,8 @@ public final class Tokenizer {
         if (eosId >= n) throw new IllegalArgumentException("end-of-text id " + eosId + " outside the vocabulary of " + n);
         this.merges = new MergeTable(new int[0], new int[0], new int[0]);
         this.ignoreMerges = false;
+        this.preTokenizer = null;
+        this.nfc = false;
         addedIds.sort(Comparator.comparingInt((Integer id) -> -tokenBytes[id].length).thenComparingInt(id -> id));
         this.addedIdsLongestFirst = addedIds.stream().mapToInt(Integer::intValue).toArray();
         this.eosId = eosId >= 0 ? eosId : pickEos(addedIds);
@@ -274,6 +293,16 @@ public final class Tokenizer {
      */
     public static Tokenizer of(List<String> tokens, List<String[]> merges, java.util.Set<Integer> addedIds,
                                java.util.Set<Integer> specialIds, int eosId) {
+        return of(tokens, merges, addedIds, specialIds, eosId, PreTokenizerType.GPT2, false);
+    }
+
+    /**
+     * As above, with the pre-tokenizer and Hugging Face's ignore_merges option (a chunk that is itself an ordinary
+     * token becomes that token; llama.cpp sets it for Llama 3's vocabularies).
+     */
+    public static Tokenizer of(List<String> tokens, List<String[]> merges, java.util.Set<Integer> addedIds,
+                               java.util.Set<Integer> specialIds, int eosId, PreTokenizerType preTokenizer,
+                               boolean ignoreMerges) {
         int n = tokens.size();
         String[] vocab = tokens.toArray(new String[0]);
         boolean[] added = new boolean[n], special = new boolean[n];
@@ -295,12 +324,26 @@ public final class Tokenizer {
             left[r] = a;
             right[r] = b;
         }
-        return new Tokenizer(vocab, added, special, left, right, false, DEFAULT_CACHE_SLOTS, eosId);
+        return new Tokenizer(vocab, added, special, left, right, ignoreMerges, DEFAULT_CACHE_SLOTS, eosId, preTokenizer);
     }
 
     /** Saves as a Hugging Face {@code tokenizer.json}, atomically. */
     public void save(Path file) {
         TokenizerJson.write(this, file);
+    }
+
+    /**
+     * This byte-level tokenizer with Hugging Face's NFC normalizer on or off: plain text is put in Unicode
+     * normalization form C before it is split (Qwen2's tokenizer.json asks for it; llama.cpp never normalizes).
+     */
+    public Tokenizer withNfc(boolean on) {
+        if (spm != null && on) throw new IllegalArgumentException("NFC normalization is for byte-level BPE");
+        return new Tokenizer(this, cache.slots(), on);
+    }
+
+    /** Whether plain text is put in Unicode NFC before splitting (Hugging Face's NFC normalizer). */
+    public boolean normalizesNfc() {
+        return nfc;
     }
 
     /** This tokenizer with a chunk cache of {@code slots} entries (0 disables it; for benchmarks and tests). */
@@ -381,11 +424,43 @@ public final class Tokenizer {
             from = 0;
             to = s.length;
         }
+        if (nfc || preTokenizer != PreTokenizerType.GPT2) {
+            encodeOther(s, from, to, out, scratch);
+            return;
+        }
         for (int i = from; i < to; ) {
             int end = PreTokenizer.chunkEnd(s, i, to);
             encodeChunk(s, i, end, out, scratch);
             i = end;
         }
+    }
+
+    /** Plain text with NFC normalization or another pre-tokenizer than GPT-2's (kept apart from the hot loop). */
+    private void encodeOther(byte[] s, int from, int to, IntList out, Scratch scratch) {
+        if (nfc) {
+            byte[] normalized = nfc(s, from, to);
+            if (normalized != null) {
+                s = normalized;
+                from = 0;
+                to = s.length;
+            }
+        }
+        PreTokenizerType pre = preTokenizer;
+        for (int i = from; i < to; ) {
+            int end = pre.chunkEnd(s, i, to);
+            encodeChunk(s, i, end, out, scratch);
+            i = end;
+        }
+    }
+
+    /** s[from, to) in NFC, or null if it already is (ASCII always is). */
+    private static byte[] nfc(byte[] s, int from, int to) {
+        int i = from;
+        while (i < to && s[i] >= 0) i++;
+        if (i == to) return null;
+        String text = new String(s, from, to - from, StandardCharsets.UTF_8);
+        if (java.text.Normalizer.isNormalized(text, java.text.Normalizer.Form.NFC)) return null;
+        return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC).getBytes(StandardCharsets.UTF_8);
     }
 
     private void encodeChunk(byte[] s, int from, int to, IntList out, Scratch scratch) {
@@ -536,8 +611,14 @@ public final class Tokenizer {
         return new int[] {merges.left(rank), merges.right(rank)};
     }
 
-    boolean ignoreMerges() {
+    /** Hugging Face's ignore_merges option: a chunk that is itself an ordinary token becomes that token. */
+    public boolean ignoreMerges() {
         return ignoreMerges;
+    }
+
+    /** How plain text is split before merging; null for a SentencePiece vocabulary (which does not split). */
+    public PreTokenizerType preTokenizer() {
+        return preTokenizer;
     }
 
     private int pickEos(List<Integer> addedIds) {

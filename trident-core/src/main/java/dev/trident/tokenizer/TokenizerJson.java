@@ -50,9 +50,8 @@ final class TokenizerJson {
                 "truncation", null,
                 "padding", null,
                 "added_tokens", added,
-                "normalizer", null,
-                "pre_tokenizer", Json.obj("type", "ByteLevel", "add_prefix_space", false, "trim_offsets", true,
-                        "use_regex", true),
+                "normalizer", t.normalizesNfc() ? Json.obj("type", "NFC") : null,
+                "pre_tokenizer", preTokenizerJson(t.preTokenizer()),
                 "post_processor", null,
                 "decoder", Json.obj("type", "ByteLevel", "add_prefix_space", true, "trim_offsets", true,
                         "use_regex", true),
@@ -61,6 +60,52 @@ final class TokenizerJson {
                         "byte_fallback", false, "ignore_merges", t.ignoreMerges(), "vocab", vocab,
                         "merges", merges));
         Json.write(file, root);
+    }
+
+    /**
+     * GPT-2's is a ByteLevel pre-tokenizer with its built-in regex; the others are their Split regexes in turn (each
+     * match and the text between matches become pieces: "Isolated"), then ByteLevel without a regex, as the Llama 3,
+     * Qwen2 and DeepSeek-V3 files have it.
+     */
+    private static Object preTokenizerJson(PreTokenizerType pre) {
+        if (pre == PreTokenizerType.GPT2) {
+            return Json.obj("type", "ByteLevel", "add_prefix_space", false, "trim_offsets", true, "use_regex", true);
+        }
+        List<Object> steps = new ArrayList<>();
+        for (String regex : pre.regexes()) {
+            steps.add(Json.obj("type", "Split", "pattern", Json.obj("Regex", regex), "behavior", "Isolated", "invert", false));
+        }
+        steps.add(Json.obj("type", "ByteLevel", "add_prefix_space", false, "trim_offsets", true, "use_regex", false));
+        return Json.obj("type", "Sequence", "pretokenizers", steps);
+    }
+
+    /** The pre-tokenizer a tokenizer.json describes, or an IllegalArgumentException saying why it is not supported. */
+    private static PreTokenizerType preTokenizer(Object pre) {
+        String supported = " is not supported; only GPT-2's ({\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
+                + "\"use_regex\":true}) and the Split regexes of Llama 3, Qwen2 and DeepSeek-V3 followed by ByteLevel";
+        if (pre instanceof Map<?, ?> m && "ByteLevel".equals(m.get("type"))) {
+            if (Boolean.TRUE.equals(m.get("add_prefix_space")) || Boolean.FALSE.equals(m.get("use_regex"))) {
+                throw new IllegalArgumentException("pre_tokenizer " + brief(pre) + supported);
+            }
+            return PreTokenizerType.GPT2;
+        }
+        if (pre instanceof Map<?, ?> m && "Sequence".equals(m.get("type")) && m.get("pretokenizers") instanceof List<?> steps
+                && steps.size() >= 2 && steps.getLast() instanceof Map<?, ?> last && "ByteLevel".equals(last.get("type"))
+                && !Boolean.TRUE.equals(last.get("add_prefix_space")) && Boolean.FALSE.equals(last.get("use_regex"))) {
+            List<String> regexes = new ArrayList<>();
+            for (Object step : steps.subList(0, steps.size() - 1)) {
+                if (!(step instanceof Map<?, ?> split && "Split".equals(split.get("type"))
+                        && split.get("pattern") instanceof Map<?, ?> pattern && pattern.get("Regex") instanceof String regex
+                        && "Isolated".equals(split.get("behavior")) && !Boolean.TRUE.equals(split.get("invert")))) {
+                    throw new IllegalArgumentException("pre_tokenizer step " + brief(step) + supported);
+                }
+                regexes.add(regex);
+            }
+            PreTokenizerType t = PreTokenizerType.fromRegexes(regexes);
+            if (t != null) return t;
+            throw new IllegalArgumentException("pre_tokenizer regex " + brief(regexes) + supported);
+        }
+        throw new IllegalArgumentException("pre_tokenizer " + brief(pre) + supported);
     }
 
     static Tokenizer read(Path file) {
@@ -86,6 +131,7 @@ final class TokenizerJson {
             throw new IllegalArgumentException("model type is " + Json.write(type) + ", but only \"BPE\" is supported");
         }
         checkSupported(root, model);
+        PreTokenizerType pre = preTokenizer(root.get("pre_tokenizer"));
 
         Map<String, Object> vocabJson = Json.asObject(Json.member(model, "vocab", "\"model\""), "\"model.vocab\"");
         List<Object> mergesJson = Json.asArray(Json.member(model, "merges", "\"model\""), "\"model.merges\"");
@@ -143,7 +189,8 @@ final class TokenizerJson {
         }
         boolean ignoreMerges = model.get("ignore_merges") != null
                 && Json.asBoolean(model.get("ignore_merges"), "\"model.ignore_merges\"");
-        return new Tokenizer(vocab, added, special, left, right, ignoreMerges, Tokenizer.DEFAULT_CACHE_SLOTS);
+        Tokenizer t = new Tokenizer(vocab, added, special, left, right, ignoreMerges, Tokenizer.DEFAULT_CACHE_SLOTS, -1, pre);
+        return root.get("normalizer") instanceof Map<?, ?> norm && "NFC".equals(norm.get("type")) ? t.withNfc(true) : t;
     }
 
     /** A merge as {@code "a b"} (older files) or {@code ["a", "b"]}. */
@@ -173,15 +220,12 @@ final class TokenizerJson {
 
     /** Refuses options that would make our encoding differ from what the file means. */
     private static void checkSupported(Map<String, Object> root, Map<String, Object> model) {
-        if (root.get("normalizer") != null) {
+        Object normalizer = root.get("normalizer");
+        boolean supported = normalizer instanceof Map<?, ?> m && ("NFC".equals(m.get("type")) && m.size() == 1 // Qwen2's
+                || "Sequence".equals(m.get("type")) && m.get("normalizers") instanceof List<?> l && l.isEmpty()); // DeepSeek-V3's
+        if (normalizer != null && !supported) {
             throw new IllegalArgumentException("normalizer " + brief(root.get("normalizer")) + " is not supported "
-                    + "(byte-level BPE needs none)");
-        }
-        Object pre = root.get("pre_tokenizer");
-        if (!(pre instanceof Map<?, ?> preMap) || !"ByteLevel".equals(preMap.get("type"))
-                || Boolean.TRUE.equals(preMap.get("add_prefix_space")) || Boolean.FALSE.equals(preMap.get("use_regex"))) {
-            throw new IllegalArgumentException("pre_tokenizer " + brief(pre) + " is not supported; only "
-                    + "{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":true} (GPT-2)");
+                    + "(only Qwen2's NFC and an empty Sequence)");
         }
         Object dropout = model.get("dropout");
         if (dropout != null && Json.asDouble(dropout, "\"model.dropout\"") != 0) {

@@ -14,10 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PreTokenizerTest {
-    /** GPT-2's pattern; UNICODE_CHARACTER_CLASS makes \s mean Unicode White_Space, as in Python's regex module. */
-    private static final Pattern GPT2 = Pattern.compile(
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
-            Pattern.UNICODE_CHARACTER_CLASS);
+    /** GPT-2's pattern, \s meaning Unicode White_Space, with llama.cpp's Unicode classes (LlamaCppRegex). */
+    private static final Pattern GPT2 = LlamaCppRegex.compile(
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
     static List<String> byRegex(String text) {
         List<String> out = new ArrayList<>();

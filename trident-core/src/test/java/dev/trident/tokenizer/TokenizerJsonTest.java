@@ -46,6 +46,42 @@ class TokenizerJsonTest {
     }
 
     @Test
+    void everyPreTokenizerRoundTripsThroughTokenizerJson() throws Exception {
+        byte[] text = ("DON'T 1234567 日本語のテキスト e\u0301 \r\n\r\n x ").repeat(50).getBytes(StandardCharsets.UTF_8);
+        for (PreTokenizerType pre : PreTokenizerType.values()) {
+            Tokenizer t = BpeTrainer.train(text, 300, List.of("<|endoftext|>"), pre);
+            Path file = dir.resolve(pre + ".json");
+            t.save(file);
+            Tokenizer back = Tokenizer.load(file);
+            assertEquals(pre, back.preTokenizer());
+            assertArrayEquals(t.encode(text), back.encode(text));
+            Object written = Json.asObject(Json.read(file, 1 << 24), "root").get("pre_tokenizer");
+            if (pre != PreTokenizerType.GPT2) {
+                // The Hugging Face form: its Split regexes in turn, then ByteLevel without a regex.
+                List<Object> steps = Json.asArray(Json.asObject(written, "pre").get("pretokenizers"), "steps");
+                assertEquals(pre.regexes().size() + 1, steps.size());
+                assertEquals(pre.regexes().getFirst(), ((Map<?, ?>) ((Map<?, ?>) steps.getFirst()).get("pattern")).get("Regex"));
+            }
+        }
+        // Qwen2's tokenizer.json asks for NFC: "e" + combining acute encodes as the precomposed "\u00e9".
+        Tokenizer qwen = BpeTrainer.train(text, 300, List.of("<|endoftext|>"), PreTokenizerType.QWEN2).withNfc(true);
+        Path qwenFile = dir.resolve("qwen.json");
+        qwen.save(qwenFile);
+        assertEquals(Map.of("type", "NFC"), Json.asObject(Json.read(qwenFile, 1 << 24), "root").get("normalizer"));
+        Tokenizer qwenBack = Tokenizer.load(qwenFile);
+        assertTrue(qwenBack.normalizesNfc());
+        assertArrayEquals(qwenBack.encode("caf\u00e9 x"), qwenBack.encode("cafe\u0301 x"));
+        assertFalse(java.util.Arrays.equals(qwenBack.withNfc(false).encode("caf\u00e9 x"), qwenBack.withNfc(false).encode("cafe\u0301 x")));
+        // Llama 3's tokenizer.json as Meta ships it (pre_tokenizer part).
+        assertEquals(PreTokenizerType.LLAMA3, PreTokenizerType.fromRegexes(List.of(
+                "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")));
+        assertRejected("unknown-split.json", r -> r.put("pre_tokenizer", Json.obj("type", "Sequence", "pretokenizers", List.of(
+                        Json.obj("type", "Split", "pattern", Json.obj("Regex", "\\w+"), "behavior", "Isolated", "invert", false),
+                        Json.obj("type", "ByteLevel", "add_prefix_space", false, "use_regex", false)))),
+                "pre_tokenizer regex [\"\\\\w+\"] is not supported");
+    }
+
+    @Test
     void writesTheHuggingFaceLayout() throws Exception {
         Path file = dir.resolve("tokenizer.json");
         tok.save(file);
@@ -184,7 +220,7 @@ class TokenizerJsonTest {
         assertRejected("merges-object.json", r -> model(r).put("merges", Map.of()), "should be a JSON array");
         assertRejected("metaspace.json", r -> r.put("pre_tokenizer", Json.obj("type", "Metaspace")),
                 "pre_tokenizer {\"type\":\"Metaspace\"} is not supported");
-        assertRejected("normalizer.json", r -> r.put("normalizer", Json.obj("type", "NFC")), "normalizer");
+        assertRejected("normalizer.json", r -> r.put("normalizer", Json.obj("type", "Lowercase")), "normalizer");
         assertRejected("dropout.json", r -> model(r).put("dropout", 0.1), "dropout");
         assertRejected("fallback.json", r -> model(r).put("byte_fallback", true), "byte_fallback");
     }

@@ -55,6 +55,7 @@ public final class GgufHyperparameters {
             w.putUInt32(arch.key("rope.dimension_count"), m.qkRopeDim());
         }
         if (c.ropePairing() != arch.ropePairing()) w.putString(PAIRING_KEY, c.ropePairing().configName());
+        GgufRopeScaling.write(w, arch, c);
         if (arch == GgufArchitecture.LLAMA || arch == GgufArchitecture.QWEN3 || arch == GgufArchitecture.QWEN3MOE) {
             if (c.moe() != null) { // every block MoE, no shared experts; llama: expert width in feed_forward_length
                 w.putUInt32(arch.key("expert_count"), c.moe().routedExperts());
@@ -110,7 +111,6 @@ public final class GgufHyperparameters {
         double theta = k.f32("rope.freq_base", 10000.0);
         float eps = (float) k.f32("attention.layer_norm_rms_epsilon", null);
         if (!(theta > 0) || !(eps > 0 && eps < 1)) throw k.bad("rope.freq_base " + theta + " or layer_norm_rms_epsilon " + eps + " is out of range");
-        k.checkRopeScaling();
         int ffn = k.u32("feed_forward_length", 0, 0, 1 << 20);
 
         MoeSpec moe = null;
@@ -164,7 +164,8 @@ public final class GgufHyperparameters {
         try {
             if (arch == GgufArchitecture.DEEPSEEK2) {
                 MlaSpec m = mla(k, dim, heads);
-                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m, pairing, false, null);
+                return new ModelConfig(vocab, dim, layers, heads, heads, m.qkHeadDim(), ffn, ctx, theta, eps, tied, moe, dense, nextn, m, pairing, false,
+                        GgufRopeScaling.read(g, arch, m.qkRopeDim(), ctx, theta));
             }
             int headDim = k.u32("attention.key_length", dim / heads, 2, 1 << 16);
             int valueDim = k.u32("attention.value_length", headDim, 1, 1 << 16);
@@ -172,7 +173,8 @@ public final class GgufHyperparameters {
             if (valueDim != headDim) throw k.unsupported("value heads of width " + valueDim + " != key width " + headDim);
             if (rope != headDim) throw k.unsupported("RoPE on " + rope + " of " + headDim + " head dims");
             if (heads % kvHeads != 0) throw k.bad("head_count " + heads + " is not a multiple of head_count_kv " + kvHeads);
-            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null, pairing, qkNorm, null);
+            return new ModelConfig(vocab, dim, layers, heads, kvHeads, headDim, ffn, ctx, theta, eps, tied, moe, dense, nextn, null, pairing, qkNorm,
+                    GgufRopeScaling.read(g, arch, headDim, ctx, theta));
         } catch (IllegalArgumentException e) {
             throw new TridentException(g.name() + ": inconsistent model sizes (" + e.getMessage() + ")", e);
         }
@@ -237,14 +239,6 @@ public final class GgufHyperparameters {
         boolean bool(String suffix, boolean orElse) {
             String key = arch.key(suffix);
             return g.has(key) ? g.getBool(key) : orElse;
-        }
-
-        /** RoPE scaling (linear, YaRN, LongRoPE) changes positions in ways Trident's RoPE does not model yet. */
-        void checkRopeScaling() {
-            String type = g.has(arch.key("rope.scaling.type")) ? g.getString(arch.key("rope.scaling.type")) : "none";
-            double factor = g.has(arch.key("rope.scaling.factor")) ? g.getDouble(arch.key("rope.scaling.factor")) : 1;
-            if (!type.equals("none") && !(type.equals("linear") && (factor == 1 || factor == 0)))
-                throw unsupported("RoPE scaling '" + GgufReader.printable(type) + "' (factor " + factor + ")");
         }
 
         TridentException unsupported(String what) {

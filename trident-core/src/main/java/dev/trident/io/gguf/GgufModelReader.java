@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  *
  * <p>Everything is checked before the weights are touched: each tensor the architecture needs is present with
  * exactly the shape the metadata implies and a type Trident decodes, and no tensor is left over (a tensor Trident
- * would ignore, such as attention biases or RoPE frequency factors, means a feature its model lacks, so the file
+ * would ignore, such as attention biases, means a feature its model lacks, so the file
  * is refused rather than run wrong). Every failure is one line naming the file.
  */
 public final class GgufModelReader {
@@ -77,7 +77,7 @@ public final class GgufModelReader {
         ModelConfig config = GgufHyperparameters.read(g, arch, vocab, tied);
         checkAnchors(g, config);
         GgufTensorNames names = GgufTensorNames.of(arch, config, GgufHyperparameters.splitKvB(g, arch));
-        check(g, names);
+        check(g, names, config);
         Tokenizer tokenizer = GgufVocabulary.read(g);
         if (tokenizer.vocabSize() > vocab)
             throw new TridentException(name + ": the vocabulary has " + tokenizer.vocabSize() + " tokens but token_embd.weight only " + vocab + " rows");
@@ -131,7 +131,7 @@ public final class GgufModelReader {
     }
 
     /** Every expected tensor present, shaped and typed as needed; nothing unexpected left over. */
-    private static void check(GgufFile g, GgufTensorNames names) {
+    private static void check(GgufFile g, GgufTensorNames names, ModelConfig config) {
         String name = g.name();
         for (GgufTensorNames.Binding b : names.bindings()) {
             GgufTensor t = g.findTensor(b.tensor()).orElseThrow(() -> new TridentException(name + ": tensor '" + b.tensor()
@@ -147,6 +147,9 @@ public final class GgufModelReader {
         Set<String> unexpected = new HashSet<>();
         for (GgufTensor t : g.tensors()) {
             if (names.tensor(t.name()) != null || isCopyOfMain(g, t)) continue;
+            boolean ropeFreqs = t.name().equals(GgufRopeScaling.ROPE_FREQS) && names.architecture() == GgufArchitecture.LLAMA
+                    && (config.ropeScaling() == null || config.ropeScaling().kind() == dev.trident.kernels.RopeScaling.Kind.LLAMA3);
+            if (ropeFreqs) continue; // read into the config's Llama 3 RoPE scaling (all ones: none)
             unexpected.add(t.name());
         }
         if (!unexpected.isEmpty()) {

@@ -169,9 +169,9 @@ public final class GgufModelWriter {
             default -> "is not written by Trident";
         };
         if (why != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": llama.cpp's " + arch.ggufName() + " " + why);
-        // RoPE scaling (Llama 3.1, YaRN) is not mapped to GGUF keys yet: refused rather than written as a model
-        // llama.cpp would run differently. RoPE halves are reordered and group-limited routing is written.
-        if (c.ropeScaling() != null) throw new TridentException("cannot export this model to GGUF yet: the exporter does not write RoPE scaling");
+        // RoPE scaling llama.cpp would run differently is refused rather than written (GgufRopeScaling).
+        String rope = GgufRopeScaling.inexpressible(arch, c);
+        if (rope != null) throw new TridentException("cannot export this model as " + arch.ggufName() + ": " + rope);
     }
 
     private static boolean zeroRouterBias(ModelConfig c, Function<String, Tensor> lookup) {

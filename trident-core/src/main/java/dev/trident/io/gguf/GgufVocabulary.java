@@ -1,6 +1,7 @@
 package dev.trident.io.gguf;
 
 import dev.trident.TridentException;
+import dev.trident.tokenizer.PreTokenizerType;
 import dev.trident.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -13,19 +14,16 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code gpt2}: byte-level BPE, tokens in GPT-2's printable byte alphabet ("Ġthe"), merges as "left right"
- *       strings in rank order, and the pre-tokenizer name in {@code tokenizer.ggml.pre}. Trident's pre-tokenizer
- *       is GPT-2's regex, which llama.cpp runs for "gpt-2" (and the names it treats alike); other pre-tokenizers
- *       (llama-bpe, qwen2, deepseek-v3, ...) split text differently and are refused rather than encoded wrongly.</li>
+ *       strings in rank order, and the pre-tokenizer name in {@code tokenizer.ggml.pre}: the names llama.cpp reads
+ *       as GPT-2's, Llama 3's, Qwen2's, Qwen3.5's or DeepSeek-V3's regex ({@link PreTokenizerType}); others split
+ *       text differently and are refused rather than encoded wrongly. llama.cpp's ignore_merges follows the name
+ *       (Llama 3's), so it does here too.</li>
  *   <li>{@code llama}: SentencePiece BPE with byte fallback (pieces, scores, types; {@code <0xAB>} byte tokens).</li>
  * </ul>
  *
  * Token types are llama.cpp's: 1 normal, 2 unknown, 3 control (special), 4 user-defined, 5 unused, 6 byte.
  */
 public final class GgufVocabulary {
-    /** Pre-tokenizer names for which llama.cpp uses exactly GPT-2's regex (llama-vocab.cpp). */
-    private static final Set<String> GPT2_PRE = Set.of("gpt-2", "phi-2", "jina-es", "jina-de", "gigachat",
-            "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum", "modern-bert");
-
     private GgufVocabulary() {}
 
     /**
@@ -57,7 +55,7 @@ public final class GgufVocabulary {
                 merges.add(t.tokenText(pair[0]) + " " + t.tokenText(pair[1]));
             }
             w.putString("tokenizer.ggml.model", "gpt2");
-            w.putString("tokenizer.ggml.pre", "gpt-2");
+            w.putString("tokenizer.ggml.pre", t.preTokenizer().ggufName(t.ignoreMerges()));
             w.putStrings("tokenizer.ggml.tokens", tokens);
             w.putInt32s("tokenizer.ggml.token_type", types);
             w.putStrings("tokenizer.ggml.merges", merges);
@@ -101,9 +99,11 @@ public final class GgufVocabulary {
 
     private static Tokenizer byteLevel(GgufFile g, List<String> tokens, int[] types, int eos) {
         String pre = g.has("tokenizer.ggml.pre") ? g.getString("tokenizer.ggml.pre") : "(none)";
-        if (!GPT2_PRE.contains(pre)) {
+        PreTokenizerType preType = PreTokenizerType.fromGgufName(pre);
+        if (preType == null) {
             throw new TridentException(g.name() + ": pre-tokenizer '" + GgufReader.printable(pre)
-                    + "' is not supported yet (Trident splits text with GPT-2's regex, llama.cpp's \"gpt-2\")");
+                    + "' is not supported yet (Trident splits text as llama.cpp's gpt-2, llama-bpe, qwen2, qwen35 and"
+                    + " deepseek-v3 and the names it treats alike)");
         }
         List<String> raw = g.getStringArray("tokenizer.ggml.merges");
         List<String[]> merges = new ArrayList<>(raw.size());
@@ -121,7 +121,7 @@ public final class GgufVocabulary {
             if (type != Tokenizer.TYPE_NORMAL && type != Tokenizer.TYPE_BYTE) added.add(id);
         }
         if (eos >= 0 && !added.contains(eos)) eos = -1; // a plain token named as eos: keep Trident's own choice
-        return Tokenizer.of(tokens, merges, added, special, eos);
+        return Tokenizer.of(tokens, merges, added, special, eos, preType, PreTokenizerType.ggufIgnoresMerges(pre));
     }
 
     private static int[] filled(int n, int v) {

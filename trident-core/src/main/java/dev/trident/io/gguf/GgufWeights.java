@@ -49,7 +49,7 @@ public final class GgufWeights {
         }
         WeightFormat main = mainFormat(blocks[0]);
         QuantPolicy policy = new QuantPolicy(main, embedding.format(), head.format());
-        RopeTable rope = new RopeTable(c.ropeDim(), c.maxSeqLen(), c.ropeTheta(), c.ropePairing());
+        RopeTable rope = new RopeTable(c.ropeDim(), c.maxSeqLen(), c.ropeTheta(), c.ropePairing(), c.ropeScaling());
         return new Mapped(c, new ModelWeights(c, rope, embedding, blocks, r.norm("output_norm.weight"), head, mtp, policy), plan);
     }
 

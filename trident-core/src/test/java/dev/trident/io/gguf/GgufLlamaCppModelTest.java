@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.trident.kernels.RopeScaling;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -68,28 +70,37 @@ class GgufLlamaCppModelTest {
 
     /** Runs llama.cpp on file and compares its log-probabilities with Trident's model m on the held-out tokens. */
     private static Agreement compare(Path file, Model m) throws Exception {
+        return compareAll(file, m)[0];
+    }
+
+    /** One llama.cpp run on file, compared with each of the models. */
+    private static Agreement[] compareAll(Path file, Model... models) throws Exception {
         Map<String, Object> out = LlamaRef.run(dir, "logits.mjs", "--model", file.toString(),
                 "--tokens-file", dir.resolve("ids.json").toString(), "--top-k", "5", "--kv-cache", "F32");
         List<Object> positions = Json.asArray(out.get("positions"), "positions");
         assertEquals(tokens.length, positions.size());
-        double[][] ours = TestModels.logProbs(m, tokens);
-        int agree = 0, n = tokens.length - 1;
-        double maxDelta = 0, nllLlama = 0, nllOurs = 0;
-        for (int p = 0; p < n; p++) {
-            Map<String, Object> pos = Json.asObject(positions.get(p), "position");
-            List<Object> top = Json.asArray(pos.get("top"), "top");
-            int theirBest = (int) Json.asLong(Json.asObject(top.getFirst(), "top").get("token"), "token");
-            if (theirBest == argmax(ours[p])) agree++;
-            for (Object o : top) {
-                Map<String, Object> t = Json.asObject(o, "top entry");
-                maxDelta = Math.max(maxDelta, Math.abs(Json.asDouble(t.get("logprob"), "logprob") - ours[p][(int) Json.asLong(t.get("token"), "token")]));
+        Agreement[] result = new Agreement[models.length];
+        for (int k = 0; k < models.length; k++) {
+            double[][] ours = TestModels.logProbs(models[k], tokens);
+            int agree = 0, n = tokens.length - 1;
+            double maxDelta = 0, nllLlama = 0, nllOurs = 0;
+            for (int p = 0; p < n; p++) {
+                Map<String, Object> pos = Json.asObject(positions.get(p), "position");
+                List<Object> top = Json.asArray(pos.get("top"), "top");
+                int theirBest = (int) Json.asLong(Json.asObject(top.getFirst(), "top").get("token"), "token");
+                if (theirBest == argmax(ours[p])) agree++;
+                for (Object o : top) {
+                    Map<String, Object> t = Json.asObject(o, "top entry");
+                    maxDelta = Math.max(maxDelta, Math.abs(Json.asDouble(t.get("logprob"), "logprob") - ours[p][(int) Json.asLong(t.get("token"), "token")]));
+                }
+                double next = Json.asDouble(pos.get("nextLogprob"), "nextLogprob");
+                maxDelta = Math.max(maxDelta, Math.abs(next - ours[p][tokens[p + 1]]));
+                nllLlama -= next;
+                nllOurs -= ours[p][tokens[p + 1]];
             }
-            double next = Json.asDouble(pos.get("nextLogprob"), "nextLogprob");
-            maxDelta = Math.max(maxDelta, Math.abs(next - ours[p][tokens[p + 1]]));
-            nllLlama -= next;
-            nllOurs -= ours[p][tokens[p + 1]];
+            result[k] = new Agreement(n, agree, maxDelta, Math.exp(nllLlama / n), Math.exp(nllOurs / n));
         }
-        return new Agreement(n, agree, maxDelta, Math.exp(nllLlama / n), Math.exp(nllOurs / n));
+        return result;
     }
 
     private static int argmax(double[] v) {
@@ -135,6 +146,46 @@ class GgufLlamaCppModelTest {
     void mlaMoeMtpAsDeepseek2() throws Exception {
         Model m = TestModels.trained(TestModels.mlaMoe(), 60, 3);
         assertF32(compare(export(m, WeightFormat.F32, "mla-moe"), m), "MLA+MoE+MTP F32 (deepseek2)");
+    }
+
+    /**
+     * RoPE scaling as llama.cpp stores it (GgufRopeScaling), random peaked models: Llama 3's as the rope_freqs
+     * divisors (one and two blended pairs, so both ways of recovering the parameters on import are used), linear and
+     * YaRN (with and without an attention factor) as rope.scaling.* keys, in llama and qwen3. Trident runs the
+     * imported file too, so the recovered parameters are held to llama.cpp as well.
+     */
+    @Test
+    void ropeScalingAgreesWithLlamaCpp() throws Exception {
+        Map<String, ModelConfig> shapes = new java.util.LinkedHashMap<>();
+        ModelConfig dense = TestModels.dense(false);
+        shapes.put("llama3 scaling, 1 blended (llama)", dense.withRopeScaling(RopeScaling.llama3(8, 1, 4, 32)));
+        shapes.put("llama3 scaling, 2 blended (llama)", dense.withRopeScaling(RopeScaling.llama3(4, 1, 8, 256)));
+        shapes.put("linear x4 (llama)", dense.withRopeScaling(RopeScaling.linear(4)));
+        shapes.put("yarn x4 (llama)", dense.withRopeScaling(RopeScaling.yarn(4, 32, 32, 1, 0, 0, 0)));
+        shapes.put("yarn x8, attention 1.3 (qwen3)", TestModels.qwen3().withRopeScaling(RopeScaling.yarn(8, 24, 32, 1, 0, 0, 1.3)));
+        shapes.put("linear x2 (qwen3)", TestModels.qwen3().withRopeScaling(RopeScaling.linear(2)));
+        int i = 0;
+        for (var e : shapes.entrySet()) {
+            Model m = TestModels.random(e.getValue(), 40 + i, 10);
+            Path file = export(m, WeightFormat.F32, "rope" + i++);
+            Agreement[] a = compareAll(file, m, Model.load(file), new Model(withoutScaling(m), m.tokenizer()));
+            for (int k = 0; k < 2; k++) {
+                System.out.println(a[k].describe(e.getKey() + (k == 0 ? "" : " imported")));
+                assertTrue(a[k].maxDelta <= 1e-3 && Math.abs(a[k].pplRatio()) <= 1e-3 && a[k].argmaxShare() >= 0.98, e.getKey() + ": " + a[k].describe(""));
+            }
+            // The same weights without the scaling are far from llama.cpp: the comparison sees RoPE scaling.
+            System.out.println(a[2].describe(e.getKey() + " unscaled"));
+            assertTrue(a[2].maxDelta > 1e-2, e.getKey() + " without scaling: " + a[2].describe(""));
+        }
+    }
+
+    private static dev.trident.model.Transformer withoutScaling(Model m) {
+        dev.trident.model.Transformer t = new dev.trident.model.Transformer(m.config().withRopeScaling(null), 0);
+        for (var p : t.params.all()) {
+            float[] src = m.transformer().params.get(p.name()).tensor().data;
+            System.arraycopy(src, 0, p.tensor().data, 0, src.length);
+        }
+        return t;
     }
 
     /**

@@ -73,6 +73,11 @@ class GgufModelFuzzTest {
         seeds.add(seed(new Model(random(moe), bpe), GgufModelWriter.Options.of(WeightFormat.F32)));
         seeds.add(seed(new Model(random(mla), bpe), GgufModelWriter.Options.of(WeightFormat.Q4_0)));
         seeds.add(seed(new Model(random(mixtral), bpe), GgufModelWriter.Options.of(WeightFormat.BF16).withArchitecture(GgufArchitecture.LLAMA)));
+        // RoPE scaling: Llama 3's as the rope_freqs tensor, YaRN with an attention factor as keys.
+        seeds.add(seed(new Model(random(dense.withRopeScaling(dev.trident.kernels.RopeScaling.llama3(8, 1, 4, 32))), bpe),
+                GgufModelWriter.Options.of(WeightFormat.F32)));
+        seeds.add(seed(new Model(random(untied.withRopeScaling(dev.trident.kernels.RopeScaling.yarn(4, 32, 32, 1, 0, 0, 1.2))), bpe),
+                GgufModelWriter.Options.of(WeightFormat.F32)));
         seeds.add(seed(new Model(random(spmDense), spm), GgufModelWriter.Options.of(WeightFormat.F16).withChatTemplate("{{ messages }}")));
         return seeds;
     }
@@ -267,7 +272,7 @@ class GgufModelFuzzTest {
             case GgufValue.Str x -> new GgufValue.Str(key.equals("general.architecture")
                     ? new String[] {"llama", "glm4moe", "deepseek2", "qwen2moe", "qwen3moe", "bert", "", "LLAMA"}[rnd.nextInt(8)]
                     : key.equals("tokenizer.ggml.model") ? new String[] {"gpt2", "llama", "bert", "t5", ""}[rnd.nextInt(5)]
-                    : key.equals("tokenizer.ggml.pre") ? new String[] {"gpt-2", "qwen2", "llama-bpe", "default", ""}[rnd.nextInt(5)]
+                    : key.equals("tokenizer.ggml.pre") ? new String[] {"gpt-2", "qwen2", "llama-bpe", "deepseek-v3", "qwen35", "smaug-bpe", "default", ""}[rnd.nextInt(8)]
                     : rnd.nextBoolean() ? "" : x.value() + "\u0000\uFFFD");
             case GgufValue.Array a -> mutateArray(a, rnd);
             default -> v;

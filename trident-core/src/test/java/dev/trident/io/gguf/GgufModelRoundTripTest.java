@@ -12,6 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.trident.kernels.RopeScaling;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -64,6 +66,13 @@ class GgufModelRoundTripTest {
     void denseAsLlama() {
         identical(TestModels.dense(false), GgufArchitecture.LLAMA);
         identical(TestModels.dense(true), GgufArchitecture.LLAMA);
+    }
+
+    @Test
+    void ropeScalingRoundTrips() {
+        identical(TestModels.dense(false).withRopeScaling(RopeScaling.llama3(8, 1, 4, 8192)), GgufArchitecture.LLAMA);
+        identical(TestModels.dense(true).withRopeScaling(RopeScaling.linear(4)), GgufArchitecture.LLAMA);
+        identical(TestModels.qwen3().withRopeScaling(RopeScaling.yarn(4, 32, 32, 1, 0, 0, 0)), GgufArchitecture.QWEN3);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.trident.io.gguf;
 import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.quant.WeightFormat;
+import dev.trident.tokenizer.BpeTrainer;
+import dev.trident.tokenizer.PreTokenizerType;
 import dev.trident.tokenizer.Tokenizer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,6 +127,87 @@ class GgufTokenizationTest {
             assertEquals(" " + new String(text, StandardCharsets.ISO_8859_1), back.replace(escapedSpace, " "));
             assertArrayEquals(imported.encodeWithSpecials(text), llama.tokenize(text, true));
         }
+    }
+
+    /**
+     * Each pre-tokenizer Trident implements, exported under its llama.cpp name, gives llama.cpp's ids on the mixed
+     * text (with the digit runs, capital contractions, CRLF runs and CJK its regex treats specially) and on random
+     * texts; the imported vocabulary keeps its pre-tokenizer. Llama 3's is tried both as "llama-bpe" (llama.cpp's
+     * ignore_merges on) and "smaug-bpe" (the same regex with merges always applied).
+     */
+    @Test
+    void everyPreTokenizerGivesLlamaCppsIds() {
+        byte[] extra = ("DON'T WE'LL I'M it'S 1234567 89 3.14159 x=12345678901\r\n\r\n\n\n  \t\n"
+                + "日本語のテキスト、カタカナ・ひらがな。中文 한국어 naïve e\u0301 Ελληνικά 🙂🚀 $x+=1; <tag>!!\r\n").getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream train = new ByteArrayOutputStream();
+        train.writeBytes(Arrays.copyOf(TestModels.corpus(), 60_000));
+        for (int i = 0; i < 150; i++) train.writeBytes(extra);
+        java.util.Random rnd = new java.util.Random(5);
+        List<byte[]> texts = new ArrayList<>(List.of(mixedText(), extra));
+        for (int i = 0; i < 300; i++) texts.add(randomText(rnd));
+        for (PreTokenizerType pre : PreTokenizerType.values()) {
+            Tokenizer trained = BpeTrainer.train(train.toByteArray(), 700, List.of("<|endoftext|>"), pre);
+            for (boolean ignoreMerges : pre == PreTokenizerType.LLAMA3 ? new boolean[] {false, true} : new boolean[] {false}) {
+                Tokenizer tok = ignoreMerges ? withIgnoreMerges(trained) : trained;
+                ModelConfig c = new ModelConfig(tok.vocabSize(), 64, 1, 4, 2, 16, 96, 64, 10000, 1e-5f, true);
+                Path file = export(new Model(new dev.trident.model.Transformer(c, 5), tok), "pre-" + pre + ignoreMerges);
+                Tokenizer imported = Model.load(file).tokenizer();
+                assertEquals(pre, imported.preTokenizer());
+                assertEquals(ignoreMerges, imported.ignoreMerges());
+                try (LlamaCppVocab llama = LlamaCppVocab.open(file)) {
+                    for (byte[] text : texts) {
+                        int[] ours = tok.encode(text);
+                        assertArrayEquals(ours, llama.tokenize(text, false), () -> pre + " on " + Arrays.toString(text));
+                        assertArrayEquals(ours, imported.encode(text));
+                    }
+                    assertArrayEquals(tok.encodeWithSpecials(mixedText()), llama.tokenize(mixedText(), true));
+                    // The test can tell pre-tokenizers apart: the same vocabulary split as GPT-2 gives other ids.
+                    // (Not every pair differs on every vocabulary: Qwen2's has no merges of digits to separate.)
+                    for (PreTokenizerType other : PreTokenizerType.values()) {
+                        if (other == pre || (other != PreTokenizerType.GPT2 && pre != PreTokenizerType.GPT2)) continue;
+                        Tokenizer wrong = rebuild(tok, other, ignoreMerges);
+                        assertTrue(texts.stream().anyMatch(t -> !Arrays.equals(wrong.encode(t), llama.tokenize(t, false))),
+                                () -> pre + " vs " + other);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Text from a pool of characters the regexes treat differently, sometimes with invalid bytes. */
+    private static byte[] randomText(java.util.Random rnd) {
+        int[] pool = {'a', 'e', 'Z', 'S', 'T', 'D', 'é', 'ß', 'Ж', '中', '文', 'あ', 'カ', 0x30FB, 0x3099, 0x9FA6, 0x1F600,
+                '0', '1', '7', '٣', '½', '²', ' ', ' ', ' ', ' ', '\n', '\r', '\t', 0xA0, 0x3000, '\'', '\'', 's', 't',
+                'r', 'l', 'm', 'd', 'v', '.', ',', '!', '-', '$', '+', '(', '<', '|', 0x301, 0x200D, 1, 0xE000, 0x1C89};
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int i = rnd.nextInt(40); i > 0; i--) {
+            if (rnd.nextInt(30) == 0) {
+                b.write(0x80 + rnd.nextInt(0x80)); // a stray byte: invalid UTF-8
+            } else {
+                int cp = rnd.nextInt(10) == 0 ? 0x20 + rnd.nextInt(0x3000) : pool[rnd.nextInt(pool.length)];
+                if (cp >= 0xD800 && cp <= 0xDFFF) cp = 'x';
+                b.writeBytes(Character.toString(cp).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return b.toByteArray();
+    }
+
+    /** The same vocabulary with ignore_merges on. */
+    private static Tokenizer withIgnoreMerges(Tokenizer t) {
+        return rebuild(t, t.preTokenizer(), true);
+    }
+
+    private static Tokenizer rebuild(Tokenizer t, PreTokenizerType pre, boolean ignoreMerges) {
+        List<String> tokens = new ArrayList<>();
+        Set<Integer> added = new java.util.HashSet<>(), special = new java.util.HashSet<>();
+        for (int id = 0; id < t.vocabSize(); id++) {
+            tokens.add(t.tokenText(id));
+            if (t.isAdded(id)) added.add(id);
+            if (t.isSpecial(id)) special.add(id);
+        }
+        List<String[]> merges = new ArrayList<>();
+        for (int r = 0; r < t.mergeCount(); r++) merges.add(new String[] {t.tokenText(t.merge(r)[0]), t.tokenText(t.merge(r)[1])});
+        return Tokenizer.of(tokens, merges, added, special, t.eosId(), pre, ignoreMerges);
     }
 
     /**
