@@ -25,16 +25,20 @@ public final class Fp8Tiles {
 
     /** dst[r, c] = q(src[r, c]) with one scale per 128 consecutive rows of one column. */
     public static void columnTiles(float[] src, int rows, int cols, float[] dst) {
+        // Row-major passes (the column-strided walk missed the cache on every element): the amax of each column's
+        // tile first, then every element with its column's scale.
+        float[] scales = new float[cols];
         for (int r0 = 0; r0 < rows; r0 += TILE) {
             int n = Math.min(TILE, rows - r0);
-            for (int c = 0; c < cols; c++) {
-                float amax = 0;
-                for (int i = 0; i < n; i++) amax = Math.max(amax, Math.abs(src[(r0 + i) * cols + c]));
-                float scale = scale(amax);
-                for (int i = 0; i < n; i++) {
-                    int at = (r0 + i) * cols + c;
-                    dst[at] = Fp8E4M3.decode(Fp8E4M3.encode(src[at] / scale)) * scale;
-                }
+            java.util.Arrays.fill(scales, 0f);
+            for (int i = 0; i < n; i++) {
+                int row = (r0 + i) * cols;
+                for (int c = 0; c < cols; c++) scales[c] = Math.max(scales[c], Math.abs(src[row + c]));
+            }
+            for (int c = 0; c < cols; c++) scales[c] = scale(scales[c]);
+            for (int i = 0; i < n; i++) {
+                int row = (r0 + i) * cols;
+                for (int c = 0; c < cols; c++) dst[row + c] = Fp8E4M3.decode(Fp8E4M3.encode(src[row + c] / scales[c])) * scales[c];
             }
         }
     }
