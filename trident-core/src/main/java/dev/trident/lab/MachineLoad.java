@@ -25,6 +25,8 @@ final class MachineLoad {
     /** The largest heap use right after a collection since {@link #resetPeakHeap}, bytes; -1 before any. */
     private static final java.util.concurrent.atomic.AtomicLong maxAfterGc = new java.util.concurrent.atomic.AtomicLong(-1);
     private static volatile boolean listening;
+    /** Each collector's count of collections when the peak was last reset. */
+    private static final java.util.Map<String, Long> countAtReset = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Collects garbage, restarts the heap pools' peak counters and starts tracking the heap in use after each
@@ -33,6 +35,8 @@ final class MachineLoad {
     static void resetPeakHeap() {
         listen();
         System.gc();
+        // Only collections after this point count (the notification of the one just forced may still be on its way).
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) countAtReset.put(gc.getName(), gc.getCollectionCount());
         maxAfterGc.set(-1);
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans())
             if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
@@ -63,6 +67,7 @@ final class MachineLoad {
             emitter.addNotificationListener((n, handback) -> {
                 if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
                 var info = com.sun.management.GarbageCollectionNotificationInfo.from((javax.management.openmbean.CompositeData) n.getUserData());
+                if (info.getGcInfo().getId() <= countAtReset.getOrDefault(info.getGcName(), Long.MAX_VALUE)) return;
                 long used = 0;
                 for (var e : info.getGcInfo().getMemoryUsageAfterGc().entrySet())
                     if (heapPools.contains(e.getKey())) used += e.getValue().getUsed();
