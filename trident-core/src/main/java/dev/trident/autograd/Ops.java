@@ -67,7 +67,9 @@ public final class Ops {
         int n = x.rows(), in = x.cols(), outDim = w.rows();
         if (w.cols() != in) throw new IllegalArgumentException("linear: x " + x + " vs W " + w);
         byte[] scratch = new byte[Fp8Tiles.TILE];
-        float[] xq = tape.buffer(n * in), wq = tape.buffer(outDim * in);
+        // The rounded operands live only while their GEMM runs (scratch, not kept for backward): backward rounds W
+        // again (unchanged until the optimizer step) and takes x in its own 128x1 tiles.
+        float[] xq = tape.scratch(Tape.Scratch.FP8_X, n * in), wq = tape.scratch(Tape.Scratch.FP8_W, outDim * in);
         Fp8Tiles.rowTiles(x.data, n, in, xq, scratch);
         Fp8Tiles.blocks(w.data, outDim, in, wq, scratch);
         tape.countLinearInput(n, in);
@@ -76,12 +78,13 @@ public final class Ops {
         tape.record(() -> {
             if (y.grad == null) return;
             if (x.requiresGrad) {
-                float[] gq = tape.buffer(n * outDim);
+                float[] gq = tape.scratch(Tape.Scratch.FP8_DY, n * outDim), wb = tape.scratch(Tape.Scratch.FP8_W, outDim * in);
                 Fp8Tiles.rowTiles(y.grad, n, outDim, gq, scratch);
-                Gemm.sgemm(false, false, n, in, outDim, gq, 0, outDim, wq, 0, in, 1f, tape.grad(x), 0, in);
+                Fp8Tiles.blocks(w.data, outDim, in, wb, scratch);
+                Gemm.sgemm(false, false, n, in, outDim, gq, 0, outDim, wb, 0, in, 1f, tape.grad(x), 0, in);
             }
             if (w.requiresGrad) {
-                float[] gt = tape.buffer(n * outDim), xt = tape.buffer(n * in);
+                float[] gt = tape.scratch(Tape.Scratch.FP8_DY_T, n * outDim), xt = tape.scratch(Tape.Scratch.FP8_X_T, n * in);
                 Fp8Tiles.columnTiles(y.grad, n, outDim, gt);
                 Fp8Tiles.columnTiles(x.data, n, in, xt);
                 Gemm.sgemm(true, false, outDim, in, n, gt, 0, outDim, xt, 0, in, 1f, tape.grad(w), 0, in);
@@ -149,7 +152,8 @@ public final class Ops {
         FlashAttention.forward(q.data, k.data, v.data, out.data, lse, batch, seq, heads, kvHeads, headDim, scale);
         tape.record(() -> {
             if (out.grad == null) return;
-            float[] dq = tape.buffer(q.size()), dk = tape.buffer(k.size()), dv = tape.buffer(v.size());
+            float[] dq = tape.scratch(Tape.Scratch.ATTN_DQ, q.size()), dk = tape.scratch(Tape.Scratch.ATTN_DK, k.size()),
+                    dv = tape.scratch(Tape.Scratch.ATTN_DV, v.size());
             FlashAttention.backward(q.data, k.data, v.data, out.data, lse, out.grad, dq, dk, dv,
                     batch, seq, heads, kvHeads, headDim, scale);
             if (q.requiresGrad) addInto(tape.grad(q), dq, q.size());

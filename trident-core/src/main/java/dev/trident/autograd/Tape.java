@@ -19,6 +19,7 @@ public final class Tape {
     private final Map<Integer, ArrayDeque<int[]>> freeInts = new HashMap<>();
     private final List<int[]> lentInts = new ArrayList<>();
     private final List<Tensor> intermediates = new ArrayList<>();
+    private final float[][] scratch = new float[Scratch.values().length][];
     private boolean recording = true;
     private boolean fp8;
     private long linearInputFloats, linearInputFp8Bytes;
@@ -69,6 +70,22 @@ public final class Tape {
         lentInts.add(b);
         return b;
     }
+
+    /**
+     * Working memory an op needs only while one of its steps runs (its forward, or one backward step) and that
+     * nothing else reads afterwards: the FP8 copies of a Linear's operands, attention's dQ, dK, dV before they are
+     * added to the inputs' gradients. Each slot is one buffer reused by every op, grown to the largest request,
+     * so such values cost the largest one instead of one per op in the pass. Contents are undefined; the buffer is
+     * valid until the same slot is asked for again (backward steps run one after another, never nested).
+     */
+    public float[] scratch(Scratch slot, int n) {
+        float[] b = scratch[slot.ordinal()];
+        if (b == null || b.length < n) scratch[slot.ordinal()] = b = new float[n];
+        return b;
+    }
+
+    /** The {@link #scratch} slots; two values that are alive at the same time use different slots. */
+    public enum Scratch { FP8_X, FP8_W, FP8_DY, FP8_DY_T, FP8_X_T, ATTN_DQ, ATTN_DK, ATTN_DV }
 
     /** A pooled buffer of n zeros. */
     public float[] zeros(int n) {

@@ -25,6 +25,21 @@ public final class DenseReferences {
         return java.util.Arrays.stream(up ? UP : DOWN).map(s -> rung(baseline, s[0], s[1])).toList();
     }
 
+    /**
+     * Whether training cand (searching up) can be skipped: a reference at most as wide with at least cand's budget
+     * already came out no better than the baseline. Under a fixed budget a wider model takes fewer steps, so once
+     * widening stops paying at a budget, widening further at that budget will not either; the search moves on to
+     * the longer budgets. tried maps each reference trained so far to its validation BPB.
+     */
+    static boolean futile(Rung cand, java.util.Map<Rung, Double> tried, double baselineBpb) {
+        for (var e : tried.entrySet()) {
+            Rung t = e.getKey();
+            if (t.widthScale() > 1 && t.widthScale() <= cand.widthScale() && t.budgetScale() >= cand.budgetScale()
+                    && !(e.getValue() < baselineBpb)) return true;
+        }
+        return false;
+    }
+
     static Rung rung(Preset baseline, double width, double budget) {
         String id = String.format(Locale.ROOT, "dense-w%s-t%s", trim(width), trim(budget));
         ModelConfig c = widen(baseline.model(), width);

@@ -87,12 +87,18 @@ public final class Lab {
         if (base != null && target != null) {
             List<Rung> candidates = DenseReferences.candidates(ladder.baseline(), target < base.valBpb());
             int budget = Math.min(o.denseMax(), candidates.size());
+            Map<Rung, Double> tried = new LinkedHashMap<>();
             for (Rung cand : candidates) {
                 if (dense.size() >= budget) break;
                 if (EqualQuality.bracketed(denseRows(rungs.getFirst(), dense, trained), target)) break;
+                if (target < base.valBpb() && DenseReferences.futile(cand, tried, base.valBpb())) {
+                    listener.onPhase("skipping " + cand.title() + ": a narrower reference on this budget did not beat the baseline");
+                    continue;
+                }
                 planned = rungs.size() + budget;
                 dense.add(cand);
                 train(cand, trained, failures);
+                if (trained.containsKey(cand.id())) tried.put(cand, trained.get(cand.id()).valBpb());
             }
         }
 

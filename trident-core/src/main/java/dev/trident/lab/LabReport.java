@@ -115,8 +115,9 @@ public final class LabReport {
         s.append("\nDefinitions: BPB = validation cross-entropy in bits per byte of the held-out text. Train FLOPs/token = 3 x forward "
                 + "(weights, attention at half the context, the MTP modules). Inference FLOPs and KV bytes are at the measured mean "
                 + "context of the decode prompts; weights read per token count only the routed experts chosen (K of N_r) and "
-                + "the output head, MLA's attention FLOPs in its training form. Peak heap = the JVM heap pools' peak use while "
-                + "the rung trained (an upper bound; garbage included). Memory for serving = every weight as stored + a KV cache "
+                + "the output head, MLA's attention FLOPs in its training form. Peak heap = the most heap in use right after "
+                + "any garbage collection while the rung trained (live data, plus old-generation garbage a young collection leaves: "
+                + "an upper bound of the live heap). Memory for serving = every weight as stored + a KV cache "
                 + "of the full context.\n");
         return s.toString();
     }

@@ -110,4 +110,17 @@ class LabAccountingTest {
         assertTrue(!r.get(3).fp8() && r.get(4).fp8() && r.get(4).mtpDepth() == 1);
         assertTrue(r.stream().allMatch(x -> x.budgetScale() == 1), "same budget for every rung");
     }
+
+    @Test
+    void aWiderReferenceThatLostToTheBaselineRulesOutWiderOnesOnTheSameBudget() {
+        var up = DenseReferences.candidates(Ladder.full().baseline(), true); // w1.5 t1, w2 t1, w1.5 t2, w1 t2, w2 t2
+        java.util.Map<Rung, Double> tried = new java.util.LinkedHashMap<>();
+        org.junit.jupiter.api.Assertions.assertFalse(DenseReferences.futile(up.get(1), tried, 3.0), "nothing tried yet");
+        tried.put(up.get(0), 3.1); // w1.5 on the same budget was worse than the baseline's 3.0
+        org.junit.jupiter.api.Assertions.assertTrue(DenseReferences.futile(up.get(1), tried, 3.0), "w2 t1: wider on the same budget");
+        org.junit.jupiter.api.Assertions.assertFalse(DenseReferences.futile(up.get(2), tried, 3.0), "w1.5 t2: a longer budget");
+        org.junit.jupiter.api.Assertions.assertFalse(DenseReferences.futile(up.get(3), tried, 3.0), "w1 t2: longer, not wider");
+        tried.put(up.get(0), 2.9); // had it beaten the baseline, widening further is worth a try
+        org.junit.jupiter.api.Assertions.assertFalse(DenseReferences.futile(up.get(1), tried, 3.0));
+    }
 }

@@ -90,4 +90,119 @@ class Fp8TilesTest {
         tape.reset();
         return r;
     }
+
+    /** The column-strided definition the row-major columnTiles must reproduce bit for bit. */
+    private static float[] columnTilesTwin(float[] src, int rows, int cols) {
+        float[] dst = new float[src.length];
+        for (int r0 = 0; r0 < rows; r0 += 128) {
+            int n = Math.min(128, rows - r0);
+            for (int c = 0; c < cols; c++) {
+                float amax = 0;
+                for (int i = 0; i < n; i++) amax = Math.max(amax, Math.abs(src[(r0 + i) * cols + c]));
+                float scale = amax > 0 ? amax / Fp8E4M3.MAX : 1f;
+                for (int i = 0; i < n; i++) {
+                    int at = (r0 + i) * cols + c;
+                    dst[at] = Fp8E4M3.decode(Fp8E4M3.encode(src[at] / scale)) * scale;
+                }
+            }
+        }
+        return dst;
+    }
+
+    @Test
+    void columnTilesMatchTheirColumnByColumnTwinOnOddShapes() {
+        Random rng = new Random(6);
+        for (int[] shape : new int[][]{{1, 1}, {127, 3}, {129, 37}, {300, 129}, {257, 5}}) {
+            int rows = shape[0], cols = shape[1];
+            float[] x = random(rng, rows * cols, 1.0), q = new float[x.length];
+            if (cols > 2) x[cols + 2] = 0f; // a zero somewhere; and a column of zeros below
+            for (int r = 0; r < rows && cols > 1; r++) x[r * cols + 1] = 0f;
+            Fp8Tiles.columnTiles(x, rows, cols, q);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(columnTilesTwin(x, rows, cols), q, rows + "x" + cols);
+        }
+    }
+
+    /**
+     * Two FP8 Linears in a chain share the tape's scratch slots (rounded operands are not kept for backward): every
+     * gradient must still equal the recipe written out with scalar GEMMs.
+     */
+    @Test
+    void chainedFp8LinearsGiveTheRecipesGradientsDespiteSharedScratch() {
+        Random rng = new Random(8);
+        int n = 131, in = 45, mid = 70, out = 29;
+        Tensor x = new Tensor(random(rng, n * in, 0.3), true, n, in);
+        Tensor w1 = new Tensor(random(rng, mid * in, 0.3), true, mid, in), w2 = new Tensor(random(rng, out * mid, 0.3), true, out, mid);
+        float[] r = random(rng, n * out, 0.3);
+        Tape tape = new Tape();
+        tape.setFp8(true);
+        Tensor h = Ops.linear(tape, x, w1), y = Ops.linear(tape, h, w2);
+        // loss = sum(r * y): dY = r
+        Tensor loss = tape.tensor(1);
+        tape.record(() -> {
+            float[] g = tape.grad(y);
+            for (int i = 0; i < r.length; i++) g[i] += r[i] * loss.grad[0];
+        });
+        float[] hv = java.util.Arrays.copyOf(h.data, h.size()), yv = java.util.Arrays.copyOf(y.data, y.size());
+        tape.backward(loss);
+
+        byte[] sc = new byte[128];
+        float[] xq = new float[n * in], w1q = new float[mid * in], hq = new float[n * mid], w2q = new float[out * mid];
+        Fp8Tiles.rowTiles(x.data, n, in, xq, sc);
+        Fp8Tiles.blocks(w1.data, mid, in, w1q, sc);
+        float[] hRef = matmulT(xq, w1q, n, in, mid);
+        assertClose(hRef, hv, "h");
+        Fp8Tiles.rowTiles(hv, n, mid, hq, sc);
+        Fp8Tiles.blocks(w2.data, out, mid, w2q, sc);
+        assertClose(matmulT(hq, w2q, n, mid, out), yv, "y");
+        // dH = q(dY) q(W2); dW2 = q_col(dY)^T q_col(H); dX = q(dH) q(W1); dW1 = q_col(dH)^T q_col(X)
+        float[] dyq = new float[r.length];
+        Fp8Tiles.rowTiles(r, n, out, dyq, sc);
+        float[] dh = matmul(dyq, w2q, n, out, mid);
+        assertClose(dh, h.grad, "dH");
+        assertClose(matmulTN(columnTilesTwin(r, n, out), columnTilesTwin(hv, n, mid), n, out, mid), w2.grad, "dW2");
+        float[] dhq = new float[dh.length];
+        Fp8Tiles.rowTiles(h.grad, n, mid, dhq, sc);
+        assertClose(matmul(dhq, w1q, n, mid, in), x.grad, "dX");
+        assertClose(matmulTN(columnTilesTwin(h.grad, n, mid), columnTilesTwin(x.data, n, in), n, mid, in), w1.grad, "dW1");
+    }
+
+    /** a [n, k] times b [m, k]^T. */
+    private static float[] matmulT(float[] a, float[] b, int n, int k, int m) {
+        float[] c = new float[n * m];
+        for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) {
+            double s = 0;
+            for (int t = 0; t < k; t++) s += (double) a[i * k + t] * b[j * k + t];
+            c[i * m + j] = (float) s;
+        }
+        return c;
+    }
+
+    /** a [n, k] times b [k, m]. */
+    private static float[] matmul(float[] a, float[] b, int n, int k, int m) {
+        float[] c = new float[n * m];
+        for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) {
+            double s = 0;
+            for (int t = 0; t < k; t++) s += (double) a[i * k + t] * b[t * m + j];
+            c[i * m + j] = (float) s;
+        }
+        return c;
+    }
+
+    /** a [n, p]^T times b [n, q] -> [p, q]. */
+    private static float[] matmulTN(float[] a, float[] b, int n, int p, int q) {
+        float[] c = new float[p * q];
+        for (int i = 0; i < p; i++) for (int j = 0; j < q; j++) {
+            double s = 0;
+            for (int t = 0; t < n; t++) s += (double) a[t * p + i] * b[t * q + j];
+            c[i * q + j] = (float) s;
+        }
+        return c;
+    }
+
+    private static void assertClose(float[] want, float[] got, String what) {
+        double scale = 0;
+        for (float v : want) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < want.length; i++)
+            assertEquals(want[i], got[i], 1e-4 * scale + 1e-6, what + "[" + i + "]");
+    }
 }
