@@ -53,6 +53,10 @@ final class SparkTrainCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--eval-every", defaultValue = "1", paramLabel = "R", description = "Validate every R rounds (default: 1)")
     int evalEvery;
+    @Option(names = "--worker-state", paramLabel = "DIR", description = "Where workers keep their AdamW states between rounds; every executor must read and write it (default: OUT/diloco-workers)")
+    Path workerState;
+    @Option(names = "--reset-inner-optimizer", description = "Restart the workers' AdamW moments every round (not the paper's recipe; for comparison)")
+    boolean resetInner;
     @Option(names = "--resume", description = "Continue from the last round checkpointed in --out (same settings)")
     boolean resume;
 
@@ -62,7 +66,7 @@ final class SparkTrainCommand implements Callable<Integer> {
         if (workers < 1 || innerSteps < 1 || rounds < 1) throw new TridentException("--workers, --inner-steps and --rounds must be at least 1");
         if (outerLr <= 0 || outerMomentum < 0 || outerMomentum >= 1) throw new TridentException("--outer-lr must be > 0 and --outer-momentum in [0, 1)");
         DilocoOptions o = new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, lr,
-                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask);
+                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask, !resetInner, workerState);
         PrintWriter err = spec.commandLine().getErr();
         DilocoResult r = DilocoTrainer.train(sparkOptions.session(), o, new DilocoListener() {
             long t0 = System.nanoTime();

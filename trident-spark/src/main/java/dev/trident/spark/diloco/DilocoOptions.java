@@ -9,11 +9,13 @@ import java.nio.file.Path;
  * the paper's 0.7 and 0.9). data is a text file every executor can read (the first 90% trains, the last 10%
  * validates, as in `trident train`); preset, batchSize, seqLen and learningRate as in `trident train` (0 keeps the
  * preset's); evalEvery rounds a partial validation; threadsPerTask kernel threads per Spark task (0:
- * spark.task.cpus).
+ * spark.task.cpus); keepInnerState: each worker's AdamW moments carry over from round to round, as in the paper
+ * (false restarts them every round; see {@link InnerStates}), kept in workerStateDir (null: diloco-workers in out),
+ * which every executor must be able to read and write.
  */
 public record DilocoOptions(Path data, String preset, Path out, int workers, int innerSteps, int rounds, long seed,
                             int batchSize, int seqLen, double learningRate, double outerLr, double outerMomentum,
-                            int evalEvery, boolean resume, int threadsPerTask) {
+                            int evalEvery, boolean resume, int threadsPerTask, boolean keepInnerState, Path workerStateDir) {
 
     public static final double PAPER_OUTER_LR = 0.7, PAPER_OUTER_MOMENTUM = 0.9;
 
@@ -28,38 +30,42 @@ public record DilocoOptions(Path data, String preset, Path out, int workers, int
     /** The paper's outer optimizer, the preset's batch, context and learning rate, seed 1337. */
     public static DilocoOptions of(Path data, String preset, Path out, int workers, int innerSteps, int rounds) {
         return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, 1337L, 0, 0, 0,
-                PAPER_OUTER_LR, PAPER_OUTER_MOMENTUM, 1, false, 0);
+                PAPER_OUTER_LR, PAPER_OUTER_MOMENTUM, 1, false, 0, true, null);
     }
 
     public DilocoOptions withBatch(int batch, int seq) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batch, seq, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batch, seq, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withSeed(long s) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, s, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, s, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withOut(Path o) {
-        return new DilocoOptions(data, preset, o, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, o, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withResume(boolean r) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, r, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, r, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withOuter(double lr, double momentum) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, lr, momentum, evalEvery, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, lr, momentum, evalEvery, resume, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withLearningRate(double lr) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, lr, outerLr, outerMomentum, evalEvery, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, lr, outerLr, outerMomentum, evalEvery, resume, threadsPerTask, keepInnerState, workerStateDir);
     }
 
     public DilocoOptions withEvalEvery(int e) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, e, resume, threadsPerTask);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, e, resume, threadsPerTask, keepInnerState, workerStateDir);
+    }
+
+    public DilocoOptions withKeepInnerState(boolean k) {
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, threadsPerTask, k, workerStateDir);
     }
 
     public DilocoOptions withThreadsPerTask(int t) {
-        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, t);
+        return new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, learningRate, outerLr, outerMomentum, evalEvery, resume, t, keepInnerState, workerStateDir);
     }
 }
