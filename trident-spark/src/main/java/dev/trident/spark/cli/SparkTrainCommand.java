@@ -57,6 +57,8 @@ final class SparkTrainCommand implements Callable<Integer> {
     Path workerState;
     @Option(names = "--reset-inner-optimizer", description = "Restart the workers' AdamW moments every round (not the paper's recipe; for comparison)")
     boolean resetInner;
+    @Option(names = "--shard-block", defaultValue = "16384", paramLabel = "BYTES", description = "Deal the training text to the workers in blocks of this many bytes, round-robin (default: 16384; 0: one contiguous slice each)")
+    int shardBlock;
     @Option(names = "--resume", description = "Continue from the last round checkpointed in --out (same settings)")
     boolean resume;
 
@@ -64,9 +66,10 @@ final class SparkTrainCommand implements Callable<Integer> {
     public Integer call() {
         Presets.get(preset);
         if (workers < 1 || innerSteps < 1 || rounds < 1) throw new TridentException("--workers, --inner-steps and --rounds must be at least 1");
+        if (shardBlock < 0) throw new TridentException("--shard-block must be >= 0");
         if (outerLr <= 0 || outerMomentum < 0 || outerMomentum >= 1) throw new TridentException("--outer-lr must be > 0 and --outer-momentum in [0, 1)");
         DilocoOptions o = new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, lr,
-                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask, !resetInner, workerState);
+                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask, !resetInner, workerState, shardBlock);
         PrintWriter err = spec.commandLine().getErr();
         DilocoResult r = DilocoTrainer.train(sparkOptions.session(), o, new DilocoListener() {
             long t0 = System.nanoTime();

@@ -67,7 +67,7 @@ public final class DilocoTrainer {
 
         WorkerSpec spec = new WorkerSpec(data.toString(), trainBytes.length, preset.name(), tokenizer.vocabSize(),
                 o.batchSize(), o.seqLen(), o.learningRate(), o.workers(), o.innerSteps(), o.rounds(), o.seed(),
-                tokenizerJson, o.threadsPerTask(), o.keepInnerState() ? innerStateDir(o).toString() : null);
+                tokenizerJson, o.threadsPerTask(), o.keepInnerState() ? innerStateDir(o).toString() : null, o.shardBlock());
         ModelConfig mc = spec.modelConfig();
         TrainConfig tc = spec.trainConfig();
         Transformer model = new Transformer(mc, o.seed());
@@ -189,6 +189,7 @@ public final class DilocoTrainer {
         run.put("outer_lr", o.outerLr());
         run.put("outer_momentum", o.outerMomentum());
         run.put("keep_inner_state", o.keepInnerState());
+        run.put("shard_block", (long) o.shardBlock());
         return run;
     }
 

@@ -14,7 +14,7 @@ import java.io.Serializable;
  */
 record WorkerSpec(String dataPath, long trainBytes, String preset, int vocabSize, int batchSize, int seqLen,
                   double learningRate, int workers, int innerSteps, int rounds, long seed, byte[] tokenizerJson,
-                  int threadsPerTask, String innerStateDir) implements Serializable {
+                  int threadsPerTask, String innerStateDir, int shardBlock) implements Serializable {
 
     ModelConfig modelConfig() {
         ModelConfig mc = Presets.get(preset).model().withVocabSize(vocabSize);
