@@ -41,7 +41,7 @@ final class SparkTrainCommand implements Callable<Integer> {
     int rounds;
     @Option(names = "--outer-lr", defaultValue = "0.7", paramLabel = "LR", description = "Outer Nesterov learning rate (default: 0.7, the paper's)")
     double outerLr;
-    @Option(names = "--outer-momentum", defaultValue = "0.9", paramLabel = "MU", description = "Outer Nesterov momentum (default: 0.9, the paper's)")
+    @Option(names = "--outer-momentum", defaultValue = "0.9", paramLabel = "MU", description = "Outer Nesterov momentum (default: 0.9, the paper's; on short runs from scratch 0.5 or 0 did better, docs/spark.md)")
     double outerMomentum;
     @Option(names = "--batch-size", defaultValue = "0", paramLabel = "B", description = "Sequences per inner step per worker (default: the preset's)")
     int batchSize;
