@@ -8,7 +8,7 @@ import java.util.function.Consumer;
 
 /** Autoregressive generation with a KV cache; streams text pieces as they complete. */
 public final class Generator {
-    private static final int PREFILL_CHUNK = 64;
+    static final int PREFILL_CHUNK = 64;
     private final Model model;
     private final Decoder decoder;
 

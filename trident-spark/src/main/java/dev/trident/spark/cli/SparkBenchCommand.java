@@ -1,6 +1,7 @@
 package dev.trident.spark.cli;
 
 import dev.trident.TridentException;
+import dev.trident.infer.BatchGenerator;
 import dev.trident.infer.GenerationResult;
 import dev.trident.infer.Generator;
 import dev.trident.kernels.WorkerPool;
@@ -31,8 +32,10 @@ import java.util.concurrent.Callable;
 /**
  * trident spark-bench: the same prompts through the single-process engine and through Spark in the same JVM,
  * interleaved, checking the outputs are identical and timing each. Three ways: "single" (one Generator, prompts in
- * turn, the kernels on a pool of --single-threads), "single-par" (one Generator per core, the prompts split between
- * them: the best one process does with these cores) and "spark" (SparkGenerator over --partitions tasks).
+ * turn, the kernels on a pool of --single-threads: what `trident generate` does), "single-par" (one Generator per
+ * core, the prompts split between them), "single-batched" (one BatchGenerator per core, the prompts split between
+ * them: the best one process does with these cores, and what each Spark task runs) and "spark" (SparkGenerator over
+ * --partitions tasks).
  */
 @Command(name = "spark-bench", mixinStandardHelpOptions = true,
         description = "Times batch generation on Spark against the single-process engine on the same prompts and checks the outputs are identical.")
@@ -82,9 +85,9 @@ final class SparkBenchCommand implements Callable<Integer> {
         input.count();
 
         PrintWriter err = spec.commandLine().getErr(), out = spec.commandLine().getOut();
-        double[] tSingle = new double[repeats], tPar = new double[repeats], tSpark = new double[repeats];
+        double[] tSingle = new double[repeats], tPar = new double[repeats], tSpark = new double[repeats], tBatched = new double[repeats];
         long tokens = 0;
-        int identical = 0;
+        int identical = 0, identicalBatched = count;
         for (int r = 0; r < repeats; r++) {
             WorkerPool.setGlobalThreads(single);
             long t0 = System.nanoTime();
@@ -111,26 +114,53 @@ final class SparkBenchCommand implements Callable<Integer> {
 
             WorkerPool.setGlobalThreads(1);
             t0 = System.nanoTime();
-            Thread[] threads = new Thread[cores];
-            for (int c = 0; c < cores; c++) {
-                int from = count * c / cores, to = count * (c + 1) / cores;
-                threads[c] = Thread.ofPlatform().start(() -> {
-                    Generator own = new Generator(m);
-                    for (int i = from; i < to; i++) own.generate(p[i], gs.sampling(seed + i), null);
-                });
-            }
-            for (Thread t : threads) t.join();
+            runSplit(cores, count, (c, from, to) -> {
+                Generator own = new Generator(m);
+                for (int i = from; i < to; i++) own.generate(p[i], gs.sampling(seed + i), null);
+            });
             tPar[r] = (System.nanoTime() - t0) / 1e9;
-            err.printf(Locale.ROOT, "round %d: single %.1f s, spark %.1f s, single-par %.1f s, identical %d/%d%n",
-                    r + 1, tSingle[r], tSpark[r], tPar[r], identical, count);
+
+            t0 = System.nanoTime();
+            int[] batchedSame = new int[cores];
+            runSplit(cores, count, (c, from, to) -> {
+                List<BatchGenerator.Request<Integer>> reqs = new ArrayList<>(to - from);
+                for (int i = from; i < to; i++) reqs.add(new BatchGenerator.Request<>(p[i], gs.sampling(seed + i), i));
+                int same = 0;
+                for (BatchGenerator.Outcome<Integer> o : new BatchGenerator(m).generateAll(reqs))
+                    if (o.result().text().equals(expected[o.tag()]) && o.result().tokens().length == expectedTokens[o.tag()]) same++;
+                batchedSame[c] = same;
+            });
+            tBatched[r] = (System.nanoTime() - t0) / 1e9;
+            int sameBatched = Arrays.stream(batchedSame).sum();
+            identicalBatched = Math.min(identicalBatched, sameBatched);
+            err.printf(Locale.ROOT, "round %d: single %.1f s, spark %.1f s, single-par %.1f s, single-batched %.1f s, identical %d/%d (spark) %d/%d (batched)%n",
+                    r + 1, tSingle[r], tSpark[r], tPar[r], tBatched[r], identical, count, sameBatched, count);
             err.flush();
         }
-        double s = median(tSingle), sp = median(tSpark), par = median(tPar);
+        double s = median(tSingle), sp = median(tSpark), par = median(tPar), bat = median(tBatched);
         out.printf(Locale.ROOT, "prompts=%d generated_tokens=%d cores=%d partitions=%d%n", count, tokens, cores, partitions);
-        out.printf(Locale.ROOT, "single_s=%.2f single_par_s=%.2f spark_s=%.2f (medians of %d)%n", s, par, sp, repeats);
-        out.printf(Locale.ROOT, "spark_vs_single=%.2fx spark_vs_single_par=%.2fx%n", s / sp, par / sp);
-        out.printf(Locale.ROOT, "identical=%d/%d%n", identical, count);
-        return identical == count ? SparkMain.OK : SparkMain.INTERNAL;
+        out.printf(Locale.ROOT, "single_s=%.2f single_par_s=%.2f single_batched_s=%.2f spark_s=%.2f (medians of %d)%n", s, par, bat, sp, repeats);
+        out.printf(Locale.ROOT, "spark_vs_single=%.2fx spark_vs_single_par=%.2fx spark_vs_single_batched=%.2fx%n", s / sp, par / sp, bat / sp);
+        double[] ratios = new double[repeats];
+        for (int r = 0; r < repeats; r++) ratios[r] = tBatched[r] / tSpark[r];
+        out.printf(Locale.ROOT, "spark_vs_single_batched_per_round=%s (median %.2fx)%n", Arrays.toString(Arrays.stream(ratios).map(x -> Math.round(x * 100) / 100.0).toArray()), median(ratios));
+        out.printf(Locale.ROOT, "identical=%d/%d identical_batched=%d/%d%n", identical, count, identicalBatched, count);
+        return identical == count && identicalBatched == count ? SparkMain.OK : SparkMain.INTERNAL;
+    }
+
+    /** [0, count) split into one contiguous range per core, each run on its own platform thread. */
+    private static void runSplit(int cores, int count, RangeWork work) throws InterruptedException {
+        Thread[] threads = new Thread[cores];
+        for (int c = 0; c < cores; c++) {
+            int from = count * c / cores, to = count * (c + 1) / cores;
+            int core = c;
+            threads[c] = Thread.ofPlatform().start(() -> work.run(core, from, to));
+        }
+        for (Thread t : threads) t.join();
+    }
+
+    private interface RangeWork {
+        void run(int core, int from, int to);
     }
 
     private static double median(double[] v) {

@@ -41,7 +41,7 @@ final class SparkTrainCommand implements Callable<Integer> {
     int rounds;
     @Option(names = "--outer-lr", defaultValue = "0.7", paramLabel = "LR", description = "Outer Nesterov learning rate (default: 0.7, the paper's)")
     double outerLr;
-    @Option(names = "--outer-momentum", defaultValue = "0.9", paramLabel = "MU", description = "Outer Nesterov momentum (default: 0.9, the paper's)")
+    @Option(names = "--outer-momentum", defaultValue = "0.9", paramLabel = "MU", description = "Outer Nesterov momentum (default: 0.9, the paper's; on short runs from scratch 0.5 or 0 did better, docs/spark.md)")
     double outerMomentum;
     @Option(names = "--batch-size", defaultValue = "0", paramLabel = "B", description = "Sequences per inner step per worker (default: the preset's)")
     int batchSize;
@@ -53,6 +53,12 @@ final class SparkTrainCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--eval-every", defaultValue = "1", paramLabel = "R", description = "Validate every R rounds (default: 1)")
     int evalEvery;
+    @Option(names = "--worker-state", paramLabel = "DIR", description = "Where workers keep their AdamW states between rounds; every executor must read and write it (default: OUT/diloco-workers)")
+    Path workerState;
+    @Option(names = "--reset-inner-optimizer", description = "Restart the workers' AdamW moments every round (not the paper's recipe; for comparison)")
+    boolean resetInner;
+    @Option(names = "--shard-block", defaultValue = "16384", paramLabel = "BYTES", description = "Deal the training text to the workers in blocks of this many bytes, round-robin (default: 16384; 0: one contiguous slice each)")
+    int shardBlock;
     @Option(names = "--resume", description = "Continue from the last round checkpointed in --out (same settings)")
     boolean resume;
 
@@ -60,9 +66,10 @@ final class SparkTrainCommand implements Callable<Integer> {
     public Integer call() {
         Presets.get(preset);
         if (workers < 1 || innerSteps < 1 || rounds < 1) throw new TridentException("--workers, --inner-steps and --rounds must be at least 1");
+        if (shardBlock < 0) throw new TridentException("--shard-block must be >= 0");
         if (outerLr <= 0 || outerMomentum < 0 || outerMomentum >= 1) throw new TridentException("--outer-lr must be > 0 and --outer-momentum in [0, 1)");
         DilocoOptions o = new DilocoOptions(data, preset, out, workers, innerSteps, rounds, seed, batchSize, seqLen, lr,
-                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask);
+                outerLr, outerMomentum, evalEvery, resume, sparkOptions.threadsPerTask, !resetInner, workerState, shardBlock);
         PrintWriter err = spec.commandLine().getErr();
         DilocoResult r = DilocoTrainer.train(sparkOptions.session(), o, new DilocoListener() {
             long t0 = System.nanoTime();

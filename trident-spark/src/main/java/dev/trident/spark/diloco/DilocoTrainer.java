@@ -67,7 +67,7 @@ public final class DilocoTrainer {
 
         WorkerSpec spec = new WorkerSpec(data.toString(), trainBytes.length, preset.name(), tokenizer.vocabSize(),
                 o.batchSize(), o.seqLen(), o.learningRate(), o.workers(), o.innerSteps(), o.rounds(), o.seed(),
-                tokenizerJson, o.threadsPerTask());
+                tokenizerJson, o.threadsPerTask(), o.keepInnerState() ? innerStateDir(o).toString() : null, o.shardBlock());
         ModelConfig mc = spec.modelConfig();
         TrainConfig tc = spec.trainConfig();
         Transformer model = new Transformer(mc, o.seed());
@@ -81,6 +81,7 @@ public final class DilocoTrainer {
             checkSameRun(statePath, loaded.run(), run);
             first = loaded.roundsDone();
         }
+        if (o.keepInnerState()) InnerStates.prune(innerStateDir(o), first, resuming);
         long tokensPerRound = (long) o.workers() * o.innerSteps() * tc.tokensPerStep();
         listener.onStart(first, o.rounds(), theta.length, tokensPerRound);
 
@@ -107,6 +108,7 @@ public final class DilocoTrainer {
                     (System.nanoTime() - t0) / 1e9, broadcastBytes, sum.sentBytes());
             history.add(m);
             checkpoint(out, r + 1, run, theta, outer, model, history);
+            if (o.keepInnerState()) InnerStates.prune(innerStateDir(o), r + 1, true);
             listener.onRound(m);
             FaultInjection.afterCheckpoint(r);
         }
@@ -119,6 +121,11 @@ public final class DilocoTrainer {
         AtomicFile.write(out.resolve("diloco-summary.json"), Json.writePretty(summary).getBytes(StandardCharsets.UTF_8));
         return new DilocoResult(out, o.rounds(), v[0], v[1], o.rounds() * tokensPerRound,
                 (System.nanoTime() - t0) / 1e9, theta.clone(), List.copyOf(history));
+    }
+
+    /** Where the workers keep their AdamW states between rounds: --worker-state, or diloco-workers in the output. */
+    static Path innerStateDir(DilocoOptions o) {
+        return (o.workerStateDir() != null ? o.workerStateDir() : o.out().resolve(InnerStates.DIR)).toAbsolutePath().normalize();
     }
 
     /** One round on the cluster: a task per worker, their changes summed by treeAggregate. */
@@ -181,6 +188,8 @@ public final class DilocoTrainer {
         run.put("lr", o.learningRate());
         run.put("outer_lr", o.outerLr());
         run.put("outer_momentum", o.outerMomentum());
+        run.put("keep_inner_state", o.keepInnerState());
+        run.put("shard_block", (long) o.shardBlock());
         return run;
     }
 

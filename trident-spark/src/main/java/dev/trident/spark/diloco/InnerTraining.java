@@ -21,10 +21,10 @@ import java.util.List;
  * `trident train` (warm-up + cosine schedule over the worker's R x H steps, gradient clipping, accumulation, MoE
  * bias balancing) on batches drawn from the worker's shard, then Delta_i = theta^(t-1) - theta_i^(t).
  *
- * <p>Everything is a function of (seed, worker, round, step): the batch of global inner step s is
- * shard.batch(seed_i, s), so a retried task recomputes exactly the same change. AdamW's moments start from zero each
- * round: keeping them would make the task depend on state from the previous round that Spark cannot recompute
- * cheaply; with beta2 = 0.95 the moments forget within ~20 of the H >= 50 steps anyway.
+ * <p>The worker's AdamW moments and step count continue from its previous round ({@link InnerStates}), as in the
+ * paper; only the weights are replaced by the shared theta^(t-1). Everything is a function of (seed, worker, round,
+ * step) and the state file the task reads: the batch of global inner step s is shard.batch(seed_i, s), so a retried
+ * task recomputes exactly the same change.
  */
 final class InnerTraining {
     private InnerTraining() {}
@@ -35,8 +35,9 @@ final class InnerTraining {
         TrainConfig tc = s.trainConfig();
         Transformer model = new Transformer(s.modelConfig(), s.seed());
         List<Parameter> params = model.params.all();
-        FlatParameters.copyInto(theta, params);
         AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
+        if (s.keepsInnerState() && round > 0) InnerStates.restore(s.innerStateDir(), worker, round, s.innerSteps(), params, opt);
+        FlatParameters.copyInto(theta, params);
         int total = s.totalInnerSteps();
         LrSchedule schedule = new LrSchedule(tc.learningRate(), tc.minLr(), Math.min(tc.warmupSteps(), Math.max(1, total / 10)), total);
         List<MixtureOfExperts> moe = model.moeLayers(true);
@@ -67,6 +68,7 @@ final class InnerTraining {
             }
             lossSum += loss;
         }
+        if (s.keepsInnerState()) InnerStates.save(s.innerStateDir(), worker, round + 1, s.innerSteps(), params, opt);
         float[] after = FlatParameters.of(params);
         float[] delta = new float[theta.length];
         for (int i = 0; i < delta.length; i++) delta[i] = theta[i] - after[i];

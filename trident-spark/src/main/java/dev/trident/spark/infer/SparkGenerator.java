@@ -2,6 +2,7 @@ package dev.trident.spark.infer;
 
 import dev.trident.TridentException;
 import dev.trident.infer.GenerationResult;
+import dev.trident.infer.BatchGenerator;
 import dev.trident.infer.Generator;
 import dev.trident.model.Model;
 import dev.trident.spark.ExecutorModels;
@@ -21,9 +22,9 @@ import java.util.Iterator;
 /**
  * Text generation over a Dataset: every row's prompt through the same engine as `trident generate`, with the same
  * seed giving the same text. Each task takes the executor's copy of the model ({@link ExecutorModels}) and streams
- * its partition through one {@link Generator}, row by row (a partition is never held in memory). Within a row the
- * prompt is pre-filled in chunks of up to 64 tokens per forward pass; rows are not yet decoded together (that needs a
- * multi-sequence decoder step in trident-core; see docs/spark.md).
+ * its partition through one {@link BatchGenerator}: up to 8 rows decode together, each in its own KV cache with its
+ * own seeded sampler, and a finished row's place goes to the next one (continuous batching). Every row's text is
+ * bit-for-bit what {@link Generator} gives it alone.
  *
  * <p>Output: the input columns, then {@code generated} (text without the prompt), {@code prompt_tokens},
  * {@code generated_tokens} and {@code stop_reason} ("eos", "length", or "error: ..." for a row the engine refused,
@@ -65,36 +66,51 @@ public final class SparkGenerator {
         return t.equals(DataTypes.LongType) || t.equals(DataTypes.IntegerType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType);
     }
 
-    /** One task: the partition's rows through one generator, lazily. */
+    /**
+     * One task: the partition's rows through one {@link BatchGenerator}, lazily (it pulls a row when a place in its
+     * batch frees up, so a partition is never held in memory), the rows out in their input order.
+     */
     private record Task(GenerationSpec spec, int promptIndex, int seedIndex) implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
             TaskThreads.configure(spec.threadsPerTask());
             Model model = ExecutorModels.get(spec.modelDir());
-            Generator generator = new Generator(model);
-            return new Iterator<>() {
+            Iterator<BatchGenerator.Request<Row>> requests = new Iterator<>() {
                 @Override
                 public boolean hasNext() {
                     return rows.hasNext();
                 }
 
                 @Override
-                public Row next() {
+                public BatchGenerator.Request<Row> next() {
                     Row row = rows.next();
-                    Object[] values = new Object[row.length() + 4];
-                    for (int i = 0; i < row.length(); i++) values[i] = row.get(i);
                     String prompt = row.isNullAt(promptIndex) ? null : row.getString(promptIndex);
-                    if (prompt == null) return RowFactory.create(values);
                     long seed = seedIndex < 0 || row.isNullAt(seedIndex) ? spec.seed() : ((Number) row.get(seedIndex)).longValue();
+                    return new BatchGenerator.Request<>(prompt, spec.sampling(seed), row);
+                }
+            };
+            Iterator<BatchGenerator.Outcome<Row>> outcomes = new BatchGenerator(model).generate(requests);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return outcomes.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    BatchGenerator.Outcome<Row> o = outcomes.next();
+                    Row row = o.tag();
                     int n = row.length();
-                    try {
-                        GenerationResult r = generator.generate(prompt, spec.sampling(seed), null);
+                    Object[] values = new Object[n + 4];
+                    for (int i = 0; i < n; i++) values[i] = row.get(i);
+                    GenerationResult r = o.result();
+                    if (r != null) {
                         values[n] = r.text();
                         values[n + 1] = r.promptTokens();
                         values[n + 2] = r.tokens().length;
                         values[n + 3] = r.stopReason();
-                    } catch (TridentException e) {
-                        values[n + 3] = "error: " + e.getMessage();
+                    } else if (o.error() != null) {
+                        values[n + 3] = "error: " + o.error();
                     }
                     return RowFactory.create(values);
                 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,19 @@ class DilocoTrainerTest {
             assertTrue(r.resultBytes() >= 2 * 4 * p && r.resultBytes() < 2 * 4 * p + 4096, r.toString());
             assertTrue(r.broadcastBytesPerWorker() >= 4 * p && r.broadcastBytesPerWorker() < 4 * p + 1024, r.toString());
         }
+    }
+
+    @Test
+    void workersKeepTheirInnerOptimizerAcrossRounds() throws IOException {
+        // Only the last round's states stay (one per worker); a later round reads them, so restarting the moments
+        // every round is a different run.
+        try (var files = Files.list(undisturbed.out().resolve(InnerStates.DIR))) {
+            assertEquals(java.util.List.of("worker-0.after-3.bin", "worker-1.after-3.bin"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        DilocoResult reset = DilocoTrainer.train(TestSpark.session(), options("reset").withKeepInnerState(false), DilocoListener.NONE);
+        assertFalse(java.util.Arrays.equals(undisturbed.parameters(), reset.parameters()), "the inner moments carry over");
+        assertFalse(Files.exists(reset.out().resolve(InnerStates.DIR)), "nothing kept when the moments restart");
     }
 
     @Test
