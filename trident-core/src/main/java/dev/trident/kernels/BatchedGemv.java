@@ -5,7 +5,7 @@ import jdk.incubator.vector.FloatVector;
 /**
  * y[i, j] = sum_k W[j, k] x[i, k] for a handful of token rows x (2 to ~8) against a weight W [rows, cols]: the
  * shape of verifying speculative drafts or decoding a small batch. Each weight row is read once per group of up to
- * four token rows, where a GEMM would first copy (pack) the whole weight matrix. Same contract as
+ * eight token rows, where a GEMM would first copy (pack) the whole weight matrix. Same contract as
  * {@link Reference#sgemm} with transB for these shapes.
  */
 public final class BatchedGemv {
@@ -32,17 +32,89 @@ public final class BatchedGemv {
         return rows >= MIN_PARALLEL_ROWS && (long) n * rows * cols >= (1 << 16);
     }
 
-    /** Rows [from, to) of W only, on the calling thread (callers that split the rows themselves). */
+    /**
+     * Rows [from, to) of W only, on the calling thread (callers that split the rows themselves). Token rows go in
+     * groups of up to eight, each group one pass over the weight rows; a group of 5-7 (or 2-3) runs the 8-row (4-row)
+     * kernel with its spare slots repeating its last row, so W is still read once per group.
+     */
     public static void rows(int n, int rows, int cols, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
                             int from, int to) {
-        int i = 0;
-        for (; i + 4 <= n; i += 4) four(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
-        for (; i + 2 <= n; i += 2) two(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
-        for (; i < n; i++) one(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
+        for (int i = 0; i < n; ) {
+            int g = n - i, last = g - 1;
+            if (g == 1) {
+                one(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
+                i++;
+            } else if (g <= 4) {
+                int x0 = xOff + i * cols, y0 = yOff + i * rows;
+                four(rows, cols, w, wOff, x, y, from, to,
+                        x0, x0 + Math.min(1, last) * cols, x0 + Math.min(2, last) * cols, x0 + Math.min(3, last) * cols,
+                        y0, y0 + Math.min(1, last) * rows, y0 + Math.min(2, last) * rows, y0 + Math.min(3, last) * rows);
+                i += g;
+            } else {
+                int x0 = xOff + i * cols, y0 = yOff + i * rows;
+                last = Math.min(last, 7);
+                eight(rows, cols, w, wOff, x, y, from, to,
+                        x0, x0 + cols, x0 + 2 * cols, x0 + 3 * cols, x0 + 4 * cols,
+                        x0 + Math.min(5, last) * cols, x0 + Math.min(6, last) * cols, x0 + Math.min(7, last) * cols,
+                        y0, y0 + rows, y0 + 2 * rows, y0 + 3 * rows, y0 + 4 * rows,
+                        y0 + Math.min(5, last) * rows, y0 + Math.min(6, last) * rows, y0 + Math.min(7, last) * rows);
+                i += last + 1;
+            }
+        }
     }
 
-    /** Four token rows per pass over each weight row: the weight vector is loaded once for four FMAs. */
-    private static void four(int rows, int cols, float[] w, int wOff, float[] x, int x0, float[] y, int y0, int from, int to) {
+    /**
+     * Eight token rows (at x offsets x0..x7, results at y offsets y0..y7) per pass over each weight row: the weight
+     * vector is loaded once for eight FMAs. Each row's sum is formed exactly as {@link #one} forms it (lane-wise FMA
+     * over k, {@link VecMath#sum}, then the scalar tail), so a row's result does not depend on its neighbours.
+     */
+    private static void eight(int rows, int cols, float[] w, int wOff, float[] x, float[] y, int from, int to,
+                              int x0, int x1, int x2, int x3, int x4, int x5, int x6, int x7,
+                              int y0, int y1, int y2, int y3, int y4, int y5, int y6, int y7) {
+        var f = Simd.F;
+        int lanes = Simd.LANES, bound = cols - lanes;
+        for (int j = from; j < to; j++) {
+            int wo = wOff + j * cols;
+            FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            int k = 0;
+            for (; k <= bound; k += lanes) {
+                FloatVector wv = FloatVector.fromArray(f, w, wo + k);
+                a0 = FloatVector.fromArray(f, x, x0 + k).fma(wv, a0);
+                a1 = FloatVector.fromArray(f, x, x1 + k).fma(wv, a1);
+                a2 = FloatVector.fromArray(f, x, x2 + k).fma(wv, a2);
+                a3 = FloatVector.fromArray(f, x, x3 + k).fma(wv, a3);
+                a4 = FloatVector.fromArray(f, x, x4 + k).fma(wv, a4);
+                a5 = FloatVector.fromArray(f, x, x5 + k).fma(wv, a5);
+                a6 = FloatVector.fromArray(f, x, x6 + k).fma(wv, a6);
+                a7 = FloatVector.fromArray(f, x, x7 + k).fma(wv, a7);
+            }
+            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1), s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
+            float s4 = VecMath.sum(a4), s5 = VecMath.sum(a5), s6 = VecMath.sum(a6), s7 = VecMath.sum(a7);
+            for (; k < cols; k++) {
+                float wk = w[wo + k];
+                s0 += x[x0 + k] * wk;
+                s1 += x[x1 + k] * wk;
+                s2 += x[x2 + k] * wk;
+                s3 += x[x3 + k] * wk;
+                s4 += x[x4 + k] * wk;
+                s5 += x[x5 + k] * wk;
+                s6 += x[x6 + k] * wk;
+                s7 += x[x7 + k] * wk;
+            }
+            y[y0 + j] = s0;
+            y[y1 + j] = s1;
+            y[y2 + j] = s2;
+            y[y3 + j] = s3;
+            y[y4 + j] = s4;
+            y[y5 + j] = s5;
+            y[y6 + j] = s6;
+            y[y7 + j] = s7;
+        }
+    }
+
+    /** {@link #eight} for four token rows. */
+    private static void four(int rows, int cols, float[] w, int wOff, float[] x, float[] y, int from, int to,
+                             int x0, int x1, int x2, int x3, int y0, int y1, int y2, int y3) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
         for (int j = from; j < to; j++) {
@@ -52,45 +124,22 @@ public final class BatchedGemv {
             for (; k <= bound; k += lanes) {
                 FloatVector wv = FloatVector.fromArray(f, w, wo + k);
                 a0 = FloatVector.fromArray(f, x, x0 + k).fma(wv, a0);
-                a1 = FloatVector.fromArray(f, x, x0 + cols + k).fma(wv, a1);
-                a2 = FloatVector.fromArray(f, x, x0 + 2 * cols + k).fma(wv, a2);
-                a3 = FloatVector.fromArray(f, x, x0 + 3 * cols + k).fma(wv, a3);
+                a1 = FloatVector.fromArray(f, x, x1 + k).fma(wv, a1);
+                a2 = FloatVector.fromArray(f, x, x2 + k).fma(wv, a2);
+                a3 = FloatVector.fromArray(f, x, x3 + k).fma(wv, a3);
             }
             float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1), s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
             for (; k < cols; k++) {
                 float wk = w[wo + k];
                 s0 += x[x0 + k] * wk;
-                s1 += x[x0 + cols + k] * wk;
-                s2 += x[x0 + 2 * cols + k] * wk;
-                s3 += x[x0 + 3 * cols + k] * wk;
+                s1 += x[x1 + k] * wk;
+                s2 += x[x2 + k] * wk;
+                s3 += x[x3 + k] * wk;
             }
             y[y0 + j] = s0;
-            y[y0 + rows + j] = s1;
-            y[y0 + 2 * rows + j] = s2;
-            y[y0 + 3 * rows + j] = s3;
-        }
-    }
-
-    private static void two(int rows, int cols, float[] w, int wOff, float[] x, int x0, float[] y, int y0, int from, int to) {
-        var f = Simd.F;
-        int lanes = Simd.LANES, bound = cols - lanes;
-        for (int j = from; j < to; j++) {
-            int wo = wOff + j * cols;
-            FloatVector a0 = FloatVector.zero(f), a1 = a0;
-            int k = 0;
-            for (; k <= bound; k += lanes) {
-                FloatVector wv = FloatVector.fromArray(f, w, wo + k);
-                a0 = FloatVector.fromArray(f, x, x0 + k).fma(wv, a0);
-                a1 = FloatVector.fromArray(f, x, x0 + cols + k).fma(wv, a1);
-            }
-            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1);
-            for (; k < cols; k++) {
-                float wk = w[wo + k];
-                s0 += x[x0 + k] * wk;
-                s1 += x[x0 + cols + k] * wk;
-            }
-            y[y0 + j] = s0;
-            y[y0 + rows + j] = s1;
+            y[y1 + j] = s1;
+            y[y2 + j] = s2;
+            y[y3 + j] = s3;
         }
     }
 

@@ -1,0 +1,58 @@
+package dev.trident.bench;
+
+import dev.trident.infer.Decoder;
+import dev.trident.infer.KvCache;
+import dev.trident.kernels.WorkerPool;
+import dev.trident.model.Model;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Decode throughput of the continuous-batching pass by rows per pass: R sequences each decoding one token per pass
+ * (the scheduler's decode step, {@link Decoder#forward(KvCache[], int[], int, int[])}), tokens per CPU second of the
+ * calling thread (with -Dtrident.threads=1 it does all the compute, so other load on the machine matters less).
+ * Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and the ratio to one row.
+ * <pre>java --add-modules=jdk.incubator.vector -Dtrident.threads=1 \
+ *     -cp trident-bench/target/classes:trident-core/target/classes dev.trident.bench.DecodeBatchSpeed MODEL [ROWS,..] [PASSES] [REPS]</pre>
+ */
+public final class DecodeBatchSpeed {
+    private DecodeBatchSpeed() {}
+
+    public static void main(String[] args) {
+        Model model = Model.load(Path.of(args[0]));
+        int[] rows = Arrays.stream((args.length > 1 ? args[1] : "1,2,4,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        int passes = args.length > 2 ? Integer.parseInt(args[2]) : 40, reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        int max = Arrays.stream(rows).max().orElseThrow();
+        Decoder decoder = new Decoder(model.transformer(), max);
+        KvCache[] caches = new KvCache[max];
+        for (int i = 0; i < max; i++) caches[i] = decoder.newCache();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        double[] best = new double[rows.length];
+        for (int rep = -1; rep < reps; rep++) { // rep -1: warm-up
+            for (int ri = 0; ri < rows.length; ri++) {
+                int r = rows[ri];
+                long cpu = 0;
+                int[] counts = new int[r], tokens = new int[r];
+                Arrays.fill(counts, 1);
+                int vocab = model.config().vocabSize(), ctx = model.config().maxSeqLen();
+                for (int p = 0; p < passes; p++) {
+                    for (int i = 0; i < r; i++) {
+                        if (caches[i].length() >= ctx - 1) caches[i].truncate(0);
+                        tokens[i] = (p * 31 + i * 7) % vocab;
+                    }
+                    long c0 = mx.getCurrentThreadCpuTime();
+                    decoder.forward(caches, counts, r, tokens);
+                    cpu += mx.getCurrentThreadCpuTime() - c0;
+                }
+                best[ri] = Math.max(best[ri], (double) r * passes / (cpu / 1e9));
+            }
+        }
+        System.out.printf(Locale.ROOT, "threads=%d passes=%d best of %d%n", WorkerPool.global().threads(), passes, reps);
+        for (int ri = 0; ri < rows.length; ri++)
+            System.out.printf(Locale.ROOT, "rows %3d: %8.0f tokens / CPU s  (x%.2f)%n", rows[ri], best[ri], best[ri] / best[0]);
+    }
+}
