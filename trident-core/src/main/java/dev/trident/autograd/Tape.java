@@ -138,10 +138,14 @@ public final class Tape {
         lentInts.clear();
     }
 
-    /** {@link #reset}, then also drops the pooled buffers, for the garbage collector (e.g. before a validation pass). */
+    /**
+     * {@link #reset}, then also drops the pooled and scratch buffers, for the garbage collector (e.g. before a
+     * validation pass).
+     */
     public void release() {
         reset();
         free.clear();
         freeInts.clear();
+        java.util.Arrays.fill(scratch, null);
     }
 }

@@ -13,8 +13,9 @@ import java.util.Map;
 /**
  * A byte-level BPE tokenizer (GPT-2 style): text is split into chunks by its {@link PreTokenizerType} (GPT-2's
  * regex, Llama 3's, Qwen2's, DeepSeek-V3's), each chunk's bytes
- * start as the 256 byte tokens and are merged by rank ({@link MergeTable}). Any byte array round-trips exactly:
- * {@code decodeBytes(encode(bytes))} equals {@code bytes}, valid UTF-8 or not.
+ * start as the 256 byte tokens and are merged by rank ({@link MergeTable}). Valid UTF-8 round-trips exactly:
+ * {@code decodeBytes(encode(bytes))} equals {@code bytes}; invalid UTF-8 is read as llama.cpp reads it
+ * ({@link Utf8Repair}), so its stray bytes come back as U+FFFD.
  *
  * <p>It can instead hold a SentencePiece-BPE vocabulary with byte fallback ({@link #sentencePiece}, the kind
  * Llama 2 and Mistral use, read from GGUF files): the same interface, encoded by {@link SentencePieceBpe}, and

@@ -70,6 +70,41 @@ class RopeKernelTest {
         assertClose("rotate_half", want, got, 1e-6, 1e-5);
     }
 
+    /**
+     * The table computes rows as positions are first asked for: whatever order they are asked in, far beyond the
+     * first rows or back again, every angle is cos/sin of pos * theta^(-2i/d), and the kernel rotating rows far out
+     * (growing the table itself) gives the formula's result.
+     */
+    @Test
+    void tableGrowsOnDemandWithTheSameAngles() {
+        int d = 12, max = 5000;
+        double theta = 10000;
+        RopeTable table = new RopeTable(d, max, theta, RopePairing.HALVES);
+        for (int pos : new int[] {3000, 10, 4999, 255, 256, 1023}) {
+            for (int i = 0; i < d / 2; i++) {
+                double angle = pos * Math.pow(theta, -2.0 * i / d);
+                if (Math.abs(table.cos(pos, i) - Math.cos(angle)) > 1e-6 || Math.abs(table.sin(pos, i) - Math.sin(angle)) > 1e-6)
+                    throw new AssertionError("position " + pos + ", pair " + i);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> table.cos(max, 0));
+
+        int rows = 3, heads = 2, half = d / 2, start = 4000;
+        RopeTable fresh = new RopeTable(d, max, theta, RopePairing.HALVES);
+        float[] x = KernelAssert.random(new SplittableRandom(5), rows * heads * d, -1, 1);
+        float[] want = new float[x.length], got = x.clone();
+        for (int r = 0; r < rows; r++)
+            for (int h = 0; h < heads; h++)
+                for (int j = 0; j < d; j++) {
+                    int base = (r * heads + h) * d;
+                    double angle = (start + r) * Math.pow(theta, -2.0 * (j % half) / d);
+                    double rot = j < half ? -x[base + j + half] : x[base + j - half];
+                    want[base + j] = (float) (x[base + j] * Math.cos(angle) + rot * Math.sin(angle));
+                }
+        RopeKernel.apply(got, rows, heads, d, start, rows, fresh, false);
+        assertClose("rows at positions 4000-4002", want, got, 1e-5, 1e-4);
+    }
+
     /** The two pairings are one rotation up to the permutation RopePairing.toAdjacent of each head's coordinates. */
     @Test
     void halvesIsAdjacentUnderThePermutation() {
