@@ -15,8 +15,9 @@ final class BltRun {
     private BltRun() {}
 
     static int train(TrainCommand t) {
-        if (t.mtp != null || t.mtpWeight != null || t.moeGamma != null || t.moeAlpha != null || !t.precision.equals("fp32") || t.seqLen != null)
-            throw new TridentException("--mtp, --mtp-weight, --moe-*, --precision fp8 and --seq-len do not apply to BLT presets");
+        if (t.mtp != null || t.mtpWeight != null || t.moeGamma != null || t.moeAlpha != null || !t.precision.equals("fp32") || t.seqLen != null
+                || !t.clock.equals("wall"))
+            throw new TridentException("--mtp, --mtp-weight, --moe-*, --precision fp8, --seq-len and --clock cpu do not apply to BLT presets");
         Checks.outDir(t.out);
         BltTrainOptions o = t.blt.apply(BltTrainOptions.of(t.data, t.preset, t.out))
                 .withSteps(t.steps).withMinutes(t.minutes).withSeed(t.seed).withResume(t.resume)

@@ -43,6 +43,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Stop after M minutes of training; with --steps, whichever comes first.")
     Double minutes;
 
+    @Option(names = "--clock", paramLabel = "wall|cpu", defaultValue = "wall",
+            description = "What --minutes counts: wall-clock time, or CPU time of the process (fair between runs on a machine shared with other work; default: ${DEFAULT-VALUE}).")
+    String clock;
+
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1337",
             description = "Random seed for initialization and batches (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -92,6 +96,8 @@ final class TrainCommand implements Callable<Integer> {
         threads.apply();
         if (!precision.equals("fp32") && !precision.equals("fp8"))
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32 or fp8, got " + precision);
+        if (!clock.equals("wall") && !clock.equals("cpu"))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--clock must be wall or cpu, got " + clock);
         Checks.nonNegative(spec, "--mtp", mtp);
         if (mtp != null && mtp > 4) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--mtp must be between 0 and 4, got " + mtp);
         Checks.nonNegative(spec, "--mtp-weight", mtpWeight);
@@ -116,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
-        options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8"));
+        options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8")).withCpuClock(clock.equals("cpu"));
         if (moeGamma != null || moeAlpha != null) {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma and --moe-alpha need a mixture-of-experts preset; " + preset + " is dense");
