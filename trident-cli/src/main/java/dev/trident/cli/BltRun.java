@@ -15,7 +15,7 @@ final class BltRun {
     private BltRun() {}
 
     static int train(TrainCommand t) {
-        if (t.mtp != null || t.mtpWeight != null || t.moeGamma != null || t.moeAlpha != null || !t.precision.equals("fp32") || t.seqLen != null
+        if (t.mtp != null || t.mtpWeight != null || t.moeGamma != null || t.moeAlpha != null || t.expertDropout != null || !t.precision.equals("fp32") || t.seqLen != null
                 || !t.clock.equals("wall"))
             throw new TridentException("--mtp, --mtp-weight, --moe-*, --precision fp8, --seq-len and --clock cpu do not apply to BLT presets");
         Checks.outDir(t.out);

@@ -79,6 +79,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "MoE presets: weight of the sequence-wise balance loss; 0 turns it off (default: the preset's, 0.0001).")
     Double moeAlpha;
 
+    @Option(names = "--expert-dropout", paramLabel = "P",
+            description = "MoE presets: dropout rate of the routed experts' hidden activations while training, as Switch Transformer / ST-MoE use on small data (default: 0, the model's --dropout only).")
+    Double expertDropout;
+
     @Option(names = "--mtp", paramLabel = "D",
             description = "Train D multi-token prediction modules (DeepSeek-V3 MTP, 0-4) for speculative decoding (default: the preset's).")
     Integer mtp;
@@ -103,6 +107,9 @@ final class TrainCommand implements Callable<Integer> {
         Checks.nonNegative(spec, "--mtp-weight", mtpWeight);
         Checks.nonNegative(spec, "--moe-gamma", moeGamma);
         Checks.nonNegative(spec, "--moe-alpha", moeAlpha);
+        Checks.nonNegative(spec, "--expert-dropout", expertDropout);
+        if (expertDropout != null && expertDropout >= 1)
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--expert-dropout must be below 1, got " + expertDropout);
         Checks.positive(spec, "--steps", steps);
         Checks.positive(spec, "--minutes", minutes);
         Checks.positive(spec, "--batch-size", batchSize);
@@ -123,11 +130,11 @@ final class TrainCommand implements Callable<Integer> {
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
         options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8")).withCpuClock(clock.equals("cpu"));
-        if (moeGamma != null || moeAlpha != null) {
+        if (moeGamma != null || moeAlpha != null || expertDropout != null) {
             var moe = Presets.get(preset).model().moe();
-            if (moe == null) throw new TridentException("--moe-gamma and --moe-alpha need a mixture-of-experts preset; " + preset + " is dense");
-            options = options.withMoeBalance(new TrainOptions.MoeBalance(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
-                    moeAlpha != null ? moeAlpha : moe.balanceAlpha()));
+            if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha and --expert-dropout need a mixture-of-experts preset; " + preset + " is dense");
+            options = options.withMoeTraining(new TrainOptions.MoeTraining(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
+                    moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : 0));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();

@@ -27,6 +27,6 @@ public final class Block {
     /** dropout p with a per-call seed; both branches' outputs are dropped before the residual add. */
     public Tensor forward(Tape tape, Tensor x, int batch, int seq, float dropout, long seed) {
         x = Ops.add(tape, x, Ops.dropout(tape, attention.forward(tape, attentionNorm.forward(tape, x), batch, seq), dropout, seed));
-        return Ops.add(tape, x, Ops.dropout(tape, feedForward.forward(tape, ffnNorm.forward(tape, x), batch, seq), dropout, seed + 1));
+        return Ops.add(tape, x, Ops.dropout(tape, feedForward.forward(tape, ffnNorm.forward(tape, x), batch, seq, seed + 2), dropout, seed + 1));
     }
 }

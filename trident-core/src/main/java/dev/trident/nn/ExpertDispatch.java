@@ -25,6 +25,11 @@ import java.util.function.IntConsumer;
  * units largest first (the shared block, then routed experts by load), so two threads run two experts at once
  * instead of splitting small GEMMs. The per-token steps (weighting and summing the outputs, the gate gradients,
  * summing dX) run over tokens, each token in slot order, so results do not depend on the thread count.
+ *
+ * <p>Expert dropout (Switch Transformer / ST-MoE): while training, the routed experts' hidden activations
+ * silu(a) * b can be dropped with their own rate, higher than the model's, because a model with many experts on
+ * little text memorises it through them. The mask is drawn per (token, slot) pair in pair order, so it does not
+ * depend on how the pairs are grouped or on the thread count; the shared experts are not dropped.
  */
 final class ExpertDispatch {
     /** Below this many floats of per-token work, handing it to the pool costs more than it saves. */
@@ -41,12 +46,21 @@ final class ExpertDispatch {
     }
 
     /** The routed experts only (no shared block). */
-    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts) {
-        return apply(tape, x, routing, experts, null);
+    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts, float expertDropout, long seed) {
+        return apply(tape, x, routing, experts, null, expertDropout, seed);
     }
 
-    /** Routed experts plus, when shared is not null, the shared experts' SwiGLU over every token. */
+    /** Routed experts plus, when shared is not null, the shared experts' SwiGLU over every token; no expert dropout. */
     static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts, FeedForward shared) {
+        return apply(tape, x, routing, experts, shared, 0f, 0L);
+    }
+
+    /**
+     * Routed experts plus, when shared is not null, the shared experts' SwiGLU over every token; while the tape
+     * records, each routed expert's hidden activations are dropped with probability expertDropout (seeded).
+     */
+    static Tensor apply(Tape tape, Tensor x, Router.Routing routing, FeedForward[] experts, FeedForward shared,
+                        float expertDropout, long seed) {
         int n = x.rows(), d = x.cols(), k = routing.gates().cols(), numExperts = experts.length;
         int h = experts[0].spec.hiddenDim(), rows = n * k, hs = shared == null ? 0 : shared.spec.hiddenDim();
         Tensor gates = routing.gates();
@@ -58,14 +72,15 @@ final class ExpertDispatch {
                 sHid = shared == null ? null : tape.buffer(n * hs), sy = shared == null ? null : tape.buffer(n * d);
         Fp8 q = tape.fp8() ? Fp8.of(tape, rows, d, h, numExperts) : null;
         Fp8 sq = tape.fp8() && shared != null ? Fp8.of(tape, n, d, hs, 1) : null;
+        float[] keep = expertDropout > 0 && tape.recording() ? dropoutMask(tape, g, rows, h, expertDropout, seed) : null;
         forEachUnit(g, e -> {
             if (e == numExperts) {
-                forward(shared, sq, 0, x.data, 0, n, d, sa, sb, sHid, sy, 0);
+                forward(shared, sq, 0, x.data, 0, n, d, sa, sb, sHid, null, sy, 0);
                 return;
             }
             int off = g.start[e], m = g.size(e);
             for (int r = off; r < off + m; r++) System.arraycopy(x.data, (g.order[r] / k) * d, xg, r * d, d);
-            forward(experts[e], q, e, xg, off, m, d, a, b, hid, y, off);
+            forward(experts[e], q, e, xg, off, m, d, a, b, hid, keep, y, off);
         });
         Tensor out = tape.tensor(n, d);
         forEachToken(n, (long) (k + 1) * d, (from, to) -> {
@@ -102,11 +117,11 @@ final class ExpertDispatch {
             forEachUnit(g, e -> {
                 if (e == numExperts) {
                     // The shared block reads x and dOut in place and adds its dX straight into dx.
-                    backward(shared, sq, 0, x.data, 0, dOut, 0, n, d, sa, sb, sHid, 0, sdHid, sda, sdb, dx, 1f);
+                    backward(shared, sq, 0, x.data, 0, dOut, 0, n, d, sa, sb, sHid, null, 0, sdHid, sda, sdb, dx, 1f);
                     return;
                 }
                 int off = g.start[e];
-                backward(experts[e], q, e, xg, off, dy, off, g.size(e), d, a, b, hid, off, dHid, da, db, dx == null ? null : dxg, 0f);
+                backward(experts[e], q, e, xg, off, dy, off, g.size(e), d, a, b, hid, keep, off, dHid, da, db, dx == null ? null : dxg, 0f);
             });
             if (dx != null) {
                 forEachToken(n, (long) k * d, (from, to) -> {
@@ -135,11 +150,11 @@ final class ExpertDispatch {
     }
 
     /**
-     * One expert on m rows of src from row srcRow: a, b, hid (rows from row) and y = down(silu(a) * b). q null: fp32;
-     * else expert e's weights and the rows are rounded to FP8 first.
+     * One expert on m rows of src from row srcRow: a, b, hid (rows from row) and y = down(keep * silu(a) * b), keep
+     * the dropout mask (null: none). q null: fp32; else expert e's weights and the rows are rounded to FP8 first.
      */
     private static void forward(FeedForward f, Fp8 q, int e, float[] src, int srcRow, int m, int d,
-                                float[] a, float[] b, float[] hid, float[] y, int row) {
+                                float[] a, float[] b, float[] hid, float[] keep, float[] y, int row) {
         int h = f.spec.hiddenDim(), w = 0;
         float[] in = src, wg = f.gate.data, wu = f.up.data, wd = f.down.data;
         int inOff = srcRow * d;
@@ -158,6 +173,7 @@ final class ExpertDispatch {
         }
         Gemm.serialSharedA(false, true, m, h, d, in, inOff, d, wg, w, wu, w, d, 0f, a, row * h, b, row * h, h);
         SwiGluKernel.forwardRange(a, b, hid, row * h, (row + m) * h);
+        if (keep != null) for (int i = row * h; i < (row + m) * h; i++) hid[i] *= keep[i];
         float[] hIn = hid;
         if (q != null) {
             Fp8Tiles.rowTiles(hid, row * h, m, h, q.hid, row * h, s);
@@ -171,7 +187,7 @@ final class ExpertDispatch {
      * or adds (beta 1) dX into dx from row srcRow; dx null skips it. q as in the forward (its weights reused).
      */
     private static void backward(FeedForward f, Fp8 q, int e, float[] src, int srcRow, float[] dy, int dyRow, int m, int d,
-                                 float[] a, float[] b, float[] hid, int row, float[] dHid, float[] da, float[] db,
+                                 float[] a, float[] b, float[] hid, float[] keep, int row, float[] dHid, float[] da, float[] db,
                                  float[] dx, float beta) {
         int h = f.spec.hiddenDim(), w = q == null ? 0 : e * h * d;
         float[] wg = q == null ? f.gate.data : q.wGate, wu = q == null ? f.up.data : q.wUp, wd = q == null ? f.down.data : q.wDown;
@@ -192,6 +208,7 @@ final class ExpertDispatch {
             hT = q.hid;
         }
         Gemm.serial(true, false, d, h, m, g, gOff, d, hT, row * h, h, 1f, f.down.grad, 0, h);
+        if (keep != null) for (int i = row * h; i < (row + m) * h; i++) dHid[i] *= keep[i];
         SwiGluKernel.backwardRange(a, b, dHid, da, db, row * h, (row + m) * h);
         // dW_gate += dA^T X ; dW_up += dB^T X ; dX = dA W_gate + dB W_up
         float[] ga = da, gb = db, xT = src;
@@ -214,6 +231,19 @@ final class ExpertDispatch {
         }
         Gemm.serial(false, false, m, d, h, ga, row * h, h, wg, w, d, beta, dx, srcRow * d, d);
         Gemm.serial(false, false, m, d, h, gb, row * h, h, wu, w, d, 1f, dx, srcRow * d, d);
+    }
+
+    /**
+     * The dropout mask of the routed rows: 0 with probability p, else 1 / (1 - p), drawn pair by pair in pair order
+     * (pair t * k + j is token t's j-th expert) and stored at the pair's row of the grouped blocks.
+     */
+    private static float[] dropoutMask(Tape tape, Groups g, int pairs, int h, float p, long seed) {
+        float[] keep = tape.buffer(pairs * h);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        float scale = 1f / (1f - p);
+        for (int pair = 0; pair < pairs; pair++)
+            for (int i = 0, r = g.rowOfPair[pair] * h; i < h; i++) keep[r + i] = rng.nextDouble() < p ? 0f : scale;
+        return keep;
     }
 
     /** Counting sort of the (token, slot) pairs by expert, and the units of work, largest first. */

@@ -11,14 +11,14 @@ import java.nio.file.Path;
  */
 public record TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed,
                            boolean resume, int batchSize, int seqLen, double learningRate, int evalEvery,
-                           int checkpointEvery, MoeBalance moeBalance, Integer mtpDepth, Double mtpWeight, boolean fp8,
+                           int checkpointEvery, MoeTraining moeTraining, Integer mtpDepth, Double mtpWeight, boolean fp8,
                            boolean cpuClock) {
 
     /**
-     * Overrides of a mixture-of-experts preset's balancing: gamma of the bias update (0 = off) and alpha of the
-     * sequence-wise balance loss (0 = off).
+     * Overrides of a mixture-of-experts preset's training: gamma of the bias update (0 = off), alpha of the
+     * sequence-wise balance loss (0 = off), and the dropout rate of the routed experts' hidden activations (0 = off).
      */
-    public record MoeBalance(double gamma, double alpha) {}
+    public record MoeTraining(double gamma, double alpha, double expertDropout) {}
 
     public TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed, boolean resume,
                         int batchSize, int seqLen, double learningRate, int evalEvery, int checkpointEvery) {
@@ -30,22 +30,22 @@ public record TrainOptions(Path data, String preset, Path out, Integer steps, Do
     }
 
     /** FP8 (E4M3, fine-grained scaling) GEMM inputs for the Linear layers, as in DeepSeek-V3; false = fp32. */
-    public TrainOptions withFp8(boolean on) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, on, cpuClock); }
+    public TrainOptions withFp8(boolean on) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, on, cpuClock); }
     /** D multi-token prediction modules (null: the preset's). */
-    public TrainOptions withMtp(Integer d) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, d, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withMtp(Integer d) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, d, mtpWeight, fp8, cpuClock); }
     /** lambda, the MTP loss weight (null: 0.3). */
-    public TrainOptions withMtpWeight(Double w) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, w, fp8, cpuClock); }
+    public TrainOptions withMtpWeight(Double w) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, w, fp8, cpuClock); }
     /** Count the minutes budget in CPU time of this process (true) or wall-clock time (false, the default). */
-    public TrainOptions withCpuClock(boolean on) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, on); }
-    public TrainOptions withMoeBalance(MoeBalance b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withCpuClock(boolean on) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, on); }
+    public TrainOptions withMoeTraining(MoeTraining b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, b, mtpDepth, mtpWeight, fp8, cpuClock); }
 
-    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
-    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeBalance, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withSteps(Integer s) { return new TrainOptions(data, preset, out, s, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withMinutes(Double m) { return new TrainOptions(data, preset, out, steps, m, seed, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withSeed(long s) { return new TrainOptions(data, preset, out, steps, minutes, s, resume, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withResume(boolean r) { return new TrainOptions(data, preset, out, steps, minutes, seed, r, batchSize, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withBatchSize(int b) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, b, seqLen, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withSeqLen(int t) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, t, learningRate, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withLearningRate(double lr) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, lr, evalEvery, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withEvalEvery(int e) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, e, checkpointEvery, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
+    public TrainOptions withCheckpointEvery(int c) { return new TrainOptions(data, preset, out, steps, minutes, seed, resume, batchSize, seqLen, learningRate, evalEvery, c, moeTraining, mtpDepth, mtpWeight, fp8, cpuClock); }
 }

@@ -74,14 +74,15 @@ public final class Trainer {
         ModelConfig mc = preset.model().withVocabSize(tokenizer.vocabSize());
         if (options.mtpDepth() != null) mc = mc.withMtpDepth(options.mtpDepth());
         if (options.mtpWeight() != null) tc = tc.withMtpWeight(options.mtpWeight());
-        if (mc.moe() != null && options.moeBalance() != null)
-            mc = mc.withMoe(mc.moe().withBalancing(options.moeBalance().gamma(), options.moeBalance().alpha()), mc.denseLayers());
+        if (mc.moe() != null && options.moeTraining() != null)
+            mc = mc.withMoe(mc.moe().withBalancing(options.moeTraining().gamma(), options.moeTraining().alpha()), mc.denseLayers());
         // The model's context is the training window (nanoGPT's block_size): RoPE is never asked to extrapolate.
         if (tc.seqLen() != mc.maxSeqLen()) mc = mc.withMaxSeqLen(tc.seqLen());
         if (train.length() <= tc.seqLen() + 1)
             throw new TridentException(options.data() + ": too little text to train on (" + train.length() + " tokens; need more than " + (tc.seqLen() + 1) + ")");
 
         Transformer model = new Transformer(mc, options.seed());
+        for (var moe : model.moeLayers(true)) moe.setExpertDropout((float) expertDropout(options));
         List<Parameter> params = model.params.all();
         ExpertLoadTracker experts = new ExpertLoadTracker(model.moeLayers(true));
         AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
@@ -223,6 +224,7 @@ public final class Trainer {
         if (model.config.moe() != null) {
             run.put("moe_gamma", model.config.moe().biasUpdateRate());
             run.put("moe_alpha", model.config.moe().balanceAlpha());
+            run.put("expert_dropout", expertDropout(options));
         }
         if (options.batchSize() > 0) run.put("batch_size", (long) options.batchSize());
         if (options.seqLen() > 0) run.put("seq_len", (long) options.seqLen());
@@ -231,13 +233,18 @@ public final class Trainer {
         ModelFiles.saveWeights(out, model);
     }
 
+    private static double expertDropout(TrainOptions o) {
+        return o.moeTraining() == null ? 0 : o.moeTraining().expertDropout();
+    }
+
     /** A resumed run keeps the settings it was started with, unless the command line sets them again. */
     private static TrainOptions withSavedSettings(TrainOptions o, Map<String, Object> run) {
         if (o.mtpDepth() == null && run.get("mtp_depth") instanceof Long d) o = o.withMtp(d.intValue());
         if (o.mtpWeight() == null && run.get("mtp_weight") instanceof Double w) o = o.withMtpWeight(w);
         if (!o.fp8() && Boolean.TRUE.equals(run.get("fp8"))) o = o.withFp8(true);
-        if (o.moeBalance() == null && run.get("moe_gamma") instanceof Number g && run.get("moe_alpha") instanceof Number a)
-            o = o.withMoeBalance(new TrainOptions.MoeBalance(g.doubleValue(), a.doubleValue()));
+        if (o.moeTraining() == null && run.get("moe_gamma") instanceof Number g && run.get("moe_alpha") instanceof Number a)
+            o = o.withMoeTraining(new TrainOptions.MoeTraining(g.doubleValue(), a.doubleValue(),
+                    run.get("expert_dropout") instanceof Number p ? p.doubleValue() : 0));
         if (o.batchSize() == 0 && run.get("batch_size") instanceof Long b) o = o.withBatchSize(b.intValue());
         if (o.seqLen() == 0 && run.get("seq_len") instanceof Long t) o = o.withSeqLen(t.intValue());
         if (o.learningRate() == 0 && run.get("lr") instanceof Double lr) o = o.withLearningRate(lr);

@@ -38,6 +38,40 @@ class ExpertDispatchTest {
         }
     }
 
+    /**
+     * Expert dropout (Switch / ST-MoE): the routed experts' hidden activations times a mask drawn per (token, slot)
+     * pair in pair order, forward and backward, against the per-token reference with the same mask; the shared
+     * experts are not dropped; about p of the routed activations are zero; same bits on one and two threads.
+     */
+    @Test
+    void expertDropoutMasksTheRoutedHiddenActivations() {
+        Fixture f = new Fixture(11);
+        f.dropout = 0.4f;
+        f.dropoutSeed = 99;
+        Result want = f.reference(), got = f.dispatch(1);
+        assertClose("out", want.out, got.out);
+        assertClose("dx", want.dx, got.dx);
+        assertClose("dGates", want.dGates, got.dGates);
+        for (int e = 0; e <= E; e++) {
+            assertClose("dW_gate of expert " + e, want.dGate[e], got.dGate[e]);
+            assertClose("dW_down of expert " + e, want.dDown[e], got.dDown[e]);
+        }
+        float[][] mask = f.mask();
+        int zeros = 0, all = 0;
+        for (float[] m : mask) for (float v : m) { all++; if (v == 0) zeros++; }
+        double share = (double) zeros / all;
+        if (Math.abs(share - 0.4) > 0.03) fail("dropped share " + share + ", expected about 0.4");
+        f.dropout = 0;
+        Result plain = f.dispatch(1);
+        boolean differs = false;
+        for (int i = 0; i < plain.out.length; i++) differs |= plain.out[i] != got.out[i];
+        if (!differs) fail("expert dropout changed nothing");
+        f.dropout = 0.4f;
+        Result two = f.dispatch(2);
+        assertArrayEquals(got.out, two.out);
+        assertArrayEquals(got.dx, two.dx);
+    }
+
     @Test
     void givesTheSameBitsOnOneAndTwoThreads() {
         Fixture f = new Fixture(11);
@@ -98,6 +132,8 @@ class ExpertDispatchTest {
         final FeedForward shared;
         final float[] x = new float[N * D], gates = new float[N * K], dOut = new float[N * D];
         final int[] chosen = new int[N * K];
+        float dropout;
+        long dropoutSeed;
 
         Fixture(long seed) {
             Parameters params = new Parameters(seed);
@@ -127,7 +163,7 @@ class ExpertDispatchTest {
                 Tensor xt = new Tensor(x.clone(), true, N, D), g = new Tensor(gates.clone(), true, N, K);
                 Tape tape = new Tape();
                 tape.setFp8(fp8);
-                Tensor out = ExpertDispatch.apply(tape, xt, new Router.Routing(chosen.clone(), g, null), experts, shared);
+                Tensor out = ExpertDispatch.apply(tape, xt, new Router.Routing(chosen.clone(), g, null), experts, shared, dropout, dropoutSeed);
                 Tensor loss = tape.tensor(1);
                 tape.record(() -> System.arraycopy(dOut, 0, tape.grad(out), 0, dOut.length));
                 tape.backward(loss);
@@ -177,7 +213,17 @@ class ExpertDispatchTest {
             return out;
         }
 
+        /** The dropout mask of each (token, slot) pair, drawn as the dispatch documents: pair order, one RNG. */
+        float[][] mask() {
+            float[][] m = new float[N * K][H];
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(dropoutSeed);
+            for (int p = 0; p < N * K; p++)
+                for (int i = 0; i < H; i++) m[p][i] = dropout > 0 && rng.nextDouble() < dropout ? 0f : 1f / (1f - dropout);
+            return m;
+        }
+
         Result reference() {
+            float[][] keep = dropout > 0 ? mask() : null;
             Result res = new Result(new float[N * D], new float[N * D], new float[N * K], new float[E + 1][], new float[E + 1][], new float[E + 1][]);
             for (int e = 0; e <= E; e++) {
                 int h = all()[e].spec.hiddenDim();
@@ -200,6 +246,7 @@ class ExpertDispatchTest {
                     Reference.gemv(H, D, f.gate.data, 0, xt, 0, a, 0);
                     Reference.gemv(H, D, f.up.data, 0, xt, 0, b, 0);
                     Reference.swigluForward(a, b, hid, H);
+                    if (keep != null && j < K) for (int i = 0; i < H; i++) hid[i] *= keep[p][i];
                     Reference.gemv(D, H, f.down.data, 0, hid, 0, y, 0);
                     double dot = 0;
                     for (int i = 0; i < D; i++) {
@@ -211,6 +258,7 @@ class ExpertDispatchTest {
                     // dH = W_down^T dy ; dW_down += dy hid^T
                     Reference.sgemm(true, false, H, 1, D, f.down.data, 0, H, dy, 0, 1, 0f, dHid, 0, 1);
                     Reference.sgemm(false, false, D, H, 1, dy, 0, 1, hid, 0, H, 1f, res.dDown[e], 0, H);
+                    if (keep != null && j < K) for (int i = 0; i < H; i++) dHid[i] *= keep[p][i];
                     Reference.swigluBackward(a, b, dHid, da, db, H);
                     // dW_gate += da x^T ; dW_up += db x^T ; dx += W_gate^T da + W_up^T db
                     Reference.sgemm(false, false, H, D, 1, da, 0, 1, xt, 0, D, 1f, res.dGate[e], 0, D);
