@@ -160,7 +160,7 @@ public final class Decoder {
         for (int i = 0; i < n; i++) embed(tokens[i], x, i * d);
         for (int l = 0; l < c.layers(); l++) block(w.blocks()[l], l, n);
         segments.commit();
-        return head(w.finalNorm(), n, lastOnly);
+        return head(w.finalNorm(), n, lastOnly ? 1 : n);
     }
 
     private void embed(int token, float[] dst, int off) {
@@ -187,7 +187,16 @@ public final class Decoder {
      * {@link #residual()} then holds h^k for the next depth.
      */
     public float[] mtpForward(int k, KvCache cache, int[] ids, int idOff, float[] prev, int prevOff, int n) {
+        return mtpForward(k, cache, ids, idOff, prev, prevOff, n, n);
+    }
+
+    /**
+     * {@link #mtpForward} computing the head for the last headRows rows only (0..n), at logits rows 0..headRows: a
+     * drafter needs the distribution at the frontier alone, and the shared head is a third of a small module's work.
+     */
+    public float[] mtpForward(int k, KvCache cache, int[] ids, int idOff, float[] prev, int prevOff, int n, int headRows) {
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens, decoder holds " + maxBatch);
+        if (headRows < 0 || headRows > n) throw new IllegalArgumentException("head rows " + headRows + " outside 0.." + n);
         ModelWeights.Mtp m = w.mtp()[k - 1];
         int d = c.dim();
         segments.clear();
@@ -203,7 +212,7 @@ public final class Decoder {
         mm.input(concat, 0, n, 2 * d).multiply(m.projection(), x, 0);
         block(m.block(), 0, n);
         segments.commit();
-        return head(m.finalNorm(), n, false);
+        return head(m.finalNorm(), n, headRows);
     }
 
     /** A KV cache for one MTP module. */
@@ -215,10 +224,11 @@ public final class Decoder {
         RmsNormKernel.forward(in, norm.gain(), out, invRms, n, c.dim(), norm.eps());
     }
 
-    /** logits = head(norm(x)) for n rows, or for the last one only; xn keeps every normed row. */
-    private float[] head(ModelWeights.Norm norm, int n, boolean lastOnly) {
+    /** logits = head(norm(x)) for the last rows of the n rows (at logits row 0 on); xn keeps every normed row. */
+    private float[] head(ModelWeights.Norm norm, int n, int rows) {
         norm(x, norm, xn, n);
-        int rows = lastOnly ? 1 : n, vocab = c.vocabSize();
+        int vocab = c.vocabSize();
+        if (rows == 0) return logits;
         if (logits.length < rows * vocab) logits = new float[rows * vocab];
         mm.input(xn, (n - rows) * c.dim(), rows, c.dim()).multiply(w.head(), logits, 0);
         return logits;

@@ -141,11 +141,12 @@ public final class SpeculativeGenerator {
                         int at = i + r + k; // t_{i+k}: confirmed, or one of this round's drafts
                         ids[r] = at <= known ? seq[at] : drafts[at - known - 1];
                     }
-                    lastLogits = decoder.mtpForward(k, cache, ids, 0, prev, i * d, n);
+                    boolean atFrontier = i + n > frontier; // only the frontier row's logits make a draft
+                    lastLogits = decoder.mtpForward(k, cache, ids, 0, prev, i * d, n, atFrontier ? 1 : 0);
                     if (k < depth) System.arraycopy(decoder.residual(), 0, hist[k], i * d, n * d);
                     i += n;
-                    if (i > frontier) {
-                        int row = n - 1;
+                    if (atFrontier) {
+                        int row = 0;
                         if (greedy) drafts[k - 1] = Sampler.argmax(lastLogits, row * vocab, usable);
                         else {
                             sampler.distribution(lastLogits, row * vocab, usable, q[k - 1]);

@@ -34,7 +34,7 @@ public final class BatchedGemv {
 
     /**
      * Rows [from, to) of W only, on the calling thread (callers that split the rows themselves). Token rows go in
-     * groups of up to eight, each group one pass over the weight rows; a group of 5-7 (or 2-3) runs the 8-row (4-row)
+     * groups of up to eight, each group one pass over the weight rows; a group of 5-7 (or 3) runs the 8-row (4-row)
      * kernel with its spare slots repeating its last row, so W is still read once per group.
      */
     public static void rows(int n, int rows, int cols, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff,
@@ -44,6 +44,9 @@ public final class BatchedGemv {
             if (g == 1) {
                 one(rows, cols, w, wOff, x, xOff + i * cols, y, yOff + i * rows, from, to);
                 i++;
+            } else if (g == 2) { // speculative verification of one draft: no spare slots to compute
+                two(rows, cols, w, wOff, x, y, from, to, xOff + i * cols, xOff + (i + 1) * cols, yOff + i * rows, yOff + (i + 1) * rows);
+                i += 2;
             } else if (g <= 4) {
                 int x0 = xOff + i * cols, y0 = yOff + i * rows;
                 four(rows, cols, w, wOff, x, y, from, to,
@@ -140,6 +143,31 @@ public final class BatchedGemv {
             y[y1 + j] = s1;
             y[y2 + j] = s2;
             y[y3 + j] = s3;
+        }
+    }
+
+    /** {@link #eight} for two token rows. */
+    private static void two(int rows, int cols, float[] w, int wOff, float[] x, float[] y, int from, int to,
+                            int x0, int x1, int y0, int y1) {
+        var f = Simd.F;
+        int lanes = Simd.LANES, bound = cols - lanes;
+        for (int j = from; j < to; j++) {
+            int wo = wOff + j * cols;
+            FloatVector a0 = FloatVector.zero(f), a1 = a0;
+            int k = 0;
+            for (; k <= bound; k += lanes) {
+                FloatVector wv = FloatVector.fromArray(f, w, wo + k);
+                a0 = FloatVector.fromArray(f, x, x0 + k).fma(wv, a0);
+                a1 = FloatVector.fromArray(f, x, x1 + k).fma(wv, a1);
+            }
+            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1);
+            for (; k < cols; k++) {
+                float wk = w[wo + k];
+                s0 += x[x0 + k] * wk;
+                s1 += x[x1 + k] * wk;
+            }
+            y[y0 + j] = s0;
+            y[y1 + j] = s1;
         }
     }
 
