@@ -32,7 +32,12 @@ final class Q8_0Gemv {
         MemorySegment s = m.data();
         int nb = m.cols() / Q8_0Format.BLOCK, rows = m.rows();
         long rowBytes = m.rowBytes();
-        for (int r = from; r < to; r++) {
+        int r = from;
+        // one activation row (decode): four weight rows per pass. Four sequential streams keep more cache misses in
+        // flight than one (one row at a time reached ~7 GB/s per core from DRAM though it computes at ~20 from L2;
+        // four: ~11.5), and each activation vector is loaded once for the four. Per row the arithmetic is dot's.
+        if (a.rows == 1) for (; r + 4 <= to; r += 4) dot4(s, r * rowBytes, rowBytes, nb, a.x, a.rowOffset(0), y, yOff + r);
+        for (; r < to; r++) {
             int t = 0;
             // two activation rows per pass: each block is widened once for both (speculative verification)
             for (; t + 2 <= a.rows; t += 2) dot2(s, r * rowBytes, nb, a.x, a.rowOffset(t), a.rowOffset(t + 1), y, yOff + t * rows + r, rows);
@@ -59,6 +64,36 @@ final class Q8_0Gemv {
         }
         y[yi] = VecMath.sum(acc0);
         y[yi + stride] = VecMath.sum(acc1);
+    }
+
+    /** y[yi + i] = W[row + i] . x for i < 4, rows starting at byte o, rb bytes apart; each row exactly as {@link #dot}. */
+    private static void dot4(MemorySegment s, long o, long rb, int nb, float[] x, int xo, float[] y, int yi) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        long o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
+        for (int b = 0; b < nb; b++) {
+            long bo = (long) b * BB + 2;
+            int xb = xo + b * 32;
+            FloatVector xv = FloatVector.fromArray(F, x, xb);
+            FloatVector s0 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o + bo, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            FloatVector s1 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o1 + bo, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            FloatVector s2 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o2 + bo, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            FloatVector s3 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o3 + bo, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            for (int k = L; k < 32; k += L) {
+                xv = FloatVector.fromArray(F, x, xb + k);
+                s0 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o + bo + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s0);
+                s1 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o1 + bo + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s1);
+                s2 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o2 + bo + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s2);
+                s3 = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, o3 + bo + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, s3);
+            }
+            a0 = s0.fma(FloatVector.broadcast(F, Le.half(s, o + bo - 2)), a0);
+            a1 = s1.fma(FloatVector.broadcast(F, Le.half(s, o1 + bo - 2)), a1);
+            a2 = s2.fma(FloatVector.broadcast(F, Le.half(s, o2 + bo - 2)), a2);
+            a3 = s3.fma(FloatVector.broadcast(F, Le.half(s, o3 + bo - 2)), a3);
+        }
+        y[yi] = VecMath.sum(a0);
+        y[yi + 1] = VecMath.sum(a1);
+        y[yi + 2] = VecMath.sum(a2);
+        y[yi + 3] = VecMath.sum(a3);
     }
 
     private static float dot(MemorySegment s, long o, int nb, float[] x, int xo) {
