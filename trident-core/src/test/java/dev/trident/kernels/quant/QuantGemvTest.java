@@ -179,11 +179,11 @@ class QuantGemvTest {
     }
 
     /**
-     * Decode (one activation row) runs four weight rows per pass; each row must come out exactly as when computed on
-     * its own, whatever row a range starts at (FP8: groups that straddle a 128-row scale tile).
+     * Decode (one activation row) runs four or eight weight rows per pass; each row must come out exactly as when computed on
+     * its own, whatever row a range starts at, with the leftover rows of a range taken one at a time.
      */
     @Test
-    void fourRowPassesMatchOneRowAtATime() {
+    void multiRowPassesMatchOneRowAtATime() {
         SplittableRandom rnd = new SplittableRandom(77);
         int rows = 135, cols = 512;
         float[] w = gaussian(rnd, rows * cols, 0.05), x = gaussian(rnd, cols, 1);
@@ -194,7 +194,7 @@ class QuantGemvTest {
                 Activations a = new Activations(1, cols).set(x, 0, 1, cols);
                 float[] single = new float[rows];
                 for (int r = 0; r < rows; r++) QuantGemv.rows(m, a, int8, single, 0, r, r + 1);
-                for (int from = 0; from < 4; from++) {
+                for (int from = 0; from < 8; from++) {
                     float[] y = new float[rows];
                     QuantGemv.rows(m, a, int8, y, 0, from, rows - 1);
                     for (int r = from; r < rows - 1; r++)
