@@ -178,6 +178,32 @@ class QuantGemvTest {
         }
     }
 
+    /**
+     * Decode (one activation row) runs four or eight weight rows per pass; each row must come out exactly as when computed on
+     * its own, whatever row a range starts at, with the leftover rows of a range taken one at a time.
+     */
+    @Test
+    void multiRowPassesMatchOneRowAtATime() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        int rows = 135, cols = 512;
+        float[] w = gaussian(rnd, rows * cols, 0.05), x = gaussian(rnd, cols, 1);
+        for (WeightFormat f : WeightFormat.all()) {
+            QuantizedMatrix m = f.quantize(w, rows, cols);
+            for (boolean int8 : new boolean[]{false, true}) {
+                if (int8 && !QuantGemv.hasInt8Path(f)) continue;
+                Activations a = new Activations(1, cols).set(x, 0, 1, cols);
+                float[] single = new float[rows];
+                for (int r = 0; r < rows; r++) QuantGemv.rows(m, a, int8, single, 0, r, r + 1);
+                for (int from = 0; from < 8; from++) {
+                    float[] y = new float[rows];
+                    QuantGemv.rows(m, a, int8, y, 0, from, rows - 1);
+                    for (int r = from; r < rows - 1; r++)
+                        assertEquals(single[r], y[r], 0f, f.name() + (int8 ? " int8" : "") + " from=" + from + " r=" + r);
+                }
+            }
+        }
+    }
+
     /** The vectorized dequantization (prefill tiles) gives the formats' scalar definitions exactly. */
     @Test
     void vectorDequantizationMatchesTheScalarDefinition() {
