@@ -95,11 +95,17 @@ final class TrainCommand implements Callable<Integer> {
             description = "fp32, or fp8: Linear GEMM inputs rounded to E4M3 with 1x128 / 128x128 scaling, fp32 accumulation and master weights (DeepSeek-V3's recipe, emulated; default: ${DEFAULT-VALUE}).")
     String precision;
 
+    @Option(names = "--adam-moments", paramLabel = "fp32|bf16", defaultValue = "fp32",
+            description = "How AdamW stores its moments m and v: fp32, or bf16 (round to nearest even, as in DeepSeek-V3; half the optimizer memory; default: ${DEFAULT-VALUE}).")
+    String adamMoments;
+
     @Override
     public Integer call() {
         threads.apply();
         if (!precision.equals("fp32") && !precision.equals("fp8"))
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32 or fp8, got " + precision);
+        if (!adamMoments.equals("fp32") && !adamMoments.equals("bf16"))
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--adam-moments must be fp32 or bf16, got " + adamMoments);
         if (!clock.equals("wall") && !clock.equals("cpu"))
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--clock must be wall or cpu, got " + clock);
         Checks.nonNegative(spec, "--mtp", mtp);
@@ -129,7 +135,8 @@ final class TrainCommand implements Callable<Integer> {
                 .withBatchSize(orZero(batchSize)).withSeqLen(orZero(seqLen))
                 .withLearningRate(learningRate == null ? 0 : learningRate)
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
-        options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8")).withCpuClock(clock.equals("cpu"));
+        options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8")).withCpuClock(clock.equals("cpu"))
+                .withAdamMoments(adamMoments.equals("bf16") ? dev.trident.train.AdamW.Moments.BF16 : dev.trident.train.AdamW.Moments.FP32);
         if (moeGamma != null || moeAlpha != null || expertDropout != null) {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha and --expert-dropout need a mixture-of-experts preset; " + preset + " is dense");

@@ -22,8 +22,7 @@ public final class Fp8Tiles {
         for (int r = 0; r < rows; r++)
             for (int c0 = 0; c0 < cols; c0 += TILE) {
                 int n = Math.min(TILE, cols - c0), off = r * cols + c0;
-                float amax = 0;
-                for (int i = 0; i < n; i++) amax = Math.max(amax, Math.abs(src[srcOff + off + i]));
+                float amax = absMax(src, srcOff + off, n, 0f);
                 roundTrip(src, srcOff + off, n, amax, dst, dstOff + off, scratch);
             }
     }
@@ -43,13 +42,12 @@ public final class Fp8Tiles {
             java.util.Arrays.fill(scales, 0f);
             for (int i = 0; i < n; i++) {
                 int row = (r0 + i) * cols;
-                for (int c = 0; c < cols; c++) scales[c] = Math.max(scales[c], Math.abs(src[srcOff + row + c]));
+                absMaxInto(src, srcOff + row, scales, cols);
             }
             for (int c = 0; c < cols; c++) scales[c] = scale(scales[c]);
             for (int i = 0; i < n; i++) {
                 int row = (r0 + i) * cols;
-                for (int c = 0; c < cols; c++)
-                    dst[dstOff + row + c] = Fp8E4M3.decode(Fp8E4M3.encode(src[srcOff + row + c] / scales[c])) * scales[c];
+                Fp8E4M3.perLaneScaledRoundTrip(src, srcOff + row, scales, dst, dstOff + row, cols);
             }
         }
     }
@@ -65,23 +63,55 @@ public final class Fp8Tiles {
             for (int c0 = 0; c0 < cols; c0 += TILE) {
                 int nr = Math.min(TILE, rows - r0), nc = Math.min(TILE, cols - c0);
                 float amax = 0;
-                for (int r = r0; r < r0 + nr; r++)
-                    for (int c = c0; c < c0 + nc; c++) amax = Math.max(amax, Math.abs(src[r * cols + c]));
+                for (int r = r0; r < r0 + nr; r++) amax = absMax(src, r * cols + c0, nc, amax);
                 for (int r = r0; r < r0 + nr; r++) roundTrip(src, r * cols + c0, nc, amax, dst, dstOff + r * cols + c0, scratch);
             }
+    }
+
+    private static final jdk.incubator.vector.VectorSpecies<Float> F = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * max(acc, |x[off..off+n)|), vectorized. max is exact and order-free, so this equals the sequential
+     * Math.max loop, NaN included (Math.max semantics: a NaN anywhere gives NaN, and the tile then gets scale 1).
+     */
+    static float absMax(float[] x, int off, int n, float acc) {
+        int i = 0;
+        if (n >= F.length()) {
+            var m = jdk.incubator.vector.FloatVector.zero(F);
+            for (int bound = n - F.length(); i <= bound; i += F.length())
+                m = m.max(jdk.incubator.vector.FloatVector.fromArray(F, x, off + i).abs());
+            acc = Math.max(acc, m.reduceLanes(jdk.incubator.vector.VectorOperators.MAX));
+        }
+        for (; i < n; i++) acc = Math.max(acc, Math.abs(x[off + i]));
+        return acc;
+    }
+
+    /** into[c] = max(into[c], |x[off + c]|) for c < n, vectorized. */
+    private static void absMaxInto(float[] x, int off, float[] into, int n) {
+        int c = 0;
+        for (int bound = n - F.length(); c <= bound; c += F.length())
+            jdk.incubator.vector.FloatVector.fromArray(F, into, c).max(jdk.incubator.vector.FloatVector.fromArray(F, x, off + c).abs()).intoArray(into, c);
+        for (; c < n; c++) into[c] = Math.max(into[c], Math.abs(x[off + c]));
     }
 
     private static float scale(float amax) {
         return amax > 0 && Float.isFinite(amax) ? amax / Fp8E4M3.MAX : 1f;
     }
 
-    /** n contiguous values: divide by the tile's scale, encode and decode (vectorized), multiply back. */
+    /**
+     * n contiguous values: multiply by 1 / the tile's scale, round to E4M3, multiply back, in one vectorized pass
+     * ({@link Fp8E4M3#scaledRoundTrip}; the same floats as encoding to bytes and decoding them). scratch is no longer
+     * used; the parameter stays for the callers.
+     */
     private static void roundTrip(float[] src, int srcOff, int n, float amax, float[] dst, int dstOff, byte[] scratch) {
         float s = scale(amax), inv = 1 / s;
-        for (int i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i] * inv;
-        Fp8E4M3.encode(dst, dstOff, scratch, 0, n);
-        Fp8E4M3.decode(scratch, 0, dst, dstOff, n);
-        for (int i = 0; i < n; i++) dst[dstOff + i] *= s;
+        Fp8E4M3.scaledRoundTrip(src, srcOff, inv, s, dst, dstOff, n);
+    }
+
+    /** Scalar twin of the row-tile round trip (encode to bytes, decode), for tests of the fused vector pass. */
+    static void roundTripViaBytes(float[] src, int srcOff, int n, float amax, float[] dst, int dstOff) {
+        float s = scale(amax), inv = 1 / s;
+        for (int i = 0; i < n; i++) dst[dstOff + i] = Fp8E4M3.decode(Fp8E4M3.encode(src[srcOff + i] * inv)) * s;
     }
 
     /** Bytes a tensor of rows x cols takes cached in FP8 with one fp32 scale per 128 values. */

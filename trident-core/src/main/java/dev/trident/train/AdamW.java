@@ -2,6 +2,7 @@ package dev.trident.train;
 
 import dev.trident.autograd.SparseRows;
 import dev.trident.nn.Parameters.Parameter;
+import dev.trident.quant.BFloat16;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,25 +17,53 @@ import java.util.List;
  * <p>A parameter registered with {@link #sparse} (a hashed embedding table) is updated lazily, row by row: only the
  * rows its {@link SparseRows} marked in this step move (their moments too); the others keep weights and moments, as
  * in PyTorch's SparseAdam. The marks are cleared after the step.
+ *
+ * <p>The moments m and v are kept in fp32 or, with {@link Moments#BF16}, in bfloat16 (as DeepSeek-V3 does), halving
+ * the optimizer state: each step decodes them, updates them in fp32, rounds them to nearest-even bf16 and takes the
+ * weight step from the rounded values, so the stored state alone determines the run (resume stays exact). bf16 keeps
+ * fp32's 8-bit exponent, so v does not underflow sooner than in fp32; its 8-bit significand (relative step 2^-8) is
+ * finer than the per-step decay 1 - b2 = 0.05 of our presets, so a moment whose gradient vanishes still decays
+ * rather than sticking at a rounded value (with b2 = 0.999 it would stick: 0.001 is below half an ulp).
  */
 public final class AdamW {
     public final double beta1, beta2, eps, weightDecay;
+    /** How the moments are stored. */
+    public enum Moments { FP32, BF16 }
+
     private final List<Parameter> params;
+    public final Moments moments;
+    /** fp32 moments (null with {@link Moments#BF16}). */
     final float[][] m, v;
+    /** bf16 moments (null with {@link Moments#FP32}). */
+    final short[][] mb, vb;
     private final SparseRows[] sparse;
     int t;
 
     public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
+        this(params, beta1, beta2, eps, weightDecay, Moments.FP32);
+    }
+
+    public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay, Moments moments) {
         this.params = params;
+        this.moments = moments;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.weightDecay = weightDecay;
-        this.m = new float[params.size()][];
-        this.v = new float[params.size()][];
+        boolean bf16 = moments == Moments.BF16;
+        this.m = bf16 ? null : new float[params.size()][];
+        this.v = bf16 ? null : new float[params.size()][];
+        this.mb = bf16 ? new short[params.size()][] : null;
+        this.vb = bf16 ? new short[params.size()][] : null;
         for (int i = 0; i < params.size(); i++) {
-            m[i] = new float[params.get(i).tensor().size()];
-            v[i] = new float[params.get(i).tensor().size()];
+            int n = params.get(i).tensor().size();
+            if (bf16) {
+                mb[i] = new short[n];
+                vb[i] = new short[n];
+            } else {
+                m[i] = new float[n];
+                v[i] = new float[n];
+            }
         }
         this.sparse = new SparseRows[params.size()];
     }
@@ -50,6 +79,34 @@ public final class AdamW {
         throw new IllegalArgumentException("not a parameter of this optimizer: " + tensor);
     }
 
+    /** Bytes held by the moments m and v (8 per parameter element in fp32, 4 in bf16). */
+    public long stateBytes() {
+        long n = 0;
+        for (Parameter p : params) n += p.tensor().size();
+        return n * (moments == Moments.BF16 ? 4 : 8);
+    }
+
+    /** The moments of parameter p as floats (a copy when they are stored in bf16; bf16 values convert exactly). */
+    float[] firstMoment(int p) { return m != null ? m[p] : decode(mb[p]); }
+    float[] secondMoment(int p) { return v != null ? v[p] : decode(vb[p]); }
+
+    /** Restores the moments of parameter p (rounded to bf16 when stored so; exact for values saved from bf16). */
+    void setMoments(int p, float[] first, float[] second) {
+        if (m != null) {
+            System.arraycopy(first, 0, m[p], 0, m[p].length);
+            System.arraycopy(second, 0, v[p], 0, v[p].length);
+        } else {
+            BFloat16.encode(first, 0, mb[p], 0, mb[p].length);
+            BFloat16.encode(second, 0, vb[p], 0, vb[p].length);
+        }
+    }
+
+    private static float[] decode(short[] codes) {
+        float[] out = new float[codes.length];
+        BFloat16.decode(codes, 0, out, 0, codes.length);
+        return out;
+    }
+
     /** Steps taken so far. */
     public int steps() { return t; }
 
@@ -61,17 +118,19 @@ public final class AdamW {
         float lrF = (float) lr, epsF = (float) eps;
         for (int p = 0; p < params.size(); p++) {
             Parameter param = params.get(p);
-            float[] w = param.tensor().data, g = param.tensor().grad, mp = m[p], vp = v[p];
+            float[] w = param.tensor().data, g = param.tensor().grad;
             float decay = param.decay() ? (float) (lr * weightDecay) : 0f;
             SparseRows rows = sparse[p];
             if (rows == null) {
-                update(w, g, mp, vp, 0, mp.length, b1, b2, c1, c2, lrF, epsF, decay);
+                if (m != null) update(w, g, m[p], v[p], 0, m[p].length, b1, b2, c1, c2, lrF, epsF, decay);
+                else updateBf16(w, g, mb[p], vb[p], 0, param.tensor().size(), b1, b2, c1, c2, lrF, epsF, decay);
                 continue;
             }
             int width = rows.width();
             for (int r = 0; r < rows.count(); r++) {
                 int from = rows.row(r) * width;
-                update(w, g, mp, vp, from, from + width, b1, b2, c1, c2, lrF, epsF, decay);
+                if (m != null) update(w, g, m[p], v[p], from, from + width, b1, b2, c1, c2, lrF, epsF, decay);
+                else updateBf16(w, g, mb[p], vb[p], from, from + width, b1, b2, c1, c2, lrF, epsF, decay);
             }
             rows.clear();
         }
@@ -109,6 +168,23 @@ public final class AdamW {
             m[i] = b1 * m[i] + (1 - b1) * gi;
             v[i] = b2 * v[i] + (1 - b2) * gi * gi;
             float mh = m[i] * c1, vh = v[i] * c2;
+            w[i] -= lr * mh / ((float) Math.sqrt(vh) + eps) + decay * w[i];
+        }
+    }
+
+    /**
+     * The update with bf16 moments: the same float operations as {@link #updateScalar}, on moments decoded from bf16
+     * and rounded back (nearest, ties to even) before the weight step uses them.
+     */
+    static void updateBf16(float[] w, float[] g, short[] m, short[] v, int from, int to,
+                           float b1, float b2, float c1, float c2, float lr, float eps, float decay) {
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            short mc = BFloat16.encode(b1 * BFloat16.decode(m[i]) + (1 - b1) * gi);
+            short vc = BFloat16.encode(b2 * BFloat16.decode(v[i]) + (1 - b2) * gi * gi);
+            m[i] = mc;
+            v[i] = vc;
+            float mh = BFloat16.decode(mc) * c1, vh = BFloat16.decode(vc) * c2;
             w[i] -= lr * mh / ((float) Math.sqrt(vh) + eps) + decay * w[i];
         }
     }

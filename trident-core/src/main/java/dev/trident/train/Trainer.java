@@ -85,7 +85,7 @@ public final class Trainer {
         for (var moe : model.moeLayers(true)) moe.setExpertDropout((float) expertDropout(options));
         List<Parameter> params = model.params.all();
         ExpertLoadTracker experts = new ExpertLoadTracker(model.moeLayers(true));
-        AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay());
+        AdamW opt = new AdamW(params, tc.beta1(), tc.beta2(), 1e-8, tc.weightDecay(), options.adamMoments());
         int startStep = 0;
         int scheduleSteps = tc.steps();
         if (resuming) {
@@ -221,6 +221,7 @@ public final class Trainer {
         run.put("mtp_depth", (long) model.config.mtpDepth());
         if (options.mtpWeight() != null) run.put("mtp_weight", options.mtpWeight());
         run.put("fp8", options.fp8());
+        run.put("adam_moments", options.adamMoments().name().toLowerCase(java.util.Locale.ROOT));
         if (model.config.moe() != null) {
             run.put("moe_gamma", model.config.moe().biasUpdateRate());
             run.put("moe_alpha", model.config.moe().balanceAlpha());
@@ -242,6 +243,7 @@ public final class Trainer {
         if (o.mtpDepth() == null && run.get("mtp_depth") instanceof Long d) o = o.withMtp(d.intValue());
         if (o.mtpWeight() == null && run.get("mtp_weight") instanceof Double w) o = o.withMtpWeight(w);
         if (!o.fp8() && Boolean.TRUE.equals(run.get("fp8"))) o = o.withFp8(true);
+        if (o.adamMoments() == AdamW.Moments.FP32 && "bf16".equals(run.get("adam_moments"))) o = o.withAdamMoments(AdamW.Moments.BF16);
         if (o.moeTraining() == null && run.get("moe_gamma") instanceof Number g && run.get("moe_alpha") instanceof Number a)
             o = o.withMoeTraining(new TrainOptions.MoeTraining(g.doubleValue(), a.doubleValue(),
                     run.get("expert_dropout") instanceof Number p ? p.doubleValue() : 0));

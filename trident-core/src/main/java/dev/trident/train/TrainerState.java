@@ -31,8 +31,9 @@ public final class TrainerState {
                 out.data().write(name);
                 out.data().writeInt(p.tensor().size());
                 out.floats(p.tensor().data, p.tensor().size());
-                out.floats(opt.m[i], p.tensor().size());
-                out.floats(opt.v[i], p.tensor().size());
+                // bf16 moments are written as the floats they decode to (exact), so the file format is one.
+                out.floats(opt.firstMoment(i), p.tensor().size());
+                out.floats(opt.secondMoment(i), p.tensor().size());
             }
         });
     }
@@ -60,8 +61,10 @@ public final class TrainerState {
                 if (!name.equals(p.name()) || n != p.tensor().size())
                     throw mismatch(file, "tensor " + name + " [" + n + "] where the model has " + p.name() + " [" + p.tensor().size() + "]");
                 in.floats(p.tensor().data, n);
-                in.floats(opt.m[i], n);
-                in.floats(opt.v[i], n);
+                float[] first = new float[n], second = new float[n];
+                in.floats(first, n);
+                in.floats(second, n);
+                opt.setMoments(i, first, second);
             }
             opt.t = h.counter();
             return new Loaded(h.counter(), h.run());

@@ -18,6 +18,49 @@ class Fp8TilesTest {
     }
 
     @Test
+    void fusedRoundTripEqualsEncodeThenDecodeOnEveryTieAndItsNeighbours() {
+        // All 65,536 top halves of a float (sign, exponent, 7 significand bits: every E4M3 grid point, tie and the
+        // saturation and subnormal ranges) with low halves 0 (exact ties), 1 and 0xFFFF (one ulp off) and a random one.
+        Random rng = new Random(11);
+        for (int hi = 0; hi < 0x10000; hi++)
+            for (int lo : new int[]{0, 1, 0xFFFF, rng.nextInt(0x10000)}) {
+                float x = Float.intBitsToFloat(hi << 16 | lo);
+                assertEquals(Float.floatToIntBits(Fp8E4M3.decode(Fp8E4M3.encode(x))), Float.floatToIntBits(Fp8E4M3.roundTrip(x)),
+                        () -> "x = " + x + " (0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + ")");
+            }
+    }
+
+    @Test
+    void vectorTileRoundTripIsBitIdenticalToItsScalarTwinViaBytes() {
+        Random rng = new Random(12);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+                -Float.MIN_VALUE, 0x1p-9f, 0x1.8p-9f, -0x1p-10f, 0x1p-6f, 447.9f, 448f, 464f, -465f, 1e30f, Float.MAX_VALUE};
+        for (int n : new int[]{1, 7, 16, 17, 127, 128, 129, 301}) {
+            float[] src = random(rng, n, 4);
+            for (int k = 0; k < n / 3; k++) src[rng.nextInt(n)] = special[rng.nextInt(special.length)];
+            for (float amax : new float[]{1f, 448f, 3.5e-3f, 0f, Float.NaN, 1e-40f, 7e4f}) {
+                float[] fused = new float[n + 3], twin = new float[n + 3];
+                Fp8Tiles.rowTiles(src, 0, 1, n, fused, 3, new byte[Fp8Tiles.TILE]); // amax from the data
+                Fp8Tiles.roundTripViaBytes(src, 0, Math.min(n, Fp8Tiles.TILE), amaxOf(src, Math.min(n, Fp8Tiles.TILE)), twin, 3);
+                for (int i = 0; i < Math.min(n, Fp8Tiles.TILE); i++)
+                    assertEquals(Float.floatToIntBits(twin[3 + i]), Float.floatToIntBits(fused[3 + i]), "n=" + n + " i=" + i);
+                // A given scale (any amax, so values beyond 448 after scaling saturate, tiny ones go subnormal).
+                float s = amax > 0 && Float.isFinite(amax) ? amax / Fp8E4M3.MAX : 1f;
+                Fp8E4M3.scaledRoundTrip(src, 0, 1 / s, s, fused, 1, n);
+                Fp8Tiles.roundTripViaBytes(src, 0, n, amax, twin, 1);
+                for (int i = 0; i < n; i++)
+                    assertEquals(Float.floatToIntBits(twin[1 + i]), Float.floatToIntBits(fused[1 + i]), "n=" + n + " amax=" + amax + " i=" + i);
+            }
+        }
+    }
+
+    private static float amaxOf(float[] x, int n) {
+        float a = 0;
+        for (int i = 0; i < n; i++) a = Math.max(a, Math.abs(x[i]));
+        return a;
+    }
+
+    @Test
     void eachTileKeepsItsAmaxExactlyAndEveryValueWithinE4m3Precision() {
         Random rng = new Random(3);
         int rows = 7, cols = 300; // 300 = two full tiles and a partial one
@@ -99,7 +142,7 @@ class Fp8TilesTest {
             for (int c = 0; c < cols; c++) {
                 float amax = 0;
                 for (int i = 0; i < n; i++) amax = Math.max(amax, Math.abs(src[(r0 + i) * cols + c]));
-                float scale = amax > 0 ? amax / Fp8E4M3.MAX : 1f;
+                float scale = amax > 0 && Float.isFinite(amax) ? amax / Fp8E4M3.MAX : 1f; // NaN/inf tile: scale 1
                 for (int i = 0; i < n; i++) {
                     int at = (r0 + i) * cols + c;
                     dst[at] = Fp8E4M3.decode(Fp8E4M3.encode(src[at] / scale)) * scale;
@@ -117,6 +160,12 @@ class Fp8TilesTest {
             float[] x = random(rng, rows * cols, 1.0), q = new float[x.length];
             if (cols > 2) x[cols + 2] = 0f; // a zero somewhere; and a column of zeros below
             for (int r = 0; r < rows && cols > 1; r++) x[r * cols + 1] = 0f;
+            if (rows * cols > 1000) { // special values: a NaN and an infinity poison their tiles' scales; subnormals, huge
+                x[3 * cols] = Float.NaN;
+                x[7 * cols + 4] = Float.NEGATIVE_INFINITY;
+                x[9 * cols + 2] = Float.MIN_VALUE;
+                x[11 * cols + 3] = -3e38f;
+            }
             Fp8Tiles.columnTiles(x, rows, cols, q);
             org.junit.jupiter.api.Assertions.assertArrayEquals(columnTilesTwin(x, rows, cols), q, rows + "x" + cols);
         }

@@ -55,8 +55,19 @@ class TrainerTest {
 
     @Test
     void resumeContinuesBitExactly(@TempDir Path dir) throws IOException {
+        resumeMatchesTheUninterruptedRun(dir, AdamW.Moments.FP32);
+    }
+
+    @Test
+    void resumeWithBf16MomentsContinuesBitExactlyWithoutRepeatingTheFlag(@TempDir Path dir) throws IOException {
+        // The resumed run is not told about bf16: it must take it from the checkpoint, or its losses would differ.
+        resumeMatchesTheUninterruptedRun(dir, AdamW.Moments.BF16);
+    }
+
+    private static void resumeMatchesTheUninterruptedRun(Path dir, AdamW.Moments moments) throws IOException {
         Path data = corpus(dir);
-        TrainOptions base = TrainOptions.of(data, "tiny", dir.resolve("a")).withSteps(24).withEvalEvery(1000).withCheckpointEvery(8);
+        TrainOptions base = TrainOptions.of(data, "tiny", dir.resolve("a")).withSteps(24).withEvalEvery(1000).withCheckpointEvery(8)
+                .withAdamMoments(moments);
         List<Double> straight = new ArrayList<>();
         Trainer.train(base, new TrainListener() {
             @Override public void onStep(StepMetrics m) { straight.add(m.loss()); }
@@ -66,7 +77,8 @@ class TrainerTest {
         TrainOptions interrupted = new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), true, 0, 0, 0, 1000, 8);
         List<Double> resumed = new ArrayList<>();
         class Crash extends RuntimeException {}
-        assertThrows(Crash.class, () -> Trainer.train(new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), false, 0, 0, 0, 1000, 8),
+        assertThrows(Crash.class, () -> Trainer.train(new TrainOptions(data, "tiny", dir.resolve("b"), 24, null, base.seed(), false, 0, 0, 0, 1000, 8)
+                        .withAdamMoments(moments),
                 new TrainListener() {
                     @Override public void onStep(StepMetrics m) { if (m.step() == 13) throw new Crash(); }
                 }));
@@ -76,7 +88,7 @@ class TrainerTest {
         });
         double[] expected = straight.subList(8, 24).stream().mapToDouble(Double::doubleValue).toArray();
         double[] actual = resumed.stream().mapToDouble(Double::doubleValue).toArray();
-        assertArrayEquals(expected, actual, 0.0, "resumed losses must equal the uninterrupted run's");
+        assertArrayEquals(expected, actual, 0.0, "resumed losses must equal the uninterrupted run's (" + moments + " moments)");
     }
 
     @Test
