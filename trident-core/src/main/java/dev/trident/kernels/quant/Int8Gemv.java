@@ -55,46 +55,8 @@ final class Int8Gemv {
         MemorySegment s = m.data();
         int nb = m.cols() / 32, rows = m.rows();
         long rowBytes = m.rowBytes();
-        int r = from;
-        // one activation row (decode): four weight rows per pass, as in Q8_0Gemv (more misses in flight; each
-        // activation vector loaded once for four rows). Per row the arithmetic is dotQ8_0's.
-        if (a.rows == 1) for (; r + 4 <= to; r += 4) dotQ8_0x4(s, r * rowBytes, rowBytes, nb, a.q, a.d, y, yOff + r);
-        for (; r < to; r++)
+        for (int r = from; r < to; r++)
             for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dotQ8_0(s, r * rowBytes, nb, a.q, t * a.cols, a.d, t * nb);
-    }
-
-    /** y[yi + i] = W[row + i] . x_0 for i < 4, rows starting at byte o, rb bytes apart; each row exactly as dotQ8_0. */
-    private static void dotQ8_0x4(MemorySegment s, long o, long rb, int nb, short[] q, float[] d, float[] y, int yi) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        long o1 = o + rb, o2 = o1 + rb, o3 = o2 + rb;
-        for (int b = 0; b < nb; b++) {
-            long bo = (long) b * Q8_0Format.BLOCK_BYTES + 2;
-            int xb = b * 32;
-            // the scalar scale reads first: parsed last, they would be the calls C2 stops inlining (node count cutoff)
-            // and a call in this loop costs every vector live across it
-            float db = d[b], e0 = Le.half(s, o + bo - 2) * db, e1 = Le.half(s, o1 + bo - 2) * db,
-                    e2 = Le.half(s, o2 + bo - 2) * db, e3 = Le.half(s, o3 + bo - 2) * db;
-            IntVector d0 = IntVector.zero(I), d1 = IntVector.zero(I), d2 = IntVector.zero(I), d3 = IntVector.zero(I);
-            for (int k = 0; k < 32; k += 2 * L) {
-                ShortVector qv = ShortVector.fromArray(S, q, xb + k);
-                IntVector v0 = ((ShortVector) ByteVector.fromMemorySegment(BH, s, o + bo + k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(qv).reinterpretAsInts();
-                IntVector v1 = ((ShortVector) ByteVector.fromMemorySegment(BH, s, o1 + bo + k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(qv).reinterpretAsInts();
-                IntVector v2 = ((ShortVector) ByteVector.fromMemorySegment(BH, s, o2 + bo + k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(qv).reinterpretAsInts();
-                IntVector v3 = ((ShortVector) ByteVector.fromMemorySegment(BH, s, o3 + bo + k, LE).convertShape(VectorOperators.B2S, S, 0)).mul(qv).reinterpretAsInts();
-                d0 = d0.add(v0.add(v0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
-                d1 = d1.add(v1.add(v1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
-                d2 = d2.add(v2.add(v2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
-                d3 = d3.add(v3.add(v3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
-            }
-            a0 = ((FloatVector) d0.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, e0), a0);
-            a1 = ((FloatVector) d1.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, e1), a1);
-            a2 = ((FloatVector) d2.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, e2), a2);
-            a3 = ((FloatVector) d3.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, e3), a3);
-        }
-        y[yi] = VecMath.sum(a0);
-        y[yi + 1] = VecMath.sum(a1);
-        y[yi + 2] = VecMath.sum(a2);
-        y[yi + 3] = VecMath.sum(a3);
     }
 
     private static float dotQ8_0(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int dOff) {

@@ -37,69 +37,16 @@ final class Q4_KGemv {
         int nb = m.cols() / Q4_KFormat.BLOCK, rows = m.rows(), subs = m.cols() / 32;
         long rowBytes = m.rowBytes();
         float[][] holder = SCALES.get();
-        int stride = subs + 8; // + 8: the mins' lanes
-        if (holder[0].length < 4 * stride) holder[0] = new float[4 * stride];
+        if (holder[0].length < subs + 8) holder[0] = new float[subs + 8]; // + 8: the mins' lanes
         float[] scales = holder[0];
-        int r = from;
-        // one activation row (decode): four weight rows per pass, as in Q8_0Gemv (more misses in flight; each
-        // activation vector loaded once for four rows). Per row the arithmetic is dot's.
-        if (a.rows == 1) {
-            int xo = a.rowOffset(0);
-            for (; r + 4 <= to; r += 4) {
-                long o = r * rowBytes;
-                float m0 = scales(s, o, nb, a.sums, 0, scales, 0), m1 = scales(s, o + rowBytes, nb, a.sums, 0, scales, stride),
-                        m2 = scales(s, o + 2 * rowBytes, nb, a.sums, 0, scales, 2 * stride), m3 = scales(s, o + 3 * rowBytes, nb, a.sums, 0, scales, 3 * stride);
-                dot4(s, o, rowBytes, nb, a.x, xo, scales, stride, y, yOff + r);
-                y[yOff + r] -= m0;
-                y[yOff + r + 1] -= m1;
-                y[yOff + r + 2] -= m2;
-                y[yOff + r + 3] -= m3;
-            }
-        }
-        for (; r < to; r++) {
+        for (int r = from; r < to; r++) {
             long o = r * rowBytes;
             for (int t = 0; t < a.rows; t++) {
                 // First the scalar part of the row (scales unpacked, the mins' term), then a plain vector loop.
-                float mins = scales(s, o, nb, a.sums, t * subs, scales, 0);
+                float mins = scales(s, o, nb, a.sums, t * subs, scales);
                 y[yOff + t * rows + r] = dot(s, o, nb, a.x, a.rowOffset(t), scales) - mins;
             }
         }
-    }
-
-    /** y[yi + i] = sum_j scales[i * stride + j] * (q_j . x_j) for rows i < 4 starting at byte o, rb apart; each as {@link #dot}. */
-    private static void dot4(MemorySegment s, long o, long rb, int nb, float[] x, int xo, float[] scales, int stride, float[] y, int yi) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        int st1 = stride, st2 = 2 * stride, st3 = 3 * stride;
-        for (int gi = 0; gi < nb * 4; gi++) {
-            long q = o + (long) (gi >> 2) * BB + Q4_KFormat.QS + 32L * (gi & 3), q1 = q + rb, q2 = q1 + rb, q3 = q2 + rb;
-            int x0 = xo + gi * 64, x1 = x0 + 32;
-            FloatVector l0 = FloatVector.zero(F), h0 = FloatVector.zero(F), l1 = FloatVector.zero(F), h1 = FloatVector.zero(F),
-                    l2 = FloatVector.zero(F), h2 = FloatVector.zero(F), l3 = FloatVector.zero(F), h3 = FloatVector.zero(F);
-            for (int k = 0; k < 32; k += L) {
-                FloatVector xl = FloatVector.fromArray(F, x, x0 + k), xh = FloatVector.fromArray(F, x, x1 + k);
-                IntVector v0 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q + k, LE).convertShape(VectorOperators.B2I, I, 0));
-                IntVector v1 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q1 + k, LE).convertShape(VectorOperators.B2I, I, 0));
-                IntVector v2 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q2 + k, LE).convertShape(VectorOperators.B2I, I, 0));
-                IntVector v3 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q3 + k, LE).convertShape(VectorOperators.B2I, I, 0));
-                l0 = ((FloatVector) v0.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xl, l0);
-                h0 = ((FloatVector) v0.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xh, h0);
-                l1 = ((FloatVector) v1.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xl, l1);
-                h1 = ((FloatVector) v1.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xh, h1);
-                l2 = ((FloatVector) v2.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xl, l2);
-                h2 = ((FloatVector) v2.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xh, h2);
-                l3 = ((FloatVector) v3.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xl, l3);
-                h3 = ((FloatVector) v3.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(xh, h3);
-            }
-            int j = 2 * gi;
-            a0 = h0.fma(FloatVector.broadcast(F, scales[j + 1]), l0.fma(FloatVector.broadcast(F, scales[j]), a0));
-            a1 = h1.fma(FloatVector.broadcast(F, scales[st1 + j + 1]), l1.fma(FloatVector.broadcast(F, scales[st1 + j]), a1));
-            a2 = h2.fma(FloatVector.broadcast(F, scales[st2 + j + 1]), l2.fma(FloatVector.broadcast(F, scales[st2 + j]), a2));
-            a3 = h3.fma(FloatVector.broadcast(F, scales[st3 + j + 1]), l3.fma(FloatVector.broadcast(F, scales[st3 + j]), a3));
-        }
-        y[yi] = VecMath.sum(a0);
-        y[yi + 1] = VecMath.sum(a1);
-        y[yi + 2] = VecMath.sum(a2);
-        y[yi + 3] = VecMath.sum(a3);
     }
 
     /** Eight lanes, one per sub-block of a super-block, for the scale unpacking. */
@@ -114,7 +61,7 @@ final class Q4_KGemv {
      * sum_j dmin * m_j * sum(x over sub-block j). The eight 6-bit (sc, m) pairs of a super-block are unpacked
      * together, one per lane (see {@link Q4_KFormat#scaleMin}): a scalar unpacking cost as much as the dot product.
      */
-    private static float scales(MemorySegment s, long o, int nb, float[] sums, int so, float[] scales, int base) {
+    private static float scales(MemorySegment s, long o, int nb, float[] sums, int so, float[] scales) {
         FloatVector mins = FloatVector.zero(F8);
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * BB;
@@ -128,15 +75,14 @@ final class Q4_KGemv {
                     .or(a.and(LOW4_63));
             IntVector m = b4.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
                     .or(b4.and(LOW4_63));
-            ((FloatVector) sc.convertShape(VectorOperators.I2F, F8, 0)).mul(d).intoArray(scales, base + b * 8);
+            ((FloatVector) sc.convertShape(VectorOperators.I2F, F8, 0)).mul(d).intoArray(scales, b * 8);
             mins = ((FloatVector) m.convertShape(VectorOperators.I2F, F8, 0)).mul(dmin).fma(FloatVector.fromArray(F8, sums, so + b * 8), mins);
         }
         // summed lane by lane through memory: VecMath.sum on a second vector shape would make its call sites
         // polymorphic, and C2 then boxes the vectors of every kernel that shares it
-        int mi = base + nb * 8;
-        mins.intoArray(scales, mi);
+        mins.intoArray(scales, scales.length - 8);
         float total = 0;
-        for (int j = mi; j < mi + 8; j++) total += scales[j];
+        for (int j = scales.length - 8; j < scales.length; j++) total += scales[j];
         return total;
     }
 
