@@ -159,4 +159,18 @@ class TrainerTest {
         assertEquals(2, mtp.size());
         assertTrue(mtp.stream().allMatch(Double::isFinite), "the resumed run still trains its MTP module: " + mtp);
     }
+
+    @Test
+    void aMoePresetsExpertDropoutAppliesUnlessTheOptionsSetTheirOwn(@TempDir Path dir) throws IOException {
+        Path data = corpus(dir);
+        var base = dev.trident.model.Presets.get("tiny-moe");
+        var preset = new dev.trident.model.Presets.Preset(base.name(), base.description(), base.model(), base.train().withExpertDropout(0.3));
+        Path byPreset = dir.resolve("preset"), byOptions = dir.resolve("options");
+        Trainer.train(TrainOptions.of(data, "tiny-moe", byPreset).withSteps(2).withEvalEvery(1000), preset, TrainListener.NONE);
+        assertEquals(0.3, (double) TrainerState.readRun(byPreset.resolve(TrainerState.FILE)).get("expert_dropout"), 1e-12);
+        var moe = base.model().moe();
+        Trainer.train(TrainOptions.of(data, "tiny-moe", byOptions).withSteps(2).withEvalEvery(1000)
+                .withMoeTraining(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0)), preset, TrainListener.NONE);
+        assertEquals(0.0, (double) TrainerState.readRun(byOptions.resolve(TrainerState.FILE)).get("expert_dropout"), 1e-12);
+    }
 }
