@@ -1,6 +1,8 @@
 package dev.trident.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * y[i, j] = sum_k W[j, k] x[i, k] for a handful of token rows x (2 to ~8) against a weight W [rows, cols]: the
@@ -10,6 +12,24 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class BatchedGemv {
     private static final int MIN_PARALLEL_ROWS = 64;
+
+    /*
+     * TREE: VecMath.sum adds a 16-lane vector to its rotations by 8, 4, 2, 1, so a row's sum is
+     * ((p0 + p4) + (p2 + p6)) + ((p1 + p5) + (p3 + p7)) with p_i = v_i + v_{i+8}. eight and four form the same
+     * sums for several rows together: at each level two vectors are blended (half the lanes from each) and the
+     * other halves, swapped into place by lane index XOR 8, 4, 2, 1, are added: the same additions, pairwise, with
+     * fewer operations than one reduction per row (float addition is commutative, so the results are identical).
+     */
+    private static final VectorMask<Float> HI8 = laneBit(8), BIT4 = laneBit(4), BIT2 = laneBit(2);
+    private static final VectorShuffle<Float> XOR8 = xor(8), XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
+
+    private static VectorMask<Float> laneBit(int bit) {
+        return VectorMask.fromLong(Simd.F, Simd.LANES == 16 ? switch (bit) { case 8 -> 0xFF00L; case 4 -> 0xF0F0L; default -> 0xCCCCL; } : 0);
+    }
+
+    private static VectorShuffle<Float> xor(int bit) {
+        return VectorShuffle.fromOp(Simd.F, i -> (i ^ bit) % Simd.LANES);
+    }
 
     private BatchedGemv() {}
 
@@ -76,6 +96,7 @@ public final class BatchedGemv {
                               int y0, int y1, int y2, int y3, int y4, int y5, int y6, int y7) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
+        float[] t = new float[lanes];
         for (int j = from; j < to; j++) {
             int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -91,8 +112,22 @@ public final class BatchedGemv {
                 a6 = FloatVector.fromArray(f, x, x6 + k).fma(wv, a6);
                 a7 = FloatVector.fromArray(f, x, x7 + k).fma(wv, a7);
             }
-            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1), s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
-            float s4 = VecMath.sum(a4), s5 = VecMath.sum(a5), s6 = VecMath.sum(a6), s7 = VecMath.sum(a7);
+            float s0, s1, s2, s3, s4, s5, s6, s7;
+            if (lanes == 16) {
+                // The eight lane sums at once, each in VecMath.sum's tree order (see TREE): rotate-by-8 pairs (a0, a1)
+                FloatVector c01 = a0.blend(a1, HI8).add(a1.blend(a0, HI8).rearrange(XOR8)),
+                        c23 = a2.blend(a3, HI8).add(a3.blend(a2, HI8).rearrange(XOR8)),
+                        c45 = a4.blend(a5, HI8).add(a5.blend(a4, HI8).rearrange(XOR8)),
+                        c67 = a6.blend(a7, HI8).add(a7.blend(a6, HI8).rearrange(XOR8));
+                FloatVector d0 = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4)),
+                        d1 = c45.blend(c67, BIT4).add(c67.blend(c45, BIT4).rearrange(XOR4));
+                FloatVector e = d0.blend(d1, BIT2).add(d1.blend(d0, BIT2).rearrange(XOR2));
+                e.add(e.rearrange(XOR1)).intoArray(t, 0);
+                s0 = t[0]; s4 = t[2]; s2 = t[4]; s6 = t[6]; s1 = t[8]; s5 = t[10]; s3 = t[12]; s7 = t[14];
+            } else {
+                s0 = VecMath.sum(a0); s1 = VecMath.sum(a1); s2 = VecMath.sum(a2); s3 = VecMath.sum(a3);
+                s4 = VecMath.sum(a4); s5 = VecMath.sum(a5); s6 = VecMath.sum(a6); s7 = VecMath.sum(a7);
+            }
             for (; k < cols; k++) {
                 float wk = w[wo + k];
                 s0 += x[x0 + k] * wk;
@@ -120,6 +155,7 @@ public final class BatchedGemv {
                              int x0, int x1, int x2, int x3, int y0, int y1, int y2, int y3) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
+        float[] t = new float[lanes];
         for (int j = from; j < to; j++) {
             int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
@@ -131,7 +167,17 @@ public final class BatchedGemv {
                 a2 = FloatVector.fromArray(f, x, x2 + k).fma(wv, a2);
                 a3 = FloatVector.fromArray(f, x, x3 + k).fma(wv, a3);
             }
-            float s0 = VecMath.sum(a0), s1 = VecMath.sum(a1), s2 = VecMath.sum(a2), s3 = VecMath.sum(a3);
+            float s0, s1, s2, s3;
+            if (lanes == 16) { // as in eight
+                FloatVector c01 = a0.blend(a1, HI8).add(a1.blend(a0, HI8).rearrange(XOR8)),
+                        c23 = a2.blend(a3, HI8).add(a3.blend(a2, HI8).rearrange(XOR8));
+                FloatVector d = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4));
+                FloatVector e = d.add(d.rearrange(XOR2));
+                e.add(e.rearrange(XOR1)).intoArray(t, 0);
+                s0 = t[0]; s2 = t[4]; s1 = t[8]; s3 = t[12];
+            } else {
+                s0 = VecMath.sum(a0); s1 = VecMath.sum(a1); s2 = VecMath.sum(a2); s3 = VecMath.sum(a3);
+            }
             for (; k < cols; k++) {
                 float wk = w[wo + k];
                 s0 += x[x0 + k] * wk;
