@@ -83,6 +83,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "MoE presets: dropout rate of the routed experts' hidden activations while training, as Switch Transformer / ST-MoE use on small data (default: the preset's; 0 turns it off).")
     Double expertDropout;
 
+    @Option(names = "--expert-dropout-on-repeats",
+            description = "Apply --expert-dropout only once the training text repeats (from the second epoch on).")
+    boolean expertDropoutOnRepeats;
+
     @Option(names = "--mtp", paramLabel = "D",
             description = "Train D multi-token prediction modules (DeepSeek-V3 MTP, 0-4) for speculative decoding (default: the preset's).")
     Integer mtp;
@@ -137,11 +141,11 @@ final class TrainCommand implements Callable<Integer> {
                 .withEvalEvery(orZero(evalEvery)).withCheckpointEvery(orZero(checkpointEvery));
         options = options.withMtp(mtp).withMtpWeight(mtpWeight).withFp8(precision.equals("fp8")).withCpuClock(clock.equals("cpu"))
                 .withAdamMoments(adamMoments.equals("bf16") ? dev.trident.train.AdamW.Moments.BF16 : dev.trident.train.AdamW.Moments.FP32);
-        if (moeGamma != null || moeAlpha != null || expertDropout != null) {
+        if (moeGamma != null || moeAlpha != null || expertDropout != null || expertDropoutOnRepeats) {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha and --expert-dropout need a mixture-of-experts preset; " + preset + " is dense");
             options = options.withMoeTraining(new TrainOptions.MoeTraining(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
-                    moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : Presets.get(preset).train().expertDropout()));
+                    moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : Presets.get(preset).train().expertDropout(), expertDropoutOnRepeats));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();

@@ -17,9 +17,14 @@ public record TrainOptions(Path data, String preset, Path out, Integer steps, Do
 
     /**
      * Overrides of a mixture-of-experts preset's training: gamma of the bias update (0 = off), alpha of the
-     * sequence-wise balance loss (0 = off), and the dropout rate of the routed experts' hidden activations (0 = off).
+     * sequence-wise balance loss (0 = off), the dropout rate of the routed experts' hidden activations (0 = off),
+     * and whether that dropout waits for the data to repeat (from the second epoch on: memorising needs a second look).
      */
-    public record MoeTraining(double gamma, double alpha, double expertDropout) {}
+    public record MoeTraining(double gamma, double alpha, double expertDropout, boolean dropoutOnRepeats) {
+        public MoeTraining(double gamma, double alpha, double expertDropout) {
+            this(gamma, alpha, expertDropout, false);
+        }
+    }
 
     public TrainOptions(Path data, String preset, Path out, Integer steps, Double minutes, long seed, boolean resume,
                         int batchSize, int seqLen, double learningRate, int evalEvery, int checkpointEvery) {

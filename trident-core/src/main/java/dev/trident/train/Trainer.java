@@ -138,6 +138,10 @@ public final class Trainer {
             LrSchedule schedule = new LrSchedule(tc.learningRate(), tc.minLr(), Math.min(tc.warmupSteps(), Math.max(1, scheduleSteps / 10)), scheduleSteps);
             double lr = schedule.at(step);
 
+            if (options.moeTraining() != null && options.moeTraining().dropoutOnRepeats()) {
+                boolean repeating = (long) step * tc.tokensPerStep() >= train.length();
+                for (var moe : model.moeLayers(true)) moe.setExpertDropout(repeating ? (float) expertDropout(options) : 0f);
+            }
             model.params.zeroGrads();
             double loss = 0, mtpLoss = 0;
             for (int micro = 0; micro < tc.gradAccum(); micro++) {
@@ -231,6 +235,7 @@ public final class Trainer {
             run.put("moe_gamma", model.config.moe().biasUpdateRate());
             run.put("moe_alpha", model.config.moe().balanceAlpha());
             run.put("expert_dropout", expertDropout(options));
+            run.put("expert_dropout_on_repeats", options.moeTraining() != null && options.moeTraining().dropoutOnRepeats());
         }
         if (options.batchSize() > 0) run.put("batch_size", (long) options.batchSize());
         if (options.seqLen() > 0) run.put("seq_len", (long) options.seqLen());
@@ -251,7 +256,8 @@ public final class Trainer {
         if (o.adamMoments() == AdamW.Moments.FP32 && "bf16".equals(run.get("adam_moments"))) o = o.withAdamMoments(AdamW.Moments.BF16);
         if (o.moeTraining() == null && run.get("moe_gamma") instanceof Number g && run.get("moe_alpha") instanceof Number a)
             o = o.withMoeTraining(new TrainOptions.MoeTraining(g.doubleValue(), a.doubleValue(),
-                    run.get("expert_dropout") instanceof Number p ? p.doubleValue() : 0));
+                    run.get("expert_dropout") instanceof Number p ? p.doubleValue() : 0,
+                    Boolean.TRUE.equals(run.get("expert_dropout_on_repeats"))));
         if (o.batchSize() == 0 && run.get("batch_size") instanceof Long b) o = o.withBatchSize(b.intValue());
         if (o.seqLen() == 0 && run.get("seq_len") instanceof Long t) o = o.withSeqLen(t.intValue());
         if (o.learningRate() == 0 && run.get("lr") instanceof Double lr) o = o.withLearningRate(lr);

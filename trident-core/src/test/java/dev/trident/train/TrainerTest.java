@@ -173,4 +173,30 @@ class TrainerTest {
                 .withMoeTraining(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0)), preset, TrainListener.NONE);
         assertEquals(0.0, (double) TrainerState.readRun(byOptions.resolve(TrainerState.FILE)).get("expert_dropout"), 1e-12);
     }
+
+    @Test
+    void expertDropoutOnRepeatsWaitsForTheSecondEpoch(@TempDir Path dir) throws IOException {
+        Path data = dir.resolve("small.txt");
+        Files.write(data, java.util.Arrays.copyOf(Files.readAllBytes(Path.of("../data/tinyshakespeare.txt")), 12_000));
+        var moe = dev.trident.model.Presets.get("tiny-moe").model().moe();
+        long[] epochSteps = new long[1];
+        int[] runs = {0};
+        java.util.function.Function<TrainOptions.MoeTraining, List<Double>> losses = m -> {
+            List<Double> l = new ArrayList<>();
+            Trainer.train(TrainOptions.of(data, "tiny-moe", dir.resolve("run" + runs[0]++)).withSteps(16)
+                    .withEvalEvery(1000).withMoeTraining(m), new TrainListener() {
+                @Override public void onStart(TrainPlan plan) { epochSteps[0] = (plan.trainTokens() + plan.tokensPerStep() - 1) / plan.tokensPerStep(); }
+                @Override public void onStep(StepMetrics s) { l.add(s.loss()); }
+            });
+            return l;
+        };
+        List<Double> none = losses.apply(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0));
+        List<Double> always = losses.apply(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0.5));
+        List<Double> onRepeats = losses.apply(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0.5, true));
+        int e = (int) epochSteps[0];
+        assertTrue(e > 2 && e < 14, "the test text should take a few steps per epoch, took " + e);
+        assertTrue(!none.get(0).equals(always.get(0)), "expert dropout from the first step changes the first loss");
+        assertEquals(none.subList(0, e), onRepeats.subList(0, e), "no expert dropout during the first epoch");
+        assertTrue(!none.get(e).equals(onRepeats.get(e)), "expert dropout once the text repeats (step " + (e + 1) + ")");
+    }
 }
