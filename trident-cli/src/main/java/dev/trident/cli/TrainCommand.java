@@ -80,7 +80,7 @@ final class TrainCommand implements Callable<Integer> {
     Double moeAlpha;
 
     @Option(names = "--expert-dropout", paramLabel = "P",
-            description = "MoE presets: dropout rate of the routed experts' hidden activations while training, as Switch Transformer / ST-MoE use on small data (default: the preset's; 0 turns it off).")
+            description = "MoE presets: dropout rate of the routed experts' hidden activations while training, as Switch Transformer / ST-MoE use on small data (default: the preset's, from the second epoch on; 0 turns it off).")
     Double expertDropout;
 
     @Option(names = "--expert-dropout-on-repeats",
@@ -145,7 +145,8 @@ final class TrainCommand implements Callable<Integer> {
             var moe = Presets.get(preset).model().moe();
             if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha and --expert-dropout need a mixture-of-experts preset; " + preset + " is dense");
             options = options.withMoeTraining(new TrainOptions.MoeTraining(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
-                    moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : Presets.get(preset).train().expertDropout(), expertDropoutOnRepeats));
+                    moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : Presets.get(preset).train().expertDropout(),
+                    expertDropoutOnRepeats || expertDropout == null));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();

@@ -40,10 +40,13 @@ public final class Presets {
         // the first block dense as in DeepSeek-V3 (first_k_dense_replace), sigmoid routing with bias balancing.
         // gamma = 0.01, not DeepSeek-V3's 0.001: their rate suits runs of 10^5+ steps; over our ~10^3 steps 0.001
         // left MaxVio above 3 for the first 350 steps (docs/results.md), i.e. most experts idle for most of the run.
+        // Expert dropout 0.4 (ST-MoE's rate) once the text repeats: on a corpus it sees several times its 17 M
+        // parameters memorise it through the routed experts; before that, dropout only slows it (docs/results.md).
         add(new Preset("small-moe", "small with DeepSeekMoE: 16 routed experts (2 active) + 1 shared of width 232; same active parameters as small",
                 new ModelConfig(1024, 256, 6, 8, 4, 32, 704, 256, 10000, 1e-5f, true)
                         .withMoe(new MoeSpec(256, 16, 2, 1, 232, 1.0, MoeSpec.Gating.SIGMOID, true, 1e-2, 1e-4), 1),
-                new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)));
+                new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)
+                        .withExpertDropout(0.4)));
         // small-mla: small's width, heads and layers with DeepSeek-V3-shaped MLA: q latent 128, c_kv 64 + k_pe 16
         // cached per token (320 bytes per layer; small's GQA caches 1024, full multi-head attention 2048).
         add(new Preset("small-mla", "small with multi-head latent attention: q latent 128, c_kv 64 + k_pe 16 cached per token",

@@ -5,7 +5,7 @@ package dev.trident.train;
  * AdamW(beta1, beta2, weightDecay), peak learningRate with warmupSteps and cosine decay to minLr over steps,
  * global gradient clipping, dropout, validation every evalEvery steps on evalTokens tokens, the BPE vocabulary
  * size of the tokenizer trained for it, lambda, the weight of the multi-token prediction losses, and the dropout
- * rate of the routed experts' hidden activations (MoE presets; 0: none).
+ * rate of the routed experts' hidden activations once the training text repeats (MoE presets; 0: none).
  */
 public record TrainConfig(int batchSize, int seqLen, int gradAccum, double learningRate, double minLr, int warmupSteps,
                           int steps, double weightDecay, double beta1, double beta2, double gradClip, float dropout,

@@ -52,11 +52,11 @@ public final class Trainer {
         Path statePath = out.resolve(TrainerState.FILE);
         boolean resuming = options.resume() && Files.isRegularFile(statePath);
         if (resuming) options = withSavedSettings(options, TrainerState.readRun(statePath));
-        // A MoE preset's own expert dropout applies unless the options set the MoE training knobs themselves.
+        // A MoE preset's own expert dropout applies, once the text repeats, unless the options set the MoE knobs.
         var presetMoe = preset.model().moe();
         if (options.moeTraining() == null && presetMoe != null && preset.train().expertDropout() > 0)
             options = options.withMoeTraining(new TrainOptions.MoeTraining(presetMoe.biasUpdateRate(), presetMoe.balanceAlpha(),
-                    preset.train().expertDropout()));
+                    preset.train().expertDropout(), true));
 
         // Tokenizer: trained on the training split only, then frozen (a resumed run reuses the saved one).
         byte[] trainBytes = Evaluator.trainingSplit(corpus), valBytes = Evaluator.validationSplit(corpus);

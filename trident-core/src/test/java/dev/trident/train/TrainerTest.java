@@ -167,7 +167,9 @@ class TrainerTest {
         var preset = new dev.trident.model.Presets.Preset(base.name(), base.description(), base.model(), base.train().withExpertDropout(0.3));
         Path byPreset = dir.resolve("preset"), byOptions = dir.resolve("options");
         Trainer.train(TrainOptions.of(data, "tiny-moe", byPreset).withSteps(2).withEvalEvery(1000), preset, TrainListener.NONE);
-        assertEquals(0.3, (double) TrainerState.readRun(byPreset.resolve(TrainerState.FILE)).get("expert_dropout"), 1e-12);
+        var run = TrainerState.readRun(byPreset.resolve(TrainerState.FILE));
+        assertEquals(0.3, (double) run.get("expert_dropout"), 1e-12);
+        assertEquals(Boolean.TRUE, run.get("expert_dropout_on_repeats"), "a preset's expert dropout waits for the text to repeat");
         var moe = base.model().moe();
         Trainer.train(TrainOptions.of(data, "tiny-moe", byOptions).withSteps(2).withEvalEvery(1000)
                 .withMoeTraining(new TrainOptions.MoeTraining(moe.biasUpdateRate(), moe.balanceAlpha(), 0)), preset, TrainListener.NONE);
