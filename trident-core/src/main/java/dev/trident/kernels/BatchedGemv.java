@@ -20,11 +20,14 @@ public final class BatchedGemv {
      * other halves, swapped into place by lane index XOR 8, 4, 2, 1, are added: the same additions, pairwise, with
      * fewer operations than one reduction per row (float addition is commutative, so the results are identical).
      */
-    private static final VectorMask<Float> HI8 = laneBit(8), BIT4 = laneBit(4), BIT2 = laneBit(2);
+    private static final VectorMask<Float> BIT8 = laneBit(8), BIT4 = laneBit(4), BIT2 = laneBit(2);
     private static final VectorShuffle<Float> XOR8 = xor(8), XOR4 = xor(4), XOR2 = xor(2), XOR1 = xor(1);
 
+    /** The lanes whose index has this bit set (bit 8: lanes 8-15; 4: 4-7 and 12-15; 2: 2, 3, 6, 7, ...). */
     private static VectorMask<Float> laneBit(int bit) {
-        return VectorMask.fromLong(Simd.F, Simd.LANES == 16 ? switch (bit) { case 8 -> 0xFF00L; case 4 -> 0xF0F0L; default -> 0xCCCCL; } : 0);
+        long m = 0;
+        for (int i = 0; i < Simd.LANES; i++) if ((i & bit) != 0) m |= 1L << i;
+        return VectorMask.fromLong(Simd.F, m);
     }
 
     private static VectorShuffle<Float> xor(int bit) {
@@ -115,10 +118,10 @@ public final class BatchedGemv {
             float s0, s1, s2, s3, s4, s5, s6, s7;
             if (lanes == 16) {
                 // The eight lane sums at once, each in VecMath.sum's tree order (see TREE): rotate-by-8 pairs (a0, a1)
-                FloatVector c01 = a0.blend(a1, HI8).add(a1.blend(a0, HI8).rearrange(XOR8)),
-                        c23 = a2.blend(a3, HI8).add(a3.blend(a2, HI8).rearrange(XOR8)),
-                        c45 = a4.blend(a5, HI8).add(a5.blend(a4, HI8).rearrange(XOR8)),
-                        c67 = a6.blend(a7, HI8).add(a7.blend(a6, HI8).rearrange(XOR8));
+                FloatVector c01 = a0.blend(a1, BIT8).add(a1.blend(a0, BIT8).rearrange(XOR8)),
+                        c23 = a2.blend(a3, BIT8).add(a3.blend(a2, BIT8).rearrange(XOR8)),
+                        c45 = a4.blend(a5, BIT8).add(a5.blend(a4, BIT8).rearrange(XOR8)),
+                        c67 = a6.blend(a7, BIT8).add(a7.blend(a6, BIT8).rearrange(XOR8));
                 FloatVector d0 = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4)),
                         d1 = c45.blend(c67, BIT4).add(c67.blend(c45, BIT4).rearrange(XOR4));
                 FloatVector e = d0.blend(d1, BIT2).add(d1.blend(d0, BIT2).rearrange(XOR2));
@@ -169,8 +172,8 @@ public final class BatchedGemv {
             }
             float s0, s1, s2, s3;
             if (lanes == 16) { // as in eight
-                FloatVector c01 = a0.blend(a1, HI8).add(a1.blend(a0, HI8).rearrange(XOR8)),
-                        c23 = a2.blend(a3, HI8).add(a3.blend(a2, HI8).rearrange(XOR8));
+                FloatVector c01 = a0.blend(a1, BIT8).add(a1.blend(a0, BIT8).rearrange(XOR8)),
+                        c23 = a2.blend(a3, BIT8).add(a3.blend(a2, BIT8).rearrange(XOR8));
                 FloatVector d = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4));
                 FloatVector e = d.add(d.rearrange(XOR2));
                 e.add(e.rearrange(XOR1)).intoArray(t, 0);
