@@ -34,22 +34,6 @@ import static dev.trident.kernels.quant.Lanes.SH;
 final class Int8Gemv {
     private Int8Gemv() {}
 
-    private static ShortVector weights(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(BQ, s, off, LE).convertShape(VectorOperators.B2S, SH, 0);
-    }
-
-    private static ShortVector acts(short[] q, int off) {
-        return ShortVector.fromArray(SH, q, off);
-    }
-
-    private static IntVector ints(ShortVector v) {
-        return (IntVector) v.convertShape(VectorOperators.S2I, I, 0);
-    }
-
-    private static FloatVector floats(IntVector v) {
-        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
-    }
-
     static void q8_0(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
         a.needInt8();
         MemorySegment s = m.data();
@@ -68,27 +52,14 @@ final class Int8Gemv {
             for (int k = 0; k < 32; k += 2 * L) { // written out, not through helpers (see Q8_0Gemv)
                 IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, s, p + k, LE).convertShape(VectorOperators.B2S, S, 0))
                         .mul(ShortVector.fromArray(S, q, xb + k)).reinterpretAsInts();
-                dot = dot.add(v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)); // pair sums
+                // Sums of adjacent short pairs as ints, without a shuffle: viewed as an int a lane is hi << 16 | lo;
+                // adding lo << 16 puts hi + lo in the top half (no carry comes up from the zero low half) and an
+                // arithmetic shift brings it down. Exact while |hi + lo| fits a short: |w q| <= 128 * 127 does.
+                dot = dot.add(v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
             }
             acc = ((FloatVector) dot.convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.broadcast(F, Le.half(s, p - 2) * d[dOff + b]), acc);
         }
         return VecMath.sum(acc);
-    }
-
-    /** 2L weight bytes at off sign-extended to 2L shorts (a whole Q8_0 block on AVX-512). */
-    private static ShortVector wideWeights(MemorySegment s, long off) {
-        return (ShortVector) ByteVector.fromMemorySegment(BH, s, off, LE).convertShape(VectorOperators.B2S, S, 0);
-    }
-
-    /**
-     * Sums of adjacent short pairs as L ints, without a shuffle: viewed as an int, a lane is {@code hi << 16 | lo}
-     * (lo as 16 bits); adding {@code lo << 16} puts hi + lo in the top half (no carry comes up from the zero low
-     * half), and an arithmetic shift brings it down. Exact while |hi + lo| fits a short: single products
-     * |w q| <= 128 * 127 do.
-     */
-    private static IntVector pairSums(ShortVector p) {
-        IntVector v = p.reinterpretAsInts();
-        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
     static void q4_0(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
@@ -109,12 +80,13 @@ final class Int8Gemv {
             int xb = qo + b * 32;
             ShortVector prod = ShortVector.zero(SH);
             for (int k = 0; k < 16; k += L) { // byte j: element j (low nibble) and j + 16 (high); products <= 15 * 127
-                ShortVector w = weights(s, p + 2 + k);
-                prod = prod.add(w.and((short) 0xF).mul(acts(q, xb + k)))
-                        .add(w.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(acts(q, xb + 16 + k)));
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2S, SH, 0);
+                prod = prod.add(w.and((short) 0xF).mul(ShortVector.fromArray(SH, q, xb + k)))
+                        .add(w.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(SH, q, xb + 16 + k)));
             }
             float dd = Le.half(s, p) * d[dOff + b];
-            acc = floats(ints(prod)).fma(FloatVector.broadcast(F, dd), acc);
+            acc = ((FloatVector) ((IntVector) prod.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(FloatVector.broadcast(F, dd), acc);
             offset += dd * qsum[dOff + b];
         }
         return VecMath.sum(acc) - 8 * offset;
@@ -144,14 +116,16 @@ final class Int8Gemv {
                 long w = p + Q4_KFormat.QS + 32L * g;
                 int x0 = qo + b * 256 + g * 64, x1 = x0 + 32;
                 ShortVector lo = ShortVector.zero(SH), hi = ShortVector.zero(SH);
-                for (int k = 0; k < 32; k += L) { // 32 / L products of <= 15 * 127 per lane: fits a short
-                    ShortVector v = weights(s, w + k);
-                    lo = lo.add(v.and((short) 0xF).mul(acts(q, x0 + k)));
-                    hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(acts(q, x1 + k)));
+                for (int k = 0; k < 32; k += L) { // 32 / L products of <= 15 * 127 per lane: fits a short (written out: see Q8_0Gemv)
+                    ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BQ, s, w + k, LE).convertShape(VectorOperators.B2S, SH, 0);
+                    lo = lo.add(v.and((short) 0xF).mul(ShortVector.fromArray(SH, q, x0 + k)));
+                    hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(SH, q, x1 + k)));
                 }
                 int sub = dOff + b * 8 + 2 * g;
-                acc = floats(ints(lo)).fma(FloatVector.broadcast(F, dw * (sm0 & 0xFF) * d[sub]), acc);
-                acc = floats(ints(hi)).fma(FloatVector.broadcast(F, dw * (sm1 & 0xFF) * d[sub + 1]), acc);
+                FloatVector fl = (FloatVector) ((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0);
+                FloatVector fh = (FloatVector) ((IntVector) hi.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0);
+                acc = fl.fma(FloatVector.broadcast(F, dw * (sm0 & 0xFF) * d[sub]), acc);
+                acc = fh.fma(FloatVector.broadcast(F, dw * (sm1 & 0xFF) * d[sub + 1]), acc);
                 mins += dmin * ((sm0 >>> 8) * d[sub] * qsum[sub] + (sm1 >>> 8) * d[sub + 1] * qsum[sub + 1]);
             }
         }

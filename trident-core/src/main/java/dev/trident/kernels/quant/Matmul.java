@@ -15,7 +15,8 @@ import dev.trident.quant.WeightMatrix;
  * <ul>
  *   <li>n <= {@link #BATCH_MAX} (decoding, speculative verification, a continuous-batching step): a GEMV per
  *       format, each weight row read from memory once for all n rows (fp32: {@link BatchedGemv}; quantized:
- *       {@link QuantGemv#rows}, on int8 activations for Q8_0 / Q4_0 / Q4_K when {@code int8} is on);</li>
+ *       {@link QuantGemv#rows}, on int8 activations for Q8_0 / Q4_0 / Q4_K when {@code int8} is on, and for
+ *       Q8_0 / Q4_0 rows longer than {@link #LONG_ROW} columns in any case);</li>
  *   <li>larger n (prefill): a GEMM (fp32: {@link Gemm#sgemm}; quantized: blocks of up to 16 MB of W dequantized
  *       to fp32 by {@link Dequantize}, each multiplied by one parallel {@link Gemm#sgemm}).</li>
  * </ul>
@@ -28,6 +29,15 @@ import dev.trident.quant.WeightMatrix;
 public final class Matmul {
     /** Largest n multiplied as a batched GEMV rather than a GEMM. */
     public static final int BATCH_MAX = 8;
+    /**
+     * Rows longer than this multiply Q8_0 / Q4_0 weights by int8 activations even when {@code int8} is off. A GEMV
+     * reads x again for every weight row; an fp32 x of more than 16 KB does not stay in a 32 KB L1 beside the
+     * weight stream, and its misses then hold the fill buffers the weight stream needs (Q8_0, 2 threads, 4096 x 8192:
+     * 15.6 GB/s on fp32 x, 22.5 on int8 x, which as shorts is half the size; Llama-3.2-1B's down projection,
+     * 8,192 columns, is such a matrix: docs/benchmarks.md). Q4_K keeps fp32 x: its int8 kernel costs more than
+     * the misses.
+     */
+    public static final int LONG_ROW = 4096;
 
     private final Activations in;
     private final boolean int8;
@@ -74,7 +84,7 @@ public final class Matmul {
                 }
             }
             case WeightMatrix.Quantized q -> {
-                boolean useInt8 = int8 && QuantGemv.hasInt8Path(q.format());
+                boolean useInt8 = QuantGemv.hasInt8Path(q.format()) && (int8 || cols > LONG_ROW && !(q.format() instanceof Q4_KFormat));
                 if (useInt8) in.needInt8(); // on this thread, before the split
                 else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat) in.needSums();
                 run(useInt8 ? Task.INT8 : Task.FLOAT, w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));

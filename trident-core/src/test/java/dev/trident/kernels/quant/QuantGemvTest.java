@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -128,6 +129,27 @@ class QuantGemvTest {
         }
         assertThrows(IllegalArgumentException.class,
                 () -> QuantGemv.gemvInt8(WeightFormat.F16.quantize(new float[32], 1, 32), new float[32], new float[1]));
+    }
+
+    /** Q8_0 / Q4_0 rows longer than Matmul.LONG_ROW take int8 activations unasked; shorter ones, and Q4_K, keep fp32. */
+    @Test
+    void longRowsTakeInt8ActivationsExceptQ4_K() {
+        SplittableRandom rnd = new SplittableRandom(78);
+        for (int cols : new int[]{Matmul.LONG_ROW, Matmul.LONG_ROW + 256}) {
+            int rows = 5;
+            float[] w = gaussian(rnd, rows * cols, 0.05), x = gaussian(rnd, cols, 1);
+            for (WeightFormat f : new WeightFormat[]{WeightFormat.Q8_0, WeightFormat.Q4_0, WeightFormat.Q4_K}) {
+                WeightMatrix m = WeightMatrix.of(f.quantize(w, rows, cols));
+                float[] plain = new float[rows], asFloat = new float[rows], asInt8 = new float[rows];
+                new Matmul(1, cols, false).input(x, 0, 1, cols).multiply(m, plain, 0);
+                new Matmul(1, cols, true).input(x, 0, 1, cols).multiply(m, asInt8, 0);
+                QuantGemv.rows(((WeightMatrix.Quantized) m).matrix(), new Activations(1, cols).set(x, 0, 1, cols), false, asFloat, 0, 0, rows);
+                boolean int8 = cols > Matmul.LONG_ROW && f != WeightFormat.Q4_K;
+                String what = f.name() + " " + cols + " columns";
+                assertArrayEquals(int8 ? asInt8 : asFloat, plain, what);
+                assertFalse(java.util.Arrays.equals(asInt8, asFloat), what + ": the two paths must differ for the check to mean anything");
+            }
+        }
     }
 
     /** The vector int8 quantization of activations gives the scalar definition's codes and scales exactly. */
