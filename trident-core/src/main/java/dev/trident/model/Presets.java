@@ -53,6 +53,12 @@ public final class Presets {
                 new ModelConfig(1024, 256, 6, 8, 4, 32, 704, 256, 10000, 1e-5f, true)
                         .withMla(new MlaSpec(256, 8, 128, 64, 32, 16, 32)),
                 new TrainConfig(16, 128, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, 1024)));
+        // small-v3: the three DeepSeek-V3 parts together at small's size: small-moe's experts, small-mla's latent
+        // attention and one MTP module (20.5 M parameters, 4.7 M active); exported to GGUF as deepseek2 with its
+        // nextn layer.
+        add(new Preset("small-v3", "DeepSeek-V3 in miniature: small-moe's experts + small-mla's latent attention + 1 MTP module",
+                get("small-moe").model().withMla(get("small-mla").model().mla()).withMtpDepth(1),
+                get("small-moe").train()));
     }
 
     static {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MlaConfigTest {
     @Test
     void configJsonRoundTripsWithDeepSeekKeys(@TempDir Path dir) throws Exception {
-        for (String name : new String[]{"tiny-mla", "small-mla", "small"}) {
+        for (String name : new String[]{"tiny-mla", "small-mla", "small", "small-v3"}) {
             ModelConfig c = Presets.get(name).model();
             Path file = dir.resolve(name + ".json");
             Files.writeString(file, Json.writePretty(ModelFiles.configJson(c)));
@@ -28,6 +28,11 @@ class MlaConfigTest {
         assertEquals(128L, m.get("q_lora_rank"));
         assertEquals(16L, m.get("qk_rope_head_dim"));
         assertNull(ModelFiles.configJson(Presets.get("tiny-mla").model()).get("q_lora_rank"), "no query latent is null, as in DeepSeek-V2-Lite");
+        // small-v3: all three DeepSeek-V3 parts in one config
+        Map<String, Object> v3 = ModelFiles.configJson(Presets.get("small-v3").model());
+        assertEquals(64L, v3.get("kv_lora_rank"));
+        assertEquals(16L, v3.get("n_routed_experts"));
+        assertEquals(1L, v3.get("num_nextn_predict_layers"));
     }
 
     @Test
