@@ -1,17 +1,17 @@
 package dev.trident.kernels.quant;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 import java.util.Objects;
 
+import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
 import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.L;
-import static dev.trident.kernels.quant.Lanes.SH;
 
 /**
  * The input of a quantized matrix product: n rows of cols fp32 activations, plus what some kernels derive from them
@@ -21,8 +21,10 @@ import static dev.trident.kernels.quant.Lanes.SH;
  *   <li>{@link #sums}: the fp32 sum of each block of 32, for the formats whose weights carry an offset (Q4_0's -8,
  *       Q4_K's mins): {@code sum (q - 8) d x = d (q . x) - 8 d sum(x)}.</li>
  *   <li>the int8 form (llama.cpp's q8_0 activations): per block of 32, {@code d = max|x| / 127} and
- *       {@code q = trunc(x / d + sign(x) / 2)} (round half away from zero, in float arithmetic), kept as shorts so
- *       the integer kernels load them without widening; {@link #qsum} is the sum of each block's q.</li>
+ *       {@code q = trunc(x / d + sign(x) / 2)} (round half away from zero, in float arithmetic), kept as bytes:
+ *       a GEMV reads x again for every weight row, and at one byte per value a row of 11,008 stays in L1 beside
+ *       the weight stream (the kernels widen q to shorts as they load it); {@link #qsum} is the sum of each
+ *       block's q.</li>
  * </ul>
  *
  * Buffers are allocated once, for up to maxRows x maxCols; {@link #set} only points at the new rows.
@@ -33,7 +35,7 @@ public final class Activations {
     private final int maxRows, maxCols;
     float[] x;
     int off, rows, cols;
-    final short[] q;
+    final byte[] q;
     final float[] d, sums;
     final int[] qsum;
     /** FP8 kernel's form: x * 2^100, each group of 2L values de-interleaved (even positions, then odd). */
@@ -45,7 +47,7 @@ public final class Activations {
         this.maxRows = maxRows;
         this.maxCols = maxCols;
         int blocks = Math.multiplyExact(maxRows, (maxCols + BLOCK - 1) / BLOCK);
-        q = new short[Math.multiplyExact(maxRows, maxCols)];
+        q = new byte[Math.multiplyExact(maxRows, maxCols)];
         d = new float[blocks];
         sums = new float[blocks];
         qsum = new int[blocks];
@@ -141,7 +143,7 @@ public final class Activations {
     }
 
     /** One block: vector form of {@link #quantizeBlockScalar}, the same float operations lane by lane. */
-    private static void quantizeBlock(float[] x, int xo, short[] q, int qo, float[] d, int[] qsum, int bi) {
+    private static void quantizeBlock(float[] x, int xo, byte[] q, int qo, float[] d, int[] qsum, int bi) {
         FloatVector amax = FloatVector.zero(F);
         for (int k = 0; k < BLOCK; k += L) amax = amax.max(FloatVector.fromArray(F, x, xo + k).abs());
         float m = amax.reduceLanes(VectorOperators.MAX); // max is exact in any order
@@ -153,14 +155,14 @@ public final class Activations {
             FloatVector half = FloatVector.broadcast(F, 0.5f).blend(-0.5f, v.lt(0f));
             IntVector qi = (IntVector) v.add(half).convertShape(VectorOperators.F2I, I, 0); // truncates toward zero
             total = total.add(qi);
-            ((ShortVector) qi.convertShape(VectorOperators.I2S, SH, 0)).intoArray(q, qo + k);
+            ((ByteVector) qi.convertShape(VectorOperators.I2B, BQ, 0)).intoArray(q, qo + k); // |qi| <= 127
         }
         d[bi] = db;
         qsum[bi] = total.reduceLanes(VectorOperators.ADD); // integer sum: exact in any order
     }
 
     /** Scalar twin of the int8 quantization of one block (the definition the tests hold the vector form to). */
-    static void quantizeBlockScalar(float[] x, int xo, short[] q, int qo, float[] d, int[] qsum, int bi) {
+    static void quantizeBlockScalar(float[] x, int xo, byte[] q, int qo, float[] d, int[] qsum, int bi) {
         float m = 0;
         for (int j = 0; j < BLOCK; j++) m = Math.max(m, Math.abs(x[xo + j]));
         float db = m / 127;
@@ -169,7 +171,7 @@ public final class Activations {
         for (int j = 0; j < BLOCK; j++) {
             float v = x[xo + j] * id;
             int qi = (int) (v + (v < 0 ? -0.5f : 0.5f));
-            q[qo + j] = (short) qi;
+            q[qo + j] = (byte) qi;
             total += qi;
         }
         d[bi] = db;

@@ -27,7 +27,7 @@ import static dev.trident.kernels.quant.Lanes.SH;
 /**
  * y = W x with the activations in int8 blocks of 32 ({@link Activations#needInt8}) and integer block dot products,
  * as llama.cpp does for Q8_0 / Q4_0 / Q4_K. The Vector API exposes no byte dot-product instruction (VNNI), so a
- * block is: weights sign-extended to shorts, multiplied by the activations (kept as shorts), two products added in
+ * block is: weights and activations sign-extended to shorts, multiplied, two products added in
  * shorts (|w q| <= 128 * 127, so two fit), the sums widened to ints and added; then one int-to-float conversion and
  * one FMA with d_w d_x per block. Q4_0's -8 and Q4_K's mins come out of the loop through the block sums of q.
  */
@@ -43,7 +43,7 @@ final class Int8Gemv {
             for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dotQ8_0(s, r * rowBytes, nb, a.q, t * a.cols, a.d, t * nb);
     }
 
-    private static float dotQ8_0(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int dOff) {
+    private static float dotQ8_0(MemorySegment s, long o, int nb, byte[] q, int qo, float[] d, int dOff) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * Q8_0Format.BLOCK_BYTES + 2;
@@ -51,7 +51,7 @@ final class Int8Gemv {
             IntVector dot = IntVector.zero(I);
             for (int k = 0; k < 32; k += 2 * L) { // written out, not through helpers (see Q8_0Gemv)
                 IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, s, p + k, LE).convertShape(VectorOperators.B2S, S, 0))
-                        .mul(ShortVector.fromArray(S, q, xb + k)).reinterpretAsInts();
+                        .mul(((ShortVector) ByteVector.fromArray(BH, q, xb + k).convertShape(VectorOperators.B2S, S, 0))).reinterpretAsInts();
                 // Sums of adjacent short pairs as ints, without a shuffle: viewed as an int a lane is hi << 16 | lo;
                 // adding lo << 16 puts hi + lo in the top half (no carry comes up from the zero low half) and an
                 // arithmetic shift brings it down. Exact while |hi + lo| fits a short: |w q| <= 128 * 127 does.
@@ -72,7 +72,7 @@ final class Int8Gemv {
                 y[yOff + t * rows + r] = dotQ4_0(s, r * rowBytes, nb, a.q, t * a.cols, a.d, a.qsum, t * nb);
     }
 
-    private static float dotQ4_0(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int[] qsum, int dOff) {
+    private static float dotQ4_0(MemorySegment s, long o, int nb, byte[] q, int qo, float[] d, int[] qsum, int dOff) {
         FloatVector acc = FloatVector.zero(F);
         float offset = 0;
         for (int b = 0; b < nb; b++) {
@@ -81,8 +81,8 @@ final class Int8Gemv {
             ShortVector prod = ShortVector.zero(SH);
             for (int k = 0; k < 16; k += L) { // byte j: element j (low nibble) and j + 16 (high); products <= 15 * 127
                 ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2S, SH, 0);
-                prod = prod.add(w.and((short) 0xF).mul(ShortVector.fromArray(SH, q, xb + k)))
-                        .add(w.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(SH, q, xb + 16 + k)));
+                prod = prod.add(w.and((short) 0xF).mul(((ShortVector) ByteVector.fromArray(BQ, q, xb + k).convertShape(VectorOperators.B2S, SH, 0))))
+                        .add(w.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(((ShortVector) ByteVector.fromArray(BQ, q, xb + 16 + k).convertShape(VectorOperators.B2S, SH, 0))));
             }
             float dd = Le.half(s, p) * d[dOff + b];
             acc = ((FloatVector) ((IntVector) prod.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0))
@@ -102,7 +102,7 @@ final class Int8Gemv {
                 y[yOff + t * rows + r] = dotQ4_K(s, r * rowBytes, nb, a.q, t * a.cols, a.d, a.qsum, t * subs);
     }
 
-    private static float dotQ4_K(MemorySegment s, long o, int nb, short[] q, int qo, float[] d, int[] qsum, int dOff) {
+    private static float dotQ4_K(MemorySegment s, long o, int nb, byte[] q, int qo, float[] d, int[] qsum, int dOff) {
         FloatVector acc = FloatVector.zero(F);
         float mins = 0;
         for (int b = 0; b < nb; b++) {
@@ -118,8 +118,8 @@ final class Int8Gemv {
                 ShortVector lo = ShortVector.zero(SH), hi = ShortVector.zero(SH);
                 for (int k = 0; k < 32; k += L) { // 32 / L products of <= 15 * 127 per lane: fits a short (written out: see Q8_0Gemv)
                     ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BQ, s, w + k, LE).convertShape(VectorOperators.B2S, SH, 0);
-                    lo = lo.add(v.and((short) 0xF).mul(ShortVector.fromArray(SH, q, x0 + k)));
-                    hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(ShortVector.fromArray(SH, q, x1 + k)));
+                    lo = lo.add(v.and((short) 0xF).mul(((ShortVector) ByteVector.fromArray(BQ, q, x0 + k).convertShape(VectorOperators.B2S, SH, 0))));
+                    hi = hi.add(v.lanewise(VectorOperators.ASHR, 4).and((short) 0xF).mul(((ShortVector) ByteVector.fromArray(BQ, q, x1 + k).convertShape(VectorOperators.B2S, SH, 0))));
                 }
                 int sub = dOff + b * 8 + 2 * g;
                 FloatVector fl = (FloatVector) ((IntVector) lo.convertShape(VectorOperators.S2I, I, 0)).convertShape(VectorOperators.I2F, F, 0);
@@ -139,7 +139,7 @@ final class Int8Gemv {
         MemorySegment s = m.data();
         long o = row * m.rowBytes();
         int nb32 = m.cols() / 32, qo = t * a.cols, dOff = t * nb32;
-        short[] q = a.q;
+        byte[] q = a.q;
         double y = 0;
         switch (m.format()) {
             case Q8_0Format f -> {

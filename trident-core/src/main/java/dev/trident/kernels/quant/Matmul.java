@@ -32,10 +32,10 @@ public final class Matmul {
     /**
      * Rows longer than this multiply Q8_0 / Q4_0 weights by int8 activations even when {@code int8} is off. A GEMV
      * reads x again for every weight row; an fp32 x of more than 16 KB does not stay in a 32 KB L1 beside the
-     * weight stream, and its misses then hold the fill buffers the weight stream needs (Q8_0, 2 threads, 4096 x 8192:
-     * 15.6 GB/s on fp32 x, 22.5 on int8 x, which as shorts is half the size; Llama-3.2-1B's down projection,
-     * 8,192 columns, is such a matrix: docs/benchmarks.md). Q4_K keeps fp32 x: its int8 kernel costs more than
-     * the misses.
+     * weight stream, and its misses then hold the fill buffers the weight stream needs; int8 x is a quarter of the
+     * size (Q8_0, 2 threads, 4096 x 11008: 14.3 GB/s on int8 x kept as shorts, 27.1 as bytes; Llama-3.2-1B's down
+     * projection, 8,192 columns, is such a matrix: docs/quantization.md). Q4_K keeps fp32 x: its int8 kernel
+     * costs more than the misses.
      */
     public static final int LONG_ROW = 4096;
 
