@@ -45,7 +45,8 @@ public final class Decoder {
     /**
      * Over the given weights, quantized ones multiplying fp32 activations: on this Zen 4 the float kernels beat the
      * int8-activation ones (docs/quantization.md: the Vector API has no byte dot product, so integer products
-     * cost as much as float ones, plus the quantization of the activations).
+     * cost as much as float ones, plus the quantization of the activations), except on rows longer than
+     * {@link dev.trident.kernels.quant.Matmul#LONG_ROW}, which take int8 activations to keep x in L1.
      */
     public Decoder(ModelWeights weights, int maxBatch) {
         this(weights, maxBatch, false, LatentAttentionDecoder.Path.ABSORBED);
