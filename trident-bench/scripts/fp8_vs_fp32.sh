@@ -2,7 +2,7 @@
 # FP8 training against fp32: the same preset, seed and data for STEPS steps, trained side by side (one thread each).
 # Prints each run's final training loss (mean of the last 5% of steps) and validation BPB, the relative gaps, and
 # writes both curves on one PNG.
-#   trident-bench/scripts/fp8_vs_fp32.sh [PRESET] [STEPS] [BATCH] [OUT]
+#   trident-bench/scripts/fp8_vs_fp32.sh [PRESET] [STEPS] [BATCH] [OUT]     (SEED=S sets both runs' seed; default 1337)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${1:-tiny}
@@ -12,7 +12,7 @@ out=${4:-runs/fp8-vs-fp32-$preset}
 mkdir -p "$out"
 ./trident --version >/dev/null 2>&1 || true
 run() { ./trident train --data data/tinyshakespeare.txt --preset "$preset" --out "$out/$1" --steps "$steps" \
-          --batch-size "$batch" --threads 1 --precision "$1" >"$out/$1.out" 2>"$out/$1.err"; }
+          --batch-size "$batch" --threads 1 --seed "${SEED:-1337}" --precision "$1" >"$out/$1.out" 2>"$out/$1.err"; }
 run fp32 & p1=$!
 run fp8 & p2=$!
 wait $p1 $p2
