@@ -143,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withAdamMoments(adamMoments.equals("bf16") ? dev.trident.train.AdamW.Moments.BF16 : dev.trident.train.AdamW.Moments.FP32);
         if (moeGamma != null || moeAlpha != null || expertDropout != null || expertDropoutOnRepeats) {
             var moe = Presets.get(preset).model().moe();
-            if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha and --expert-dropout need a mixture-of-experts preset; " + preset + " is dense");
+            if (moe == null) throw new TridentException("--moe-gamma, --moe-alpha, --expert-dropout and --expert-dropout-on-repeats need a mixture-of-experts preset; " + preset + " is dense");
             options = options.withMoeTraining(new TrainOptions.MoeTraining(moeGamma != null ? moeGamma : moe.biasUpdateRate(),
                     moeAlpha != null ? moeAlpha : moe.balanceAlpha(), expertDropout != null ? expertDropout : Presets.get(preset).train().expertDropout(),
                     expertDropoutOnRepeats || expertDropout == null));

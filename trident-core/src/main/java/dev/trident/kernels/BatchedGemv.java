@@ -99,7 +99,6 @@ public final class BatchedGemv {
                               int y0, int y1, int y2, int y3, int y4, int y5, int y6, int y7) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
-        float[] t = new float[lanes];
         for (int j = from; j < to; j++) {
             int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -125,8 +124,8 @@ public final class BatchedGemv {
                 FloatVector d0 = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4)),
                         d1 = c45.blend(c67, BIT4).add(c67.blend(c45, BIT4).rearrange(XOR4));
                 FloatVector e = d0.blend(d1, BIT2).add(d1.blend(d0, BIT2).rearrange(XOR2));
-                e.add(e.rearrange(XOR1)).intoArray(t, 0);
-                s0 = t[0]; s4 = t[2]; s2 = t[4]; s6 = t[6]; s1 = t[8]; s5 = t[10]; s3 = t[12]; s7 = t[14];
+                FloatVector t = e.add(e.rearrange(XOR1));
+                s0 = t.lane(0); s4 = t.lane(2); s2 = t.lane(4); s6 = t.lane(6); s1 = t.lane(8); s5 = t.lane(10); s3 = t.lane(12); s7 = t.lane(14);
             } else {
                 s0 = VecMath.sum(a0); s1 = VecMath.sum(a1); s2 = VecMath.sum(a2); s3 = VecMath.sum(a3);
                 s4 = VecMath.sum(a4); s5 = VecMath.sum(a5); s6 = VecMath.sum(a6); s7 = VecMath.sum(a7);
@@ -158,7 +157,6 @@ public final class BatchedGemv {
                              int x0, int x1, int x2, int x3, int y0, int y1, int y2, int y3) {
         var f = Simd.F;
         int lanes = Simd.LANES, bound = cols - lanes;
-        float[] t = new float[lanes];
         for (int j = from; j < to; j++) {
             int wo = wOff + j * cols;
             FloatVector a0 = FloatVector.zero(f), a1 = a0, a2 = a0, a3 = a0;
@@ -176,8 +174,8 @@ public final class BatchedGemv {
                         c23 = a2.blend(a3, BIT8).add(a3.blend(a2, BIT8).rearrange(XOR8));
                 FloatVector d = c01.blend(c23, BIT4).add(c23.blend(c01, BIT4).rearrange(XOR4));
                 FloatVector e = d.add(d.rearrange(XOR2));
-                e.add(e.rearrange(XOR1)).intoArray(t, 0);
-                s0 = t[0]; s2 = t[4]; s1 = t[8]; s3 = t[12];
+                FloatVector t = e.add(e.rearrange(XOR1));
+                s0 = t.lane(0); s2 = t.lane(4); s1 = t.lane(8); s3 = t.lane(12);
             } else {
                 s0 = VecMath.sum(a0); s1 = VecMath.sum(a1); s2 = VecMath.sum(a2); s3 = VecMath.sum(a3);
             }
