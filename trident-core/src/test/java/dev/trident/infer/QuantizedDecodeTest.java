@@ -46,7 +46,9 @@ class QuantizedDecodeTest {
                 if (t == moe && f != WeightFormat.Q8_0 && f != WeightFormat.Q4_K) continue; // the formats' kernels are covered on dense
                 ModelWeights q = ModelWeights.quantize(t, QuantPolicy.of(f));
                 ModelWeights ref = q.dequantized();
-                check(f.name() + " fp32 activations", t.config, new Decoder(q, 12, false), new Decoder(ref, 12, false), 2e-5);
+                if (f == WeightFormat.FP8_BLOCK) // its GEMV reads x as bf16 (2^-9 relative per value); prefill chunks are fp32
+                    check(f.name() + " bf16 activations", t.config, new Decoder(q, 12, false), new Decoder(ref, 12, false), 0.01);
+                else check(f.name() + " fp32 activations", t.config, new Decoder(q, 12, false), new Decoder(ref, 12, false), 2e-5);
                 if (f == WeightFormat.Q8_0 || f == WeightFormat.Q4_K || f == WeightFormat.Q4_0)
                     check(f.name() + " int8 activations", t.config, new Decoder(q, 12, true), new Decoder(ref, 12, false), 0.03);
             }

@@ -1,6 +1,7 @@
 package dev.trident.kernels.quant;
 
 import dev.trident.kernels.VecMath;
+import dev.trident.quant.BFloat16;
 import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Fp8E4M3;
 import dev.trident.quant.Le;
@@ -15,9 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import static dev.trident.kernels.quant.Lanes.BH;
-import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
-import static dev.trident.kernels.quant.Lanes.I;
 import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
 import static dev.trident.kernels.quant.Lanes.S;
@@ -29,10 +28,13 @@ import static dev.trident.kernels.quant.Lanes.S;
  * the E4M3 value times 2^-120 (exactly; E = 0 gives the E4M3 subnormals as float subnormals).
  *
  * <p>2L bytes at a time are widened to 2L shorts, then read as L ints each holding two: {@code v << 20} puts the
- * even-position byte in place and {@code v << 4} the odd one, so the activations are de-interleaved once per input
- * to match ({@link Activations#needFp8}). They are also pre-scaled by 2^100, so that products with the 2^-120-scaled
- * weights stay normal floats (subnormal results cost a microcode assist on x86); each 128-column tile's dot is
- * multiplied once by scale_inv * 2^20. Weights are assumed not NaN (the quantizer never writes 0x7F).
+ * even-position byte in place and {@code v << 4} the odd one. The activations come as bf16 ({@link
+ * Activations#needFp8}), 2L of them read as L ints the same way: {@code u << 16} is the even-position value as a
+ * float, {@code u & 0xFFFF0000} the odd one. A GEMV reads x again for every weight row, and at two bytes a value it
+ * stays in L1 beside the weight stream where fp32 x did not (4096 x 11008: 14.3 GB/s on fp32 x, see
+ * docs/quantization.md). x is pre-scaled by 2^100, so that products with the 2^-120-scaled weights stay normal
+ * floats (subnormal results cost a microcode assist on x86); each 128-column tile's dot is multiplied once by
+ * scale_inv * 2^20. Weights are assumed not NaN (the quantizer never writes 0x7F).
  */
 final class Fp8BlockGemv {
     /** 2^120 / 2^100: what the tile sums are multiplied by, with scale_inv. */
@@ -45,11 +47,11 @@ final class Fp8BlockGemv {
         a.needFp8();
         int rows = m.rows();
         for (int r = from; r < to; r++)
-            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dot(m, r, a.fp8x, t * a.cols, a.x, a.rowOffset(t));
+            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dot(m, r, a.fp8x, t * a.cols);
     }
 
-    /** Row r against one activation row: xd its de-interleaved, scaled form at xdo, x the plain one at xo. */
-    private static float dot(QuantizedMatrix m, int r, float[] xd, int xdo, float[] x, int xo) {
+    /** Row r against one activation row, xb[xbo ...] (bf16 of x * 2^100). */
+    private static float dot(QuantizedMatrix m, int r, short[] xb, int xbo) {
         MemorySegment s = m.data(), scales = m.scales();
         int cols = m.cols(), g = 2 * L;
         int across = Fp8BlockFormat.tilesAcross(cols);
@@ -64,14 +66,20 @@ final class Fp8BlockGemv {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; c + g <= c1; c += g) {
                 IntVector v = ((ShortVector) ByteVector.fromMemorySegment(BH, s, off + c, LE).convertShape(VectorOperators.B2S, S, 0)).reinterpretAsInts();
-                a0 = v.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xd, xdo + c), a0);
-                a1 = v.lanewise(VectorOperators.LSHL, 4).and(0x87F00000).reinterpretAsFloats().fma(FloatVector.fromArray(F, xd, xdo + c + L), a1);
+                IntVector u = ShortVector.fromArray(S, xb, xbo + c).reinterpretAsInts();
+                a0 = v.lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().fma(u.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), a0);
+                a1 = v.lanewise(VectorOperators.LSHL, 4).and(0x87F00000).reinterpretAsFloats().fma(u.and(0xFFFF0000).reinterpretAsFloats(), a1);
             }
             acc = a0.add(a1).fma(FloatVector.broadcast(F, scale * UNSCALE), acc);
-            float rest = 0;
-            for (; c < c1; c++) rest += Fp8E4M3.decode(s.get(ValueLayout.JAVA_BYTE, off + c)) * x[xo + c];
-            tail += rest * scale;
+            if (c < c1) tail += tailDot(s, off, xb, xbo, c, c1) * scale;
         }
-        return VecMath.sum(acc) + tail;
+        return VecMath.sum(acc) + tail / Activations.FP8_X_SCALE;
+    }
+
+    /** Columns [c, c1) of the row at byte off, element by element (the part of a tile short of a whole vector group). */
+    private static float tailDot(MemorySegment s, long off, short[] xb, int xbo, int c, int c1) {
+        float rest = 0;
+        for (; c < c1; c++) rest += Fp8E4M3.decode(s.get(ValueLayout.JAVA_BYTE, off + c)) * BFloat16.decode(xb[xbo + c]);
+        return rest;
     }
 }

@@ -27,13 +27,14 @@ public final class QuantGemm {
         new Matmul(n, w.cols(), false).input(x, 0, n, w.cols()).multiply(WeightMatrix.of(w), y, 0);
     }
 
-    /** Scalar twin: one {@link QuantGemv#gemvScalar} per token row. */
+    /** Scalar twin, per token row: the GEMV kernels' ({@link QuantGemv#gemvScalar}) up to {@link Matmul#BATCH_MAX} rows, fp32 x past it. */
     public static void gemmScalar(QuantizedMatrix w, float[] x, int n, float[] y) {
         int rows = w.rows(), cols = w.cols();
         float[] xt = new float[cols], yt = new float[rows];
         for (int t = 0; t < n; t++) {
             System.arraycopy(x, t * cols, xt, 0, cols);
-            QuantGemv.gemvScalar(w, xt, yt);
+            if (n <= Matmul.BATCH_MAX) QuantGemv.gemvScalar(w, xt, yt);
+            else QuantGemv.dequantizedGemv(w, xt, yt);
             System.arraycopy(yt, 0, y, t * rows, rows);
         }
     }

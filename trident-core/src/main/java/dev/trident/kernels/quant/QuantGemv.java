@@ -1,6 +1,7 @@
 package dev.trident.kernels.quant;
 
 import dev.trident.quant.BF16Format;
+import dev.trident.quant.BFloat16;
 import dev.trident.quant.F16Format;
 import dev.trident.quant.F32Format;
 import dev.trident.quant.Fp8BlockFormat;
@@ -73,8 +74,23 @@ public final class QuantGemv {
         new Matmul(1, w.cols(), true).input(x, 0, 1, w.cols()).multiply(WeightMatrix.of(w), y, 0);
     }
 
-    /** Scalar twin of the fp32-activation kernels: dequantize each row with the format's own decoder, accumulate in double. */
+    /**
+     * Scalar twin of the GEMV kernels ({@link #rows} without int8): each row dequantized with the format's own
+     * decoder, accumulated in double. FP8-block's kernel reads x as bf16 ({@link Activations#needFp8}), so here x is
+     * rounded to bf16 first for that format.
+     */
     public static void gemvScalar(QuantizedMatrix w, float[] x, float[] y) {
+        check(w, x, y);
+        if (w.format() instanceof Fp8BlockFormat) {
+            float[] xb = new float[w.cols()];
+            for (int c = 0; c < xb.length; c++) xb[c] = BFloat16.decode(BFloat16.encode(x[c]));
+            x = xb;
+        }
+        dequantizedGemv(w, x, y);
+    }
+
+    /** y = dequantize(W) x in double, fp32 x: the prefill GEMM's definition ({@link QuantGemm}). */
+    static void dequantizedGemv(QuantizedMatrix w, float[] x, float[] y) {
         check(w, x, y);
         float[] row = new float[w.cols()];
         for (int r = 0; r < w.rows(); r++) {
