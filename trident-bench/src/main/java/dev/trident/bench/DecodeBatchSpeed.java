@@ -15,7 +15,8 @@ import java.util.Locale;
  * Decode throughput of the continuous-batching pass by rows per pass: R sequences each decoding one token per pass
  * (the scheduler's decode step, {@link Decoder#forward(KvCache[], int[], int, int[])}), tokens per CPU second of the
  * calling thread (with -Dtrident.threads=1 it does all the compute, so other load on the machine matters less).
- * Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and the ratio to one row.
+ * Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and tokens / wall-clock s (what
+ * counts with more than one kernel thread), each with its ratio to one row.
  * <pre>java --add-modules=jdk.incubator.vector -Dtrident.threads=1 \
  *     -cp trident-bench/target/classes:trident-core/target/classes dev.trident.bench.DecodeBatchSpeed MODEL [ROWS,..] [PASSES] [REPS]</pre>
  */
@@ -31,11 +32,11 @@ public final class DecodeBatchSpeed {
         KvCache[] caches = new KvCache[max];
         for (int i = 0; i < max; i++) caches[i] = decoder.newCache();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        double[] best = new double[rows.length];
+        double[] best = new double[rows.length], bestWall = new double[rows.length];
         for (int rep = -1; rep < reps; rep++) { // rep -1: warm-up
             for (int ri = 0; ri < rows.length; ri++) {
                 int r = rows[ri];
-                long cpu = 0;
+                long cpu = 0, wall = 0;
                 int[] counts = new int[r], tokens = new int[r];
                 Arrays.fill(counts, 1);
                 int vocab = model.config().vocabSize(), ctx = model.config().maxSeqLen();
@@ -44,15 +45,18 @@ public final class DecodeBatchSpeed {
                         if (caches[i].length() >= ctx - 1) caches[i].truncate(0);
                         tokens[i] = (p * 31 + i * 7) % vocab;
                     }
-                    long c0 = mx.getCurrentThreadCpuTime();
+                    long c0 = mx.getCurrentThreadCpuTime(), w0 = System.nanoTime();
                     decoder.forward(caches, counts, r, tokens);
                     cpu += mx.getCurrentThreadCpuTime() - c0;
+                    wall += System.nanoTime() - w0;
                 }
                 best[ri] = Math.max(best[ri], (double) r * passes / (cpu / 1e9));
+                bestWall[ri] = Math.max(bestWall[ri], (double) r * passes / (wall / 1e9));
             }
         }
         System.out.printf(Locale.ROOT, "threads=%d passes=%d best of %d%n", WorkerPool.global().threads(), passes, reps);
         for (int ri = 0; ri < rows.length; ri++)
-            System.out.printf(Locale.ROOT, "rows %3d: %8.0f tokens / CPU s  (x%.2f)%n", rows[ri], best[ri], best[ri] / best[0]);
+            System.out.printf(Locale.ROOT, "rows %3d: %8.0f tokens / CPU s  (x%.2f)  %8.0f tokens / wall s  (x%.2f)%n",
+                    rows[ri], best[ri], best[ri] / best[0], bestWall[ri], bestWall[ri] / bestWall[0]);
     }
 }

@@ -3,6 +3,7 @@ package dev.trident.kernels.quant;
 import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.Gemm;
 import dev.trident.kernels.WorkerPool;
+import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
 import dev.trident.quant.QuantizedMatrix;
@@ -87,6 +88,7 @@ public final class Matmul {
                 boolean useInt8 = QuantGemv.hasInt8Path(q.format()) && (int8 || cols > LONG_ROW && !(q.format() instanceof Q4_KFormat));
                 if (useInt8) in.needInt8(); // on this thread, before the split
                 else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat) in.needSums();
+                else if (q.format() instanceof Fp8BlockFormat) in.needFp8();
                 run(useInt8 ? Task.INT8 : Task.FLOAT, w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
             }
         }
