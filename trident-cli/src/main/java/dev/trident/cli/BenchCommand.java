@@ -1,13 +1,11 @@
 package dev.trident.cli;
 
+import dev.trident.infer.LoadedModel;
 import dev.trident.infer.ModelWeights;
-import dev.trident.io.gguf.GgufFile;
-import dev.trident.io.gguf.GgufWeights;
 import dev.trident.model.ModelConfig;
 import dev.trident.infer.SpeedBenchmark;
 import dev.trident.kernels.ReadBandwidth;
 import dev.trident.kernels.WorkerPool;
-import dev.trident.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,17 +58,9 @@ final class BenchCommand implements Callable<Integer> {
         weights.format();
         Checks.model(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        if (GgufFile.isGguf(model) && weights.weights == null && weights.headFormat == null) {
-            // A GGUF file runs in place: its tensors are the weights (memory-mapped, not dequantized, not copied).
-            try (GgufFile g = GgufFile.open(model)) {
-                GgufWeights.Mapped mapped = GgufWeights.map(g);
-                err.printf(Locale.ROOT, "weights: %s, %.1f MB, mapped from %s%n", mapped.weights().policy().label(),
-                        mapped.weights().byteSize() / 1e6, model);
-                return run(mapped.config(), mapped.weights(), out, err);
-            }
+        try (LoadedModel m = weights.open(model, err)) {
+            return run(m.config(), m.weights(), out, err);
         }
-        Model m = Model.load(model);
-        return run(m.config(), weights.load(m, err), out, err);
     }
 
     private int run(ModelConfig c, ModelWeights w, PrintWriter out, PrintWriter err) {

@@ -1,12 +1,14 @@
 package dev.trident.cli;
 
 import dev.trident.infer.GenerationResult;
+import dev.trident.infer.LoadedModel;
 import dev.trident.infer.ModelWeights;
 import dev.trident.infer.Generator;
 import dev.trident.infer.SpeculationStats;
 import dev.trident.infer.SpeculativeGenerator;
 import dev.trident.infer.SamplingOptions;
 import dev.trident.model.Model;
+import dev.trident.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -89,49 +91,50 @@ final class GenerateCommand implements Callable<Integer> {
             if (speculative) throw new ParameterException(spec.commandLine(), "--speculative needs a model with MTP modules; BLT models generate byte by byte");
             return BltRun.generate(model, prompt, sampling, spec.commandLine().getOut(), spec.commandLine().getErr());
         }
-        Model m = Model.load(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-        ModelWeights w = weightsOption.load(m, err);
-        var c = m.config();
-        err.printf(Locale.ROOT, "model: %s parameters, %s active per token; reads %.2f MB of weights per token (%s)%s%n",
-                Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), w.bytesPerToken() / 1e6, w.policy().label(),
-                c.moe() != null ? String.format(Locale.ROOT, " (%d of %d routed experts per MoE layer)", c.moe().activeExperts(), c.moe().routedExperts()) : "");
-        err.flush();
-        if (!speculative) {
-            stream(new Generator(m, w).generate(prompt, sampling, printer(out)), out, err);
-            printCacheSize(m, err);
+        try (LoadedModel m = weightsOption.open(model, err)) {
+            ModelWeights w = m.weights();
+            var c = m.config();
+            err.printf(Locale.ROOT, "model: %s parameters, %s active per token; reads %.2f MB of weights per token (%s)%s%n",
+                    Format.count(c.parameterCount()), Format.count(c.activeParameterCount()), w.bytesPerToken() / 1e6, w.policy().label(),
+                    c.moe() != null ? String.format(Locale.ROOT, " (%d of %d routed experts per MoE layer)", c.moe().activeExperts(), c.moe().routedExperts()) : "");
+            err.flush();
+            if (!speculative) {
+                stream(new Generator(m).generate(prompt, sampling, printer(out)), out, err);
+                printCacheSize(c, err);
+                return ExitCodes.OK;
+            }
+            int depth = draftDepth != null ? draftDepth : c.mtpDepth();
+            if (compare) { // warm the JIT on both paths first, so the timed runs compare steady states
+                new Generator(m).generate(prompt, sampling, null);
+                new SpeculativeGenerator(m, depth).generate(prompt, sampling, null);
+            }
+            GenerationResult r = speculative(m, prompt, sampling, depth, out, err);
+            if (compare) {
+                GenerationResult plain = new Generator(m).generate(prompt, sampling, null);
+                err.printf(Locale.ROOT, "plain_tok_s=%.1f speculative_tok_s=%.1f speedup=%.2f%n", plain.decodeTokensPerSecond(),
+                        r.decodeTokensPerSecond(), r.decodeTokensPerSecond() / Math.max(1e-9, plain.decodeTokensPerSecond()));
+                err.flush();
+            }
+            printCacheSize(c, err);
             return ExitCodes.OK;
         }
-        int depth = draftDepth != null ? draftDepth : m.config().mtpDepth();
-        if (compare) { // warm the JIT on both paths first, so the timed runs compare steady states
-            new Generator(m, w).generate(prompt, sampling, null);
-            new SpeculativeGenerator(m, w, depth).generate(prompt, sampling, null);
-        }
-        GenerationResult r = speculative(m, w, prompt, sampling, depth, out, err);
-        if (compare) {
-            GenerationResult plain = new Generator(m, w).generate(prompt, sampling, null);
-            err.printf(Locale.ROOT, "plain_tok_s=%.1f speculative_tok_s=%.1f speedup=%.2f%n", plain.decodeTokensPerSecond(),
-                    r.decodeTokensPerSecond(), r.decodeTokensPerSecond() / Math.max(1e-9, plain.decodeTokensPerSecond()));
-            err.flush();
-        }
-        printCacheSize(m, err);
-        return ExitCodes.OK;
     }
 
     /** The KV cache per token of context (fp32, main layers): K and V for GQA, c_kv and k_pe for MLA. */
-    private static void printCacheSize(Model m, PrintWriter err) {
-        err.printf(Locale.ROOT, "attention=%s kv_cache_bytes_per_token=%d%n", m.config().mla() == null ? "gqa" : "mla",
-                m.config().kvCacheBytesPerToken());
+    private static void printCacheSize(ModelConfig c, PrintWriter err) {
+        err.printf(Locale.ROOT, "attention=%s kv_cache_bytes_per_token=%d%n", c.mla() == null ? "gqa" : "mla",
+                c.kvCacheBytesPerToken());
         err.flush();
     }
 
     /** Streams a speculative generation, then its figures and the acceptance line scripts read; shared with demo. */
     static GenerationResult speculative(Model m, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
-        return speculative(m, ModelWeights.of(m.transformer()), prompt, sampling, depth, out, err);
+        return speculative(LoadedModel.of(m), prompt, sampling, depth, out, err);
     }
 
-    static GenerationResult speculative(Model m, ModelWeights w, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
-        GenerationResult r = stream(new SpeculativeGenerator(m, w, depth).generate(prompt, sampling, printer(out)), out, err);
+    static GenerationResult speculative(LoadedModel m, String prompt, SamplingOptions sampling, int depth, PrintWriter out, PrintWriter err) {
+        GenerationResult r = stream(new SpeculativeGenerator(m, depth).generate(prompt, sampling, printer(out)), out, err);
         SpeculationStats st = r.speculation();
         StringBuilder perDepth = new StringBuilder();
         for (int j = 0; j < depth; j++) perDepth.append(String.format(Locale.ROOT, " acceptance_d%d=%.3f", j + 1, st.acceptance(j)));

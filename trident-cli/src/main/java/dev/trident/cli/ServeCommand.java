@@ -5,7 +5,7 @@ import dev.trident.chat.ChatTemplate;
 import dev.trident.engine.Engine;
 import dev.trident.engine.EngineOptions;
 import dev.trident.engine.EngineStats;
-import dev.trident.model.Model;
+import dev.trident.infer.LoadedModel;
 import dev.trident.server.ServerOptions;
 import dev.trident.server.TridentServer;
 import picocli.CommandLine.Command;
@@ -82,8 +82,16 @@ final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv("TRIDENT_API_KEY");
         PrintWriter err = spec.commandLine().getErr();
         EngineOptions eo = new EngineOptions(batchRows, maxSequences, maxQueued, kvCacheMb << 20);
-        Model m = Model.load(model);
-        ChatTemplate template = chatTemplate != null ? ChatTemplate.named(chatTemplate, m.tokenizer()) : ChatTemplate.forModelDir(model, m.tokenizer());
+        LoadedModel m = LoadedModel.open(model);
+        err.printf(Locale.ROOT, "weights: %s%n", m.describe());
+        err.flush();
+        ChatTemplate template;
+        try {
+            template = chatTemplate != null ? ChatTemplate.named(chatTemplate, m.tokenizer()) : ChatTemplate.forModelDir(model, m.tokenizer());
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
         Path name = model.toAbsolutePath().normalize().getFileName();
         Engine engine = Engine.of(m, template, name == null ? "trident" : name.toString(), eo);
         TridentServer server = new TridentServer(engine, new ServerOptions(host, port, key, Math.multiplyExact(maxBodyKb, 1024)));

@@ -1,5 +1,6 @@
 package dev.trident.cli;
 
+import dev.trident.infer.LoadedModel;
 import dev.trident.infer.ModelWeights;
 import dev.trident.infer.QuantPolicy;
 import dev.trident.model.Model;
@@ -10,6 +11,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /** --weights and --head-format: run a model with its weights quantized in memory. Shared by generate, eval and bench. */
@@ -46,6 +48,21 @@ final class WeightsOption {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), option + ": unknown format '" + name + "'; known: " + FORMATS);
         }
+    }
+
+    /**
+     * The model as it will run: quantized in memory when --weights or --head-format asks, else as loaded (a GGUF file
+     * in the kernels' formats mapped in place, see {@link LoadedModel#open}); a line on err says which.
+     */
+    LoadedModel open(Path path, PrintWriter err) {
+        if (weights != null || headFormat != null) {
+            Model full = Model.load(path);
+            return LoadedModel.of(load(full, err), full.tokenizer());
+        }
+        LoadedModel m = LoadedModel.open(path);
+        err.printf(Locale.ROOT, "weights: %s%n", m.describe());
+        err.flush();
+        return m;
     }
 
     /** The model's weights in the --weights format, with a line on err saying what was done and how long it took. */

@@ -3,6 +3,7 @@ package dev.trident.engine;
 import dev.trident.TridentException;
 import dev.trident.chat.ChatMessage;
 import dev.trident.chat.ChatTemplate;
+import dev.trident.infer.LoadedModel;
 import dev.trident.model.Model;
 
 import java.nio.file.Path;
@@ -23,35 +24,53 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class Engine implements AutoCloseable {
-    private final Model model;
+    private final LoadedModel model;
     private final ChatTemplate template;
     private final String id;
     private final Scheduler scheduler;
 
-    private Engine(Model model, ChatTemplate template, String id, EngineOptions options) {
+    private Engine(LoadedModel model, ChatTemplate template, String id, EngineOptions options) {
         this.model = model;
         this.template = template;
         this.id = id;
-        this.scheduler = new Scheduler(model, options);
+        try {
+            this.scheduler = new Scheduler(model, options);
+        } catch (RuntimeException e) { // e.g. a KV-cache budget that holds no sequence: the engine owns the model
+            model.close();
+            throw e;
+        }
     }
 
-    /** Loads a model directory (see {@link Model#load}) with its chat template and default limits. */
-    public static Engine load(Path modelDir) {
-        return load(modelDir, EngineOptions.defaults());
+    /**
+     * Loads a model (a folder, or a GGUF file, which runs in place: see {@link LoadedModel#open}) with its chat
+     * template and default limits.
+     */
+    public static Engine load(Path model) {
+        return load(model, EngineOptions.defaults());
     }
 
-    public static Engine load(Path modelDir, EngineOptions options) {
-        Model m = Model.load(modelDir);
-        Path name = modelDir.toAbsolutePath().normalize().getFileName();
-        return new Engine(m, ChatTemplate.forModelDir(modelDir, m.tokenizer()), name == null ? "trident" : name.toString(), options);
+    public static Engine load(Path model, EngineOptions options) {
+        LoadedModel m = LoadedModel.open(model);
+        try {
+            Path name = model.toAbsolutePath().normalize().getFileName();
+            return new Engine(m, ChatTemplate.forModelDir(model, m.tokenizer()), name == null ? "trident" : name.toString(), options);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
-    /** An engine over a model already in memory. */
+    /** An engine over a model already in memory, on its fp32 weights. */
     public static Engine of(Model model, ChatTemplate template, String id, EngineOptions options) {
+        return new Engine(LoadedModel.of(model), template, id, options);
+    }
+
+    /** An engine over a loaded model; {@link #close} closes it. */
+    public static Engine of(LoadedModel model, ChatTemplate template, String id, EngineOptions options) {
         return new Engine(model, template, id, options);
     }
 
-    public Model model() { return model; }
+    public LoadedModel model() { return model; }
 
     public ChatTemplate chatTemplate() { return template; }
 
@@ -121,9 +140,10 @@ public final class Engine implements AutoCloseable {
         return model.tokenizer().encodeWithSpecials(template.render(messages, true)).length;
     }
 
-    /** Stops the scheduler; running and waiting requests fail. */
+    /** Stops the scheduler (running and waiting requests fail), then closes the model (unmaps a GGUF file). */
     @Override
     public void close() {
         scheduler.close();
+        model.close();
     }
 }

@@ -2,8 +2,8 @@ package dev.trident.engine;
 
 import dev.trident.infer.Decoder;
 import dev.trident.infer.KvCache;
+import dev.trident.infer.LoadedModel;
 import dev.trident.infer.Sampler;
-import dev.trident.model.Model;
 import dev.trident.tokenizer.Tokenizer;
 
 import java.util.ArrayDeque;
@@ -49,9 +49,9 @@ final class Scheduler implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile int runningCount;
 
-    Scheduler(Model model, EngineOptions options) {
+    Scheduler(LoadedModel model, EngineOptions options) {
         this.rows = options.batchRows();
-        this.decoder = new Decoder(model.transformer(), rows);
+        this.decoder = new Decoder(model.weights(), rows);
         this.tokenizer = model.tokenizer();
         this.vocab = model.config().vocabSize();
         this.usable = tokenizer.vocabSize();

@@ -9,18 +9,22 @@ import java.util.function.Consumer;
 /** Autoregressive generation with a KV cache; streams text pieces as they complete. */
 public final class Generator {
     static final int PREFILL_CHUNK = 64;
-    private final Model model;
+    private final LoadedModel model;
     private final Decoder decoder;
 
     /** Over the model's own fp32 weights. */
     public Generator(Model model) {
-        this(model, ModelWeights.of(model.transformer()));
+        this(LoadedModel.of(model));
     }
 
     /** Over the given weights (e.g. quantized) of the model. */
     public Generator(Model model, ModelWeights weights) {
+        this(LoadedModel.of(weights, model.tokenizer()));
+    }
+
+    public Generator(LoadedModel model) {
         this.model = model;
-        this.decoder = new Decoder(weights, PREFILL_CHUNK);
+        this.decoder = new Decoder(model.weights(), PREFILL_CHUNK);
     }
 
     public Decoder decoder() { return decoder; }

@@ -22,23 +22,27 @@ import java.util.function.Consumer;
  * were computed are recomputed in a later round, so each module's cache only keeps rows with confirmed inputs.
  */
 public final class SpeculativeGenerator {
-    private final Model model;
+    private final LoadedModel model;
     private final Decoder decoder;
     private final int depth;
 
     /** depth drafts per round, at most the model's MTP depth; over the model's fp32 weights. */
     public SpeculativeGenerator(Model model, int depth) {
-        this(model, ModelWeights.of(model.transformer()), depth);
+        this(LoadedModel.of(model), depth);
     }
 
     /** Over the given weights (e.g. quantized) of the model. */
     public SpeculativeGenerator(Model model, ModelWeights weights, int depth) {
+        this(LoadedModel.of(weights, model.tokenizer()), depth);
+    }
+
+    public SpeculativeGenerator(LoadedModel model, int depth) {
         int available = model.config().mtpDepth();
         if (available == 0) throw new TridentException("this model has no MTP modules; train it with --mtp D to decode speculatively");
         if (depth < 1 || depth > available) throw new TridentException("speculative depth " + depth + " outside 1.." + available + " (the model's MTP depth)");
         this.model = model;
         this.depth = depth;
-        this.decoder = new Decoder(weights, 64);
+        this.decoder = new Decoder(model.weights(), 64);
     }
 
     public GenerationResult generate(String prompt, SamplingOptions options, Consumer<String> onText) {

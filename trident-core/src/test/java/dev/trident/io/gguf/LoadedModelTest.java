@@ -1,0 +1,108 @@
+package dev.trident.io.gguf;
+
+import dev.trident.chat.ChatTemplate;
+import dev.trident.engine.Engine;
+import dev.trident.engine.EngineOptions;
+import dev.trident.engine.Sampling;
+import dev.trident.infer.Generator;
+import dev.trident.infer.LoadedModel;
+import dev.trident.infer.SamplingOptions;
+import dev.trident.model.Model;
+import dev.trident.quant.WeightFormat;
+import dev.trident.quant.WeightMatrix;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What generate, serve and the library run: a GGUF file in the kernels' formats is mapped in place (its bytes are the
+ * weights) and generates what the same file imported to fp32 generates; a file with a block type Trident only reads
+ * (Q5_0 here, as in llama.cpp's Q4_K_M mixes) falls back to the fp32 import; closing unmaps.
+ */
+class LoadedModelTest {
+    @TempDir
+    Path dir;
+
+    private static final SamplingOptions GREEDY = new SamplingOptions(12, 0, 0, 1, 1, false);
+
+    @Test
+    void aQ8_0FileRunsInPlaceAndGeneratesWhatItsImportGenerates() {
+        Model m = TestModels.random(TestModels.dense(false), 5);
+        Path file = dir.resolve("dense-q8_0.gguf");
+        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        String prompt = TestModels.heldOut(60);
+        int[] imported = new Generator(Model.load(file)).generate(prompt, GREEDY, null).tokens();
+        LoadedModel loaded = LoadedModel.open(file);
+        try (loaded) {
+            assertTrue(loaded.isMapped(), loaded.describe());
+            assertTrue(loaded.describe().contains("mapped"), loaded.describe());
+            var q = (WeightMatrix.Quantized) ((dev.trident.infer.ModelWeights.Ffn) loaded.weights().blocks()[0].ffn()).up();
+            assertEquals(WeightFormat.Q8_0, q.format());
+            assertTrue(q.matrix().data().isMapped(), "the matrix is a view of the mapped file");
+            assertArrayEquals(imported, new Generator(loaded).generate(prompt, GREEDY, null).tokens());
+        }
+        assertThrows(IllegalStateException.class, () -> new Generator(loaded).generate(prompt, GREEDY, null), "unmapped after close");
+        loaded.close(); // a second close does nothing
+    }
+
+    @Test
+    void theEngineServesAGgufFileInPlace() {
+        Model m = TestModels.random(TestModels.dense(false), 6);
+        Path file = dir.resolve("dense-q4_0.gguf");
+        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.Q4_0).withArchitecture(GgufArchitecture.LLAMA));
+        Sampling greedy = Sampling.defaults().withTemperature(0).withMaxTokens(10).withSeed(3);
+        String want;
+        try (Engine imported = Engine.of(Model.load(file), ChatTemplate.defaultFor(m.tokenizer()), "imported", EngineOptions.defaults())) {
+            assertFalse(imported.model().isMapped());
+            want = imported.complete("ROMEO:", greedy).text();
+        }
+        try (Engine engine = Engine.load(file)) {
+            assertTrue(engine.model().isMapped(), engine.model().describe());
+            assertEquals(want, engine.complete("ROMEO:", greedy).text());
+        }
+    }
+
+    @Test
+    void aFileWithAReadOnlyBlockTypeFallsBackToFp32() {
+        Model m = TestModels.random(TestModels.dense(false), 7);
+        Path f32 = dir.resolve("dense-f32.gguf"), mixed = dir.resolve("dense-q5_0.gguf");
+        GgufModelWriter.write(m, f32, GgufModelWriter.Options.of(WeightFormat.F32).withArchitecture(GgufArchitecture.LLAMA));
+        // One matrix rewritten as Q5_0 blocks of 32 (random quants, a small finite fp16 d in each block's first two bytes).
+        SplittableRandom rnd = new SplittableRandom(1);
+        try (Arena arena = Arena.ofConfined(); GgufFile g = GgufFile.open(f32)) {
+            GgufWriter w = new GgufWriter();
+            g.metadata().forEach(w::put);
+            boolean replaced = false;
+            for (GgufTensor t : g.tensors()) {
+                if (replaced || t.rank() == 1 || t.dim(0) % 32 != 0) {
+                    w.addTensor(t.name(), t.type(), t.shape(), t.data());
+                    continue;
+                }
+                MemorySegment q = arena.allocate(GgmlType.Q5_0.byteSize(t.dim(0), t.rows()));
+                for (long i = 0; i < q.byteSize(); i++) q.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) rnd.nextInt(256));
+                for (long b = 0; b < q.byteSize(); b += 22) q.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, b, (short) 0x1400);
+                w.addTensor(t.name(), GgmlType.Q5_0, t.shape(), q);
+                replaced = true;
+            }
+            assertTrue(replaced, "the test model has a matrix with rows of a multiple of 32");
+            w.write(mixed);
+        }
+        try (LoadedModel loaded = LoadedModel.open(mixed)) {
+            assertFalse(loaded.isMapped());
+            assertTrue(loaded.describe().startsWith("fp32"), loaded.describe());
+            String prompt = TestModels.heldOut(40);
+            assertArrayEquals(new Generator(Model.load(mixed)).generate(prompt, GREEDY, null).tokens(),
+                    new Generator(loaded).generate(prompt, GREEDY, null).tokens());
+        }
+    }
+}
