@@ -1,5 +1,6 @@
 package dev.trident.infer;
 
+import dev.trident.io.gguf.GgmlType;
 import dev.trident.io.gguf.GgufFile;
 import dev.trident.io.gguf.GgufTensor;
 import dev.trident.io.gguf.GgufTensorData;
@@ -10,13 +11,16 @@ import dev.trident.tokenizer.Tokenizer;
 
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A model ready to run: the weights the {@link Decoder} reads and the tokenizer. {@link #open} maps a GGUF file whose
- * tensors are all in formats the kernels run (F32, F16, BF16, Q8_0, Q4_0, Q4_K) in place: its quantized bytes are the
- * weights, read from the page cache, with no dequantization and no copy (a 1.3 GB Q8_0 file takes 1.3 GB, not the
- * 5 GB of its fp32 form). Anything else (a model folder, a GGUF file with other block types such as Q6_K) is loaded
- * by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file, after whatever decodes from it.
+ * A model ready to run: the weights the {@link Decoder} reads and the tokenizer. {@link #open} maps a GGUF file in
+ * place ({@link GgufWeights#map}): tensors in formats the kernels run (F32, F16, BF16, Q8_0, Q4_0, Q4_K) are the
+ * weights, read from the page cache with no dequantization and no copy (a 1.3 GB Q8_0 file takes 1.3 GB, not the
+ * 5 GB of its fp32 form); tensors in other block types (the Q6_K of a Q4_K_M mix) are dequantized to fp32, those
+ * alone. A model folder is loaded by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file,
+ * after whatever decodes from it.
  */
 public final class LoadedModel implements AutoCloseable {
     private final ModelWeights weights;
@@ -47,28 +51,21 @@ public final class LoadedModel implements AutoCloseable {
         if (GgufFile.isGguf(path)) {
             GgufFile g = GgufFile.open(path);
             try {
-                if (runsInPlace(g)) {
-                    GgufWeights.Mapped m = GgufWeights.map(g);
-                    String how = String.format(Locale.ROOT, "%s, %.1f MB, mapped from %s", m.weights().policy().label(),
-                            m.weights().byteSize() / 1e6, path.getFileName());
-                    return new LoadedModel(m.weights(), m.plan().tokenizer(), g, how);
-                }
+                GgufWeights.Mapped m = GgufWeights.map(g);
+                // tensors in block types without a kernel: dequantized by map, to be named on the start-up line
+                Set<GgmlType> copied = new TreeSet<>();
+                for (GgufTensor t : g.tensors()) if (t.rank() > 1 && GgufTensorData.format(t.type()) == null) copied.add(t.type());
+                String how = String.format(Locale.ROOT, "%s, %.1f MB, mapped from %s%s", m.weights().policy().label(),
+                        m.weights().byteSize() / 1e6, path.getFileName(), copied.isEmpty() ? ""
+                                : "; its " + copied + " tensors dequantized to fp32 (no kernel for those types yet)");
+                return new LoadedModel(m.weights(), m.plan().tokenizer(), g, how);
             } catch (RuntimeException e) {
                 g.close();
                 throw e;
             }
-            g.close();
         }
         Model m = Model.load(path);
-        String how = GgufFile.isGguf(path) ? "fp32 (some tensors are in block types Trident reads but does not run, e.g. Q6_K)"
-                : "fp32";
-        return new LoadedModel(ModelWeights.of(m.transformer()), m.tokenizer(), null, how);
-    }
-
-    /** Whether every tensor of the file is in a format the kernels multiply by directly. */
-    static boolean runsInPlace(GgufFile g) {
-        for (GgufTensor t : g.tensors()) if (GgufTensorData.format(t.type()) == null) return false;
-        return true;
+        return new LoadedModel(ModelWeights.of(m.transformer()), m.tokenizer(), null, "fp32");
     }
 
     public ModelConfig config() { return weights.config(); }

@@ -16,9 +16,10 @@ import dev.trident.quant.WeightMatrix;
  * The inference weights of a GGUF model read in place: every weight matrix a {@link WeightMatrix.Quantized} over
  * its tensor's bytes in the memory-mapped file (no dequantization, no copy; stacked experts and MLA's per-head
  * attn_k_b / attn_v_b are row slices of their tensors), found through the same tensor-name table import and
- * export use ({@link GgufTensorNames}, after {@link GgufModelReader#plan}'s checks). Only the vectors (norm
- * gains, the router's selection bias) are copied out as fp32, and for a legacy file with a single attn_kv_b, each
- * head's W_UK^T (a transpose cannot be a view).
+ * export use ({@link GgufTensorNames}, after {@link GgufModelReader#plan}'s checks). Copied out as fp32: the
+ * vectors (norm gains, the router's selection bias), for a legacy file with a single attn_kv_b each head's W_UK^T
+ * (a transpose cannot be a view), and the matrices in block types Trident reads but has no kernel for (the Q6_K and
+ * Q5_0 of llama.cpp's Q4_K_M mixes, {@link GgmlDequantizer}: exact, at four bytes a weight).
  *
  * <p>Architectures whose RoPE rotates the two halves of a head (glm4moe) keep their q and k rows as stored: the
  * config says {@link RopePairing#HALVES} instead of reordering rows as import does.
@@ -70,11 +71,14 @@ public final class GgufWeights {
             this.c = c;
         }
 
-        /** Rows [row0, row0 + rows) of a tensor, as a matrix over its bytes. */
+        /**
+         * Rows [row0, row0 + rows) of a tensor, as a matrix over its bytes; a block type the kernels do not run (the
+         * Q6_K and Q5_0 of llama.cpp's Q4_K_M mixes) is dequantized to fp32 instead, exactly, these rows only.
+         */
         WeightMatrix slice(GgufTensor t, long row0, int rows) {
             WeightFormat f = GgufTensorData.format(t.type());
-            if (f == null) throw new TridentException(g.name() + ": tensor '" + t.name() + "' is " + t.type() + ", which Trident cannot run");
             int cols = Math.toIntExact(t.dim(0));
+            if (f == null) return WeightMatrix.of(GgufTensorData.read(t, row0, rows), rows, cols);
             long rowBytes = t.type().byteSize(cols, 1);
             return WeightMatrix.of(QuantizedMatrix.wrap(f, rows, cols, t.data().asSlice(row0 * rowBytes, rows * rowBytes)));
         }

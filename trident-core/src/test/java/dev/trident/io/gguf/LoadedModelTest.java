@@ -33,6 +33,8 @@ class LoadedModelTest {
     @TempDir
     Path dir;
 
+    private long replacedRows, replacedCols;
+
     private static final SamplingOptions GREEDY = new SamplingOptions(12, 0, 0, 1, 1, false);
 
     @Test
@@ -73,13 +75,13 @@ class LoadedModelTest {
     }
 
     @Test
-    void aFileWithAReadOnlyBlockTypeFallsBackToFp32() {
+    void aTensorInABlockTypeWithoutAKernelIsDequantizedTheRestMapped() {
         Model m = TestModels.random(TestModels.dense(false), 7);
-        Path f32 = dir.resolve("dense-f32.gguf"), mixed = dir.resolve("dense-q5_0.gguf");
-        GgufModelWriter.write(m, f32, GgufModelWriter.Options.of(WeightFormat.F32).withArchitecture(GgufArchitecture.LLAMA));
+        Path q8 = dir.resolve("dense-q8_0.gguf"), mixed = dir.resolve("dense-q5_0.gguf");
+        GgufModelWriter.write(m, q8, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
         // One matrix rewritten as Q5_0 blocks of 32 (random quants, a small finite fp16 d in each block's first two bytes).
         SplittableRandom rnd = new SplittableRandom(1);
-        try (Arena arena = Arena.ofConfined(); GgufFile g = GgufFile.open(f32)) {
+        try (Arena arena = Arena.ofConfined(); GgufFile g = GgufFile.open(q8)) {
             GgufWriter w = new GgufWriter();
             g.metadata().forEach(w::put);
             boolean replaced = false;
@@ -93,13 +95,16 @@ class LoadedModelTest {
                 for (long b = 0; b < q.byteSize(); b += 22) q.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, b, (short) 0x1400);
                 w.addTensor(t.name(), GgmlType.Q5_0, t.shape(), q);
                 replaced = true;
+                replacedRows = t.rows();
+                replacedCols = t.dim(0);
             }
             assertTrue(replaced, "the test model has a matrix with rows of a multiple of 32");
             w.write(mixed);
         }
         try (LoadedModel loaded = LoadedModel.open(mixed)) {
-            assertFalse(loaded.isMapped());
-            assertTrue(loaded.describe().startsWith("fp32"), loaded.describe());
+            assertTrue(loaded.isMapped());
+            assertTrue(loaded.describe().contains("[Q5_0] tensors dequantized to fp32"), loaded.describe());
+            assertEquals(replacedRows * replacedCols, loaded.weights().weightsByFormat().get("F32"), "just that matrix in fp32");
             String prompt = TestModels.heldOut(40);
             assertArrayEquals(new Generator(Model.load(mixed)).generate(prompt, GREEDY, null).tokens(),
                     new Generator(loaded).generate(prompt, GREEDY, null).tokens());
