@@ -3,7 +3,8 @@ package dev.trident.infer;
 import dev.trident.kernels.DecodeAttention;
 import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
-import dev.trident.kernels.SwiGluKernel;
+import dev.trident.kernels.WorkerPool;
+import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.quant.Matmul;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
@@ -26,12 +27,17 @@ public final class Decoder {
     private final ModelConfig c;
     private final int maxBatch, qDim, kvDim;
     private final Matmul mm;
-    private final float[] x, xn, q, k, v, att, proj, gate, up, hid, invRms;
+    private final float[] x, xn, q, k, v, att, proj, invRms;
+    private final SwiGluRunner ffn;
     /** Logit rows; grown on first use to the most rows asked for (a prefill that wants only its last row needs one). */
     private float[] logits;
-    // Mixture-of-experts scratch: router affinities, choices, gates, and the gathered rows of one expert.
-    private final float[] affinity, gates, xg, yg, concat;
-    private final int[] chosen, rowsOf;
+    // Mixture-of-experts scratch: router affinities, choices, gates; the routed experts' output rows; the experts
+    // chosen (units, in expert order) and their rows; one SwiGLU runner per worker when experts run in parallel.
+    private final float[] affinity, gates, routed, yg, concat;
+    private final int[] chosen, rowsOf, unitExpert, unitStart;
+    private SwiGluRunner[] runners = new SwiGluRunner[0];
+    private final ExpertTask expertTask = new ExpertTask();
+    private final boolean int8Activations;
     private final Segments segments;
     private long expertBytesRead;
     /** Multi-head latent attention over latent cache rows; null for a GQA model. */
@@ -79,9 +85,8 @@ public final class Decoder {
         v = new float[maxBatch * kvDim];
         att = new float[maxBatch * qDim];
         proj = new float[maxBatch * d];
-        gate = new float[maxBatch * hidden];
-        up = new float[maxBatch * hidden];
-        hid = new float[maxBatch * hidden];
+        ffn = new SwiGluRunner(mm, maxBatch, hidden, d);
+        this.int8Activations = int8Activations;
         logits = new float[c.vocabSize()];
         invRms = new float[maxBatch];
         int experts = c.moe() == null ? 0 : c.moe().routedExperts(), active = c.moe() == null ? 0 : c.moe().activeExperts();
@@ -89,7 +94,9 @@ public final class Decoder {
         gates = new float[maxBatch * active];
         chosen = new int[maxBatch * active];
         rowsOf = new int[maxBatch * active];
-        xg = new float[maxBatch * d];
+        unitExpert = new int[experts];
+        unitStart = new int[experts + 1];
+        routed = new float[maxBatch * active * d];
         yg = new float[maxBatch * d];
         concat = new float[c.mtpDepth() > 0 ? maxBatch * 2 * d : 0];
         segments = new Segments(maxBatch);
@@ -282,35 +289,92 @@ public final class Decoder {
 
     /** out[outOff + n * d] = down(silu(in gate^T) * (in up^T)) for n rows of in. */
     private void swiglu(ModelWeights.Ffn f, float[] in, float[] out, int outOff, int n) {
-        int d = c.dim(), h = f.gate().rows();
-        mm.input(in, 0, n, d);
-        mm.multiply(f.gate(), gate, 0);
-        mm.multiply(f.up(), up, 0);
-        SwiGluKernel.forward(gate, up, hid, n * h);
-        mm.input(hid, 0, n, h).multiply(f.down(), out, outOff);
+        ffn.run(f, in, c.dim(), out, outOff, n);
     }
 
-    /** proj = shared(xn) + sum_k g_k expert_k(xn): tokens grouped by expert, only the chosen experts' weights read. */
+    /**
+     * proj = shared(xn) + sum_k g_k expert_k(xn): tokens grouped by expert, only the chosen experts' weights read.
+     * Experts too small to split over threads one matrix at a time (BatchedGemv.worthThreads) run side by side
+     * instead, a group of whole experts per worker, one synchronization per layer; the outputs are added in expert
+     * order either way, so the result does not depend on which ran where.
+     */
     private void experts(ModelWeights.Moe moe, int n) {
         int d = c.dim(), e = moe.spec().routedExperts(), kk = moe.spec().activeExperts();
         mm.input(xn, 0, n, d).multiply(moe.router(), affinity, 0);
         Router.affinities(moe.spec(), affinity, affinity, n);
         Router.select(moe.spec(), moe.bias(), affinity, n, chosen);
         Router.gateWeights(moe.spec(), affinity, chosen, n, gates);
-        if (moe.shared() != null) swiglu(moe.shared(), xn, proj, 0, n);
-        else Arrays.fill(proj, 0, n * d, 0f);
+        int units = 0, off = 0; // unit u: expert unitExpert[u], its rows rowsOf[unitStart[u] .. unitStart[u + 1])
         for (int ex = 0; ex < e; ex++) {
-            int m = 0;
-            for (int p = 0; p < n * kk; p++) if (chosen[p] == ex) rowsOf[m++] = p;
-            if (m == 0) continue;
-            for (int r = 0; r < m; r++) System.arraycopy(xn, (rowsOf[r] / kk) * d, xg, r * d, d);
-            ModelWeights.Ffn expert = moe.experts()[ex];
-            swiglu(expert, xg, yg, 0, m);
-            expertBytesRead += expert.byteSize();
-            for (int r = 0; r < m; r++) {
-                int t = rowsOf[r] / kk;
-                float g = gates[rowsOf[r]];
-                for (int j = 0; j < d; j++) proj[t * d + j] += g * yg[r * d + j];
+            int start = off;
+            for (int p = 0; p < n * kk; p++) if (chosen[p] == ex) rowsOf[off++] = p;
+            if (off > start) {
+                unitExpert[units] = ex;
+                unitStart[units++] = start;
+            }
+        }
+        unitStart[units] = off;
+        boolean shared = moe.shared() != null;
+        int threads = WorkerPool.global().threads(), jobs = units + (shared ? 1 : 0);
+        if (threads > 1 && jobs > 1 && !BatchedGemv.worthThreads(1, moe.spec().expertHidden(), d)) {
+            if (runners.length < threads) growRunners(threads, moe);
+            expertTask.start(moe, n, units);
+            try {
+                WorkerPool.global().parallelFor(jobs, expertTask);
+            } finally {
+                expertTask.moe = null;
+            }
+        } else {
+            if (shared) swiglu(moe.shared(), xn, proj, 0, n);
+            for (int u = 0; u < units; u++) runExpert(ffn, moe, u, kk, d);
+        }
+        if (!shared) Arrays.fill(proj, 0, n * d, 0f);
+        for (int u = 0; u < units; u++) {
+            expertBytesRead += moe.experts()[unitExpert[u]].byteSize();
+            for (int i = unitStart[u]; i < unitStart[u + 1]; i++) {
+                int t = rowsOf[i] / kk;
+                float g = gates[rowsOf[i]];
+                for (int j = 0; j < d; j++) proj[t * d + j] += g * routed[i * d + j];
+            }
+        }
+    }
+
+    /** Unit u's expert over its rows, gathered into r's buffer; output rows unitStart[u] .. of {@link #routed}. */
+    private void runExpert(SwiGluRunner r, ModelWeights.Moe moe, int u, int kk, int d) {
+        int s = unitStart[u], m = unitStart[u + 1] - s;
+        float[] xg = r.gathered();
+        for (int i = 0; i < m; i++) System.arraycopy(xn, (rowsOf[s + i] / kk) * d, xg, i * d, d);
+        r.run(moe.experts()[unitExpert[u]], xg, d, routed, s * d, m);
+    }
+
+    /** One runner per worker (worker 0 shares the decoder's), each with its own Matmul; made on first need. */
+    private void growRunners(int threads, ModelWeights.Moe moe) {
+        SwiGluRunner[] r = Arrays.copyOf(runners, threads);
+        int hidden = moe.spec().expertHidden() * Math.max(1, moe.spec().sharedExperts());
+        for (int i = 0; i < threads; i++)
+            if (r[i] == null) r[i] = i == 0 ? ffn : new SwiGluRunner(new Matmul(maxBatch, Math.max(w.maxCols(), 2 * c.dim()), int8Activations),
+                    maxBatch, hidden, c.dim());
+        runners = r;
+    }
+
+    /** The parallel form of {@link #experts}: job u < units is a routed expert, job units the shared one. */
+    private final class ExpertTask implements WorkerPool.RangeBody {
+        ModelWeights.Moe moe;
+        int n, units;
+
+        void start(ModelWeights.Moe moe, int n, int units) {
+            this.moe = moe;
+            this.n = n;
+            this.units = units;
+        }
+
+        @Override
+        public void run(int from, int to, int worker) {
+            SwiGluRunner r = runners[worker];
+            int d = c.dim(), kk = moe.spec().activeExperts();
+            for (int u = from; u < to; u++) {
+                if (u == units) r.run(moe.shared(), xn, d, proj, 0, n);
+                else runExpert(r, moe, u, kk, d);
             }
         }
     }

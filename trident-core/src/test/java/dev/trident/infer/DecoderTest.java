@@ -108,6 +108,40 @@ class DecoderTest {
         assertEquals(2 * 2 * perExpert, decoder.takeExpertBytesRead(), "one token reads K=2 experts in each of 2 MoE layers");
     }
 
+    /** Small experts run side by side on the workers (Decoder.experts); the logits are those of one thread, bit for bit. */
+    @Test
+    void expertsRunInParallelGiveTheSerialLogitsExactly() {
+        Transformer model = new Transformer(MOE.withMtpDepth(1), 11);
+        int[] tokens = new Random(5).ints(24, 0, MOE.vocabSize()).toArray();
+        float[][] serial = logitsWithThreads(model, tokens, 1);
+        for (int threads : new int[]{2, 3}) {
+            float[][] parallel = logitsWithThreads(model, tokens, threads);
+            for (int i = 0; i < serial.length; i++)
+                org.junit.jupiter.api.Assertions.assertArrayEquals(serial[i], parallel[i], threads + " threads, pass " + i);
+        }
+    }
+
+    /** One token, then chunks of 8 and 15, then a batch of 8 sequences of one token each, on a pool of the given size. */
+    private static float[][] logitsWithThreads(Transformer model, int[] tokens, int threads) {
+        int before = dev.trident.kernels.WorkerPool.global().threads();
+        dev.trident.kernels.WorkerPool.setGlobalThreads(threads);
+        try {
+            Decoder decoder = new Decoder(model, 16);
+            KvCache cache = decoder.newCache();
+            float[] a = decoder.forward(cache, new int[]{tokens[0]}, 1).clone();
+            float[] b = decoder.forward(cache, java.util.Arrays.copyOfRange(tokens, 1, 9), 8).clone();
+            float[] c = decoder.forward(cache, java.util.Arrays.copyOfRange(tokens, 9, 24), 15).clone();
+            KvCache[] caches = new KvCache[8];
+            for (int i = 0; i < 8; i++) caches[i] = decoder.newCache();
+            int[] ones = new int[8];
+            java.util.Arrays.fill(ones, 1);
+            float[] d = decoder.forward(caches, ones, 8, java.util.Arrays.copyOfRange(tokens, 3, 11)).clone();
+            return new float[][]{a, b, c, d};
+        } finally {
+            dev.trident.kernels.WorkerPool.setGlobalThreads(before);
+        }
+    }
+
     @Test
     void mtpModulesDecodeLikeTheirTrainingForward() {
         mtpCheck(new Transformer(CONFIG.withMtpDepth(2), 13));
