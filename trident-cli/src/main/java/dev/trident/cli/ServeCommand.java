@@ -87,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         err.flush();
         ChatTemplate template;
         try {
-            template = chatTemplate != null ? ChatTemplate.named(chatTemplate, m.tokenizer()) : ChatTemplate.forModelDir(model, m.tokenizer());
+            template = chatTemplate != null ? ChatTemplate.named(chatTemplate, m.tokenizer()) : ChatTemplate.forModel(model, m.tokenizer());
         } catch (RuntimeException e) {
             m.close();
             throw e;

@@ -2,6 +2,7 @@ package dev.trident.chat;
 
 import dev.trident.TridentException;
 import dev.trident.io.AtomicFile;
+import dev.trident.io.gguf.GgufFile;
 import dev.trident.io.json.Json;
 import dev.trident.tokenizer.Tokenizer;
 
@@ -86,6 +87,28 @@ public record ChatTemplate(ChatFormat format, String bos, String eos) {
             throw new TridentException("unknown chat template '" + id + "'; known: " + String.join(", ", names));
         }
         return new ChatTemplate(f, "", defaultFor(tokenizer).eos());
+    }
+
+    /** The template of a model path: a GGUF file's ({@link #forGguf}) or a model directory's ({@link #forModelDir}). */
+    public static ChatTemplate forModel(Path path, Tokenizer tokenizer) {
+        return GgufFile.isGguf(path) ? forGguf(path, tokenizer) : forModelDir(path, tokenizer);
+    }
+
+    /**
+     * A GGUF file's template: its {@code tokenizer.chat_template} if recognised, with the BOS token
+     * ({@code tokenizer.ggml.bos_token_id}) unless {@code tokenizer.ggml.add_bos_token} is false; else the default.
+     */
+    public static ChatTemplate forGguf(Path file, Tokenizer tokenizer) {
+        ChatTemplate fallback = defaultFor(tokenizer);
+        try (GgufFile g = GgufFile.open(file)) {
+            ChatFormat format = g.has("tokenizer.chat_template") ? detect(g.getString("tokenizer.chat_template")) : null;
+            if (format == null) return fallback;
+            String bos = null;
+            boolean addBos = !g.has("tokenizer.ggml.add_bos_token") || g.getBool("tokenizer.ggml.add_bos_token");
+            long id = g.getLong("tokenizer.ggml.bos_token_id", -1);
+            if (addBos && id >= 0 && id < tokenizer.vocabSize()) bos = tokenizer.tokenText((int) id);
+            return new ChatTemplate(format, bos, fallback.eos());
+        }
     }
 
     /**

@@ -53,7 +53,7 @@ public final class Engine implements AutoCloseable {
         LoadedModel m = LoadedModel.open(model);
         try {
             Path name = model.toAbsolutePath().normalize().getFileName();
-            return new Engine(m, ChatTemplate.forModelDir(model, m.tokenizer()), name == null ? "trident" : name.toString(), options);
+            return new Engine(m, ChatTemplate.forModel(model, m.tokenizer()), name == null ? "trident" : name.toString(), options);
         } catch (RuntimeException e) {
             m.close();
             throw e;

@@ -110,4 +110,20 @@ class LoadedModelTest {
                     new Generator(loaded).generate(prompt, GREEDY, null).tokens());
         }
     }
+
+    /** A GGUF file's own chat template (tokenizer.chat_template) is the one generate, serve and the library use. */
+    @Test
+    void theChatTemplateComesFromTheGgufFile() {
+        Model m = TestModels.random(TestModels.dense(false), 8);
+        Path llama3 = dir.resolve("chat-llama3.gguf"), plain = dir.resolve("chat-none.gguf");
+        String jinja = "{% for message in messages %}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+                + " + message['content'] + '<|eot_id|>' }}{% endfor %}";
+        GgufModelWriter.write(m, llama3, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA).withChatTemplate(jinja));
+        GgufModelWriter.write(m, plain, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        assertEquals(dev.trident.chat.ChatFormat.LLAMA3, ChatTemplate.forModel(llama3, m.tokenizer()).format());
+        assertEquals(ChatTemplate.defaultFor(m.tokenizer()), ChatTemplate.forModel(plain, m.tokenizer()));
+        try (Engine engine = Engine.load(llama3)) {
+            assertEquals(dev.trident.chat.ChatFormat.LLAMA3, engine.chatTemplate().format());
+        }
+    }
 }
