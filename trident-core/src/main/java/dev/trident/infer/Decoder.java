@@ -1,10 +1,10 @@
 package dev.trident.infer;
 
+import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.DecodeAttention;
 import dev.trident.kernels.RmsNormKernel;
 import dev.trident.kernels.RopeKernel;
 import dev.trident.kernels.WorkerPool;
-import dev.trident.kernels.BatchedGemv;
 import dev.trident.kernels.quant.Matmul;
 import dev.trident.model.ModelConfig;
 import dev.trident.model.Transformer;
@@ -33,6 +33,7 @@ public final class Decoder {
     private float[] logits;
     // Mixture-of-experts scratch: router affinities, choices, gates; the routed experts' output rows; the experts
     // chosen (units, in expert order) and their rows; one SwiGLU runner per worker when experts run in parallel.
+    // MTP scratch: yg (a normed row block) and concat ([emb ; h]).
     private final float[] affinity, gates, routed, yg, concat;
     private final int[] chosen, rowsOf, unitExpert, unitStart;
     private SwiGluRunner[] runners = new SwiGluRunner[0];
