@@ -160,6 +160,7 @@ class WeightFormatTest {
                             case Q8_0Format x -> amax / 127 * 0.57;
                             case Q4_0Format x -> amax / 8 * 1.01;
                             case Q4_KFormat x -> Double.POSITIVE_INFINITY; // per-sub-block fit: checked by RMSE below
+                            case Q6_KFormat x -> Double.POSITIVE_INFINITY; // likewise
                             case Fp8BlockFormat x -> Math.abs(w[i]) * 0x1p-4
                                     + Fp8BlockFormat.scaleInv(m, r, bc) * 0x1p-10 * 1.001;
                         };
@@ -175,6 +176,7 @@ class WeightFormatTest {
                 case "Q8_0" -> 0.01;
                 case "Q4_0" -> 0.15;
                 case "Q4_K" -> 0.12;
+                case "Q6_K" -> 0.03;
                 case "FP8_BLOCK" -> 0.06;
                 default -> throw new AssertionError(f);
             };
