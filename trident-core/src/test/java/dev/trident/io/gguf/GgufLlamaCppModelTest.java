@@ -214,11 +214,11 @@ class GgufLlamaCppModelTest {
     }
 
     @Test
-    void q8_0AndQ4_K() throws Throwable {
+    void q8_0Q6_KAndQ4_K() throws Throwable {
         ModelConfig wide = new ModelConfig(TestModels.tokenizer().vocabSize(), 256, 1, 4, 2, 64, 256, 128, 10000, 1e-5f, true);
         Model m = TestModels.trained(wide, 80, 4);
         assertF32(compare(export(m, WeightFormat.F32, "wide"), m), "dense-256 F32 (llama)");
-        for (WeightFormat f : List.of(WeightFormat.Q8_0, WeightFormat.Q4_K)) {
+        for (WeightFormat f : List.of(WeightFormat.Q8_0, WeightFormat.Q6_K, WeightFormat.Q4_K)) {
             Path file = export(m, f, "wide");
             try (GgufFile g = GgufFile.open(file)) { // every matrix really is in the format
                 GgmlType want = GgufTensorData.type(f);
