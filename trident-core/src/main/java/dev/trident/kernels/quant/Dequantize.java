@@ -16,6 +16,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
@@ -90,7 +91,31 @@ public final class Dequantize {
             case F16Format f -> m.dequantizeRow(row, dst, off);
             case BF16Format f -> m.dequantizeRow(row, dst, off);
             case Fp8BlockFormat f -> m.dequantizeRow(row, dst, off);
-            case Q6_KFormat f -> m.dequantizeRow(row, dst, off);
+            case Q6_KFormat f -> {
+                for (int b = 0; b < cols / Q6_KFormat.BLOCK; b++) {
+                    long p = o + (long) b * Q6_KFormat.BLOCK_BYTES;
+                    float d = Le.half(s, p + Q6_KFormat.D);
+                    for (int h = 0; h < 2; h++) {
+                        long ql = p + Q6_KFormat.QL + 64L * h, qh = p + Q6_KFormat.QH + 32L * h, sc = p + Q6_KFormat.SCALES + 8L * h;
+                        int at = off + b * Q6_KFormat.BLOCK + 128 * h;
+                        for (int l = 0; l < 32; l += L) {
+                            int is = l / 16;
+                            IntVector lo = ((IntVector) ByteVector.fromMemorySegment(BQ, s, ql + l, LE).convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+                            IntVector hi = ((IntVector) ByteVector.fromMemorySegment(BQ, s, ql + l + 32, LE).convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+                            IntVector hb = ((IntVector) ByteVector.fromMemorySegment(BQ, s, qh + l, LE).convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+                            // (d * sc) * (q - 32) in float, the scalar definition's order
+                            ((FloatVector) lo.and(0xF).or(hb.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).convertShape(VectorOperators.I2F, F, 0))
+                                    .mul(d * s.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(dst, at + l);
+                            ((FloatVector) hi.and(0xF).or(hb.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32).convertShape(VectorOperators.I2F, F, 0))
+                                    .mul(d * s.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(dst, at + 32 + l);
+                            ((FloatVector) lo.lanewise(VectorOperators.LSHR, 4).or(hb.and(48)).sub(32).convertShape(VectorOperators.I2F, F, 0))
+                                    .mul(d * s.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(dst, at + 64 + l);
+                            ((FloatVector) hi.lanewise(VectorOperators.LSHR, 4).or(hb.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                                    .convertShape(VectorOperators.I2F, F, 0)).mul(d * s.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(dst, at + 96 + l);
+                        }
+                    }
+                }
+            }
         }
     }
 }
