@@ -34,6 +34,10 @@ class WeightFormatTest {
         assertEquals(8, WeightFormat.Q8_0.ggmlType());
         assertEquals(12, WeightFormat.Q4_K.ggmlType());
         assertEquals(WeightFormat.Q4_K, WeightFormat.byName("q4_k"));
+        assertEquals(210, WeightFormat.Q6_K.rowBytes(256));
+        assertEquals(14, WeightFormat.Q6_K.ggmlType());
+        assertEquals(dev.trident.io.gguf.GgmlType.Q6_K.typeSize(), WeightFormat.Q6_K.rowBytes(256));
+        assertEquals(WeightFormat.Q6_K, WeightFormat.byName("q6_k"));
         assertThrows(IllegalArgumentException.class, () -> WeightFormat.Q8_0.quantize(new float[40], 1, 40));
         assertThrows(IllegalArgumentException.class, () -> WeightFormat.byName("q3_k"));
     }
