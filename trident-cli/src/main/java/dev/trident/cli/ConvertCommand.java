@@ -27,7 +27,7 @@ final class ConvertCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--type", paramLabel = "TYPE", defaultValue = "f32",
-            description = "Weight type: f32 (default), f16, bf16, q8_0, q6_k, q4_0, q4_k (GGUF); f32, f16, bf16 or fp8 (DeepSeek-V3's 128x128 FP8 blocks) for folders.")
+            description = "Weight type: f32 (default), f16, bf16, q8_0, q6_k, q5_k, q4_0, q4_k (GGUF); f32, f16, bf16 or fp8 (DeepSeek-V3's 128x128 FP8 blocks) for folders.")
     String type;
 
     @Option(names = "--name", paramLabel = "NAME", description = "general.name of a GGUF OUT (default: the input's, or trident).")

@@ -29,7 +29,7 @@ final class ModelConversion {
         String t = type.toLowerCase(Locale.ROOT);
         if (t.equals("fp8")) return WeightFormat.FP8_BLOCK;
         for (WeightFormat f : WeightFormat.all()) if (f.name().equalsIgnoreCase(t) && f != WeightFormat.FP8_BLOCK) return f;
-        throw new TridentException("--type " + type + ": unknown weight type; use f32, f16, bf16, q8_0, q6_k, q4_0, q4_k or fp8");
+        throw new TridentException("--type " + type + ": unknown weight type; use f32, f16, bf16, q8_0, q6_k, q5_k, q4_0, q4_k or fp8");
     }
 
     static String typeName(WeightFormat f) {

@@ -16,7 +16,7 @@ import java.util.Locale;
 
 /** --weights and --head-format: run a model with its weights quantized in memory. Shared by generate, eval and bench. */
 final class WeightsOption {
-    static final String FORMATS = "f32, f16, bf16, q8_0, q6_k, q4_0, q4_k, fp8";
+    static final String FORMATS = "f32, f16, bf16, q8_0, q6_k, q5_k, q4_0, q4_k, fp8";
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;

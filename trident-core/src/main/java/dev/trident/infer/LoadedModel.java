@@ -16,9 +16,9 @@ import java.util.TreeSet;
 
 /**
  * A model ready to run: the weights the {@link Decoder} reads and the tokenizer. {@link #open} maps a GGUF file in
- * place ({@link GgufWeights#map}): tensors in formats the kernels run (F32, F16, BF16, Q8_0, Q6_K, Q4_0, Q4_K) are the
+ * place ({@link GgufWeights#map}): tensors in formats the kernels run (F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q4_0, Q4_K) are the
  * weights, read from the page cache with no dequantization and no copy (a 1.3 GB Q8_0 file takes 1.3 GB, not the
- * 5 GB of its fp32 form); tensors in other block types (Q5_0, Q5_K, ...) are dequantized to fp32, those alone. A model folder is loaded by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file,
+ * 5 GB of its fp32 form); tensors in other block types (Q5_0, Q4_1, ...) are dequantized to fp32, those alone. A model folder is loaded by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file,
  * after whatever decodes from it.
  */
 public final class LoadedModel implements AutoCloseable {

@@ -57,7 +57,7 @@ public record QuantPolicy(WeightFormat format, WeightFormat embedding, WeightFor
         return new QuantPolicy(format, f, f);
     }
 
-    /** Parses a format name as `--weights` takes it: f32, f16, bf16, q8_0, q6_k, q4_0, q4_k, fp8 (= fp8_block). */
+    /** Parses a format name as `--weights` takes it: f32, f16, bf16, q8_0, q6_k, q5_k, q4_0, q4_k, fp8 (= fp8_block). */
     public static WeightFormat parseFormat(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         return n.equals("fp8") ? WeightFormat.FP8_BLOCK : WeightFormat.byName(n);

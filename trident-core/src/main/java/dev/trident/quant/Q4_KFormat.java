@@ -87,7 +87,8 @@ public record Q4_KFormat() implements WeightFormat {
         return m;
     }
 
-    private static final class Scratch {
+    /** Per-quantization scratch (levels, fit buffers), shared with {@link Q5_KFormat}. */
+    static final class Scratch {
         final int[] l = new int[BLOCK];
         final int[] laux = new int[32];
         final float[] weights = new float[32];
@@ -96,6 +97,21 @@ public record Q4_KFormat() implements WeightFormat {
     }
 
     private static void quantizeBlock(float[] x, int xOff, MemorySegment dst, long off, Scratch t) {
+        fitSuperBlock(x, xOff, dst, off, t, 15, -1f, 20);
+        for (int g = 0; g < 4; g++) {
+            for (int l = 0; l < 32; l++) {
+                int q = t.l[64 * g + l] | t.l[64 * g + 32 + l] << 4;
+                dst.set(ValueLayout.JAVA_BYTE, off + QS + 32 * g + l, (byte) q);
+            }
+        }
+    }
+
+    /**
+     * What quantize_row_q4_K_ref and quantize_row_q5_K_ref share: per sub-block of 32 the weighted (scale, min) fit
+     * with levels 0..nmax, the eight scales and mins quantized to 6 bits and packed with d and dmin at {@code off},
+     * then the levels recomputed with the stored scales into {@code t.l} (the caller packs them).
+     */
+    static void fitSuperBlock(float[] x, int xOff, MemorySegment dst, long off, Scratch t, int nmax, float rmin, int nstep) {
         float maxScale = 0, maxMin = 0;
         for (int j = 0; j < 8; j++) {
             int o = xOff + 32 * j;
@@ -103,7 +119,7 @@ public record Q4_KFormat() implements WeightFormat {
             for (int l = 0; l < 32; l++) sumX2 += x[o + l] * x[o + l];
             float avX = (float) Math.sqrt(sumX2 / 32);
             for (int l = 0; l < 32; l++) t.weights[l] = avX + Math.abs(x[o + l]);
-            t.scales[j] = makeQkx2Quants(32, 15, x, o, t.weights, t.l, 32 * j, t.mins, j, t.laux, -1f, 0.1f, 20);
+            t.scales[j] = makeQkx2Quants(32, nmax, x, o, t.weights, t.l, 32 * j, t.mins, j, t.laux, rmin, 0.1f, nstep);
             maxScale = Math.max(maxScale, t.scales[j]);
             maxMin = Math.max(maxMin, t.mins[j]);
         }
@@ -133,13 +149,7 @@ public record Q4_KFormat() implements WeightFormat {
             float mj = dmin * (sm >>> 8);
             for (int i = 0; i < 32; i++) {
                 int q = nearestInt((x[xOff + 32 * j + i] + mj) / dj);
-                t.l[32 * j + i] = Math.max(0, Math.min(15, q));
-            }
-        }
-        for (int g = 0; g < 4; g++) {
-            for (int l = 0; l < 32; l++) {
-                int q = t.l[64 * g + l] | t.l[64 * g + 32 + l] << 4;
-                dst.set(ValueLayout.JAVA_BYTE, off + QS + 32 * g + l, (byte) q);
+                t.l[32 * j + i] = Math.max(0, Math.min(nmax, q));
             }
         }
     }

@@ -15,23 +15,25 @@ import java.util.Locale;
  *   Q8_0      32       34           1.0625       8
  *   Q4_0      32       18           0.5625       2
  *   Q4_K     256      144           0.5625      12
+ *   Q5_K     256      176           0.6875      13
  *   Q6_K     256      210           0.8203      14
  *   FP8_BLOCK 128x128  128 + fp32 scale per 128x128  ~1.0002   (safetensors e4m3 + weight_scale_inv)
  * </pre>
  */
 public sealed interface WeightFormat
-        permits F32Format, F16Format, BF16Format, Q8_0Format, Q4_0Format, Q4_KFormat, Q6_KFormat, Fp8BlockFormat {
+        permits F32Format, F16Format, BF16Format, Q8_0Format, Q4_0Format, Q4_KFormat, Q5_KFormat, Q6_KFormat, Fp8BlockFormat {
     WeightFormat F32 = new F32Format();
     WeightFormat F16 = new F16Format();
     WeightFormat BF16 = new BF16Format();
     WeightFormat Q8_0 = new Q8_0Format();
     WeightFormat Q4_0 = new Q4_0Format();
     WeightFormat Q4_K = new Q4_KFormat();
+    WeightFormat Q5_K = new Q5_KFormat();
     WeightFormat Q6_K = new Q6_KFormat();
     WeightFormat FP8_BLOCK = new Fp8BlockFormat();
 
     static List<WeightFormat> all() {
-        return List.of(F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K, FP8_BLOCK);
+        return List.of(F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, FP8_BLOCK);
     }
 
     /** By {@link #name()}, case-insensitive ("q8_0", "fp8_block", ...). */

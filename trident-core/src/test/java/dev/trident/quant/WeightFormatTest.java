@@ -38,6 +38,9 @@ class WeightFormatTest {
         assertEquals(14, WeightFormat.Q6_K.ggmlType());
         assertEquals(dev.trident.io.gguf.GgmlType.Q6_K.typeSize(), WeightFormat.Q6_K.rowBytes(256));
         assertEquals(WeightFormat.Q6_K, WeightFormat.byName("q6_k"));
+        assertEquals(176, WeightFormat.Q5_K.rowBytes(256));
+        assertEquals(dev.trident.io.gguf.GgmlType.Q5_K.typeSize(), WeightFormat.Q5_K.rowBytes(256));
+        assertEquals(13, WeightFormat.Q5_K.ggmlType());
         assertThrows(IllegalArgumentException.class, () -> WeightFormat.Q8_0.quantize(new float[40], 1, 40));
         assertThrows(IllegalArgumentException.class, () -> WeightFormat.byName("q3_k"));
     }
@@ -164,7 +167,8 @@ class WeightFormatTest {
                             case Q8_0Format x -> amax / 127 * 0.57;
                             case Q4_0Format x -> amax / 8 * 1.01;
                             case Q4_KFormat x -> Double.POSITIVE_INFINITY; // per-sub-block fit: checked by RMSE below
-                            case Q6_KFormat x -> Double.POSITIVE_INFINITY; // likewise
+                            case Q5_KFormat x -> Double.POSITIVE_INFINITY; // likewise
+                            case Q6_KFormat x -> Double.POSITIVE_INFINITY;
                             case Fp8BlockFormat x -> Math.abs(w[i]) * 0x1p-4
                                     + Fp8BlockFormat.scaleInv(m, r, bc) * 0x1p-10 * 1.001;
                         };
@@ -180,6 +184,7 @@ class WeightFormatTest {
                 case "Q8_0" -> 0.01;
                 case "Q4_0" -> 0.15;
                 case "Q4_K" -> 0.12;
+                case "Q5_K" -> 0.06;
                 case "Q6_K" -> 0.03;
                 case "FP8_BLOCK" -> 0.06;
                 default -> throw new AssertionError(f);

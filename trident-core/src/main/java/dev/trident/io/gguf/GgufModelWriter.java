@@ -191,6 +191,7 @@ public final class GgufModelWriter {
             case "Q4_0" -> 2;
             case "Q8_0" -> 7;
             case "Q4_K" -> 14; // MOSTLY_Q4_K_S: Q4_K throughout (no Q6_K mix)
+            case "Q5_K" -> 16; // MOSTLY_Q5_K_S: Q5_K throughout
             case "Q6_K" -> 18; // MOSTLY_Q6_K
             case "BF16" -> 32;
             default -> throw new IllegalArgumentException(f.name());

@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Converts between fp32 rows and the bytes of a GGUF tensor: both ways for the element types Trident's
- * {@link WeightFormat}s implement byte for byte (F32, F16, BF16, Q8_0, Q6_K, Q4_0, Q4_K), and reading for the other
- * common block types ({@link GgmlDequantizer}: Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K). Rows are ggml rows
+ * {@link WeightFormat}s implement byte for byte (F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q4_0, Q4_K), and reading for the other
+ * common block types ({@link GgmlDequantizer}: Q4_1, Q5_0, Q5_1, Q2_K, Q3_K). Rows are ggml rows
  * ({@code ne[0]} values each).
  */
 public final class GgufTensorData {
@@ -26,7 +26,7 @@ public final class GgufTensorData {
         GgmlType t = GgmlType.byId(f.ggmlType());
         if (f.ggmlType() < 0 || t == null) {
             throw new TridentException(f.name().toLowerCase(java.util.Locale.ROOT) + " has no GGUF tensor type (llama.cpp has no "
-                    + "128x128 block-scaled FP8); write it to a safetensors folder, or pick f32, f16, bf16, q8_0, q6_k, q4_0 or q4_k for GGUF");
+                    + "128x128 block-scaled FP8); write it to a safetensors folder, or pick f32, f16, bf16, q8_0, q6_k, q5_k, q4_0 or q4_k for GGUF");
         }
         return t;
     }

@@ -18,7 +18,7 @@ import dev.trident.quant.WeightMatrix;
  * attn_k_b / attn_v_b are row slices of their tensors), found through the same tensor-name table import and
  * export use ({@link GgufTensorNames}, after {@link GgufModelReader#plan}'s checks). Copied out as fp32: the
  * vectors (norm gains, the router's selection bias), for a legacy file with a single attn_kv_b each head's W_UK^T
- * (a transpose cannot be a view), and the matrices in block types Trident reads but has no kernel for (Q5_0, Q5_K,
+ * (a transpose cannot be a view), and the matrices in block types Trident reads but has no kernel for (Q5_0, Q4_1,
  * ..., {@link GgmlDequantizer}: exact, at four bytes a weight).
  *
  * <p>Architectures whose RoPE rotates the two halves of a head (glm4moe) keep their q and k rows as stored: the
@@ -73,7 +73,7 @@ public final class GgufWeights {
 
         /**
          * Rows [row0, row0 + rows) of a tensor, as a matrix over its bytes; a block type the kernels do not run (Q5_0,
-         * Q5_K, ...) is dequantized to fp32 instead, exactly, these rows only.
+         * Q4_1, ...) is dequantized to fp32 instead, exactly, these rows only.
          */
         WeightMatrix slice(GgufTensor t, long row0, int rows) {
             WeightFormat f = GgufTensorData.format(t.type());

@@ -7,6 +7,7 @@ import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
+import dev.trident.quant.Q5_KFormat;
 import dev.trident.quant.Q6_KFormat;
 import dev.trident.quant.Q8_0Format;
 import dev.trident.quant.QuantizedMatrix;
@@ -91,6 +92,7 @@ public final class Dequantize {
             case F16Format f -> m.dequantizeRow(row, dst, off);
             case BF16Format f -> m.dequantizeRow(row, dst, off);
             case Fp8BlockFormat f -> m.dequantizeRow(row, dst, off);
+            case Q5_KFormat f -> m.dequantizeRow(row, dst, off);
             case Q6_KFormat f -> {
                 for (int b = 0; b < cols / Q6_KFormat.BLOCK; b++) {
                     long p = o + (long) b * Q6_KFormat.BLOCK_BYTES;

@@ -6,6 +6,7 @@ import dev.trident.kernels.WorkerPool;
 import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
+import dev.trident.quant.Q5_KFormat;
 import dev.trident.quant.QuantizedMatrix;
 import dev.trident.quant.WeightMatrix;
 
@@ -87,7 +88,7 @@ public final class Matmul {
             case WeightMatrix.Quantized q -> {
                 boolean useInt8 = QuantGemv.hasInt8Path(q.format()) && (int8 || cols > LONG_ROW && !(q.format() instanceof Q4_KFormat));
                 if (useInt8) in.needInt8(); // on this thread, before the split
-                else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat) in.needSums();
+                else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat || q.format() instanceof Q5_KFormat) in.needSums();
                 else if (q.format() instanceof Fp8BlockFormat) in.needFp8();
                 run(useInt8 ? Task.INT8 : Task.FLOAT, w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
             }

@@ -43,7 +43,7 @@ final class Q4_KGemv {
             long o = r * rowBytes;
             for (int t = 0; t < a.rows; t++) {
                 // First the scalar part of the row (scales unpacked, the mins' term), then a plain vector loop.
-                float mins = scales(s, o, nb, a.sums, t * subs, scales);
+                float mins = scales(s, o, nb, BB, a.sums, t * subs, scales);
                 y[yOff + t * rows + r] = dot(s, o, nb, a.x, a.rowOffset(t), scales) - mins;
             }
         }
@@ -57,14 +57,15 @@ final class Q4_KGemv {
             HIGH4 = IntVector.fromArray(I8, new int[]{0, 0, 0, 0, -1, -1, -1, -1}, 0);
 
     /**
-     * Unpacks the row's sub-block scales d * sc_j into scales[] and returns the mins' term
+     * Unpacks the row's sub-block scales d * sc_j into scales[] and returns the mins' term (Q5_K's super-blocks,
+     * blockBytes 176, keep d, dmin and the scales where Q4_K's do)
      * sum_j dmin * m_j * sum(x over sub-block j). The eight 6-bit (sc, m) pairs of a super-block are unpacked
      * together, one per lane (see {@link Q4_KFormat#scaleMin}): a scalar unpacking cost as much as the dot product.
      */
-    private static float scales(MemorySegment s, long o, int nb, float[] sums, int so, float[] scales) {
+    static float scales(MemorySegment s, long o, int nb, int blockBytes, float[] sums, int so, float[] scales) {
         FloatVector mins = FloatVector.zero(F8);
         for (int b = 0; b < nb; b++) {
-            long p = o + (long) b * BB;
+            long p = o + (long) b * blockBytes;
             float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
             // lane j: byte j, byte j + 4 and byte j - 4 of the 12 (the last from 4 bytes before them: d and dmin,
             // only read in lanes 0..3, where the blend below does not use it)

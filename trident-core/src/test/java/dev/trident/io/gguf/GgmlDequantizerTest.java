@@ -63,19 +63,23 @@ class GgmlDequantizerTest {
     }
 
     /**
-     * Q6_K is also a weight format Trident runs (Q6_KFormat): its quantizer gives ggml's quantize_row_q6_K_ref bytes
-     * exactly, and its row decoder (which the GEMV kernel's scalar twin uses) ggml's values bit for bit.
+     * Q5_K and Q6_K are also weight formats Trident runs (Q5_KFormat, Q6_KFormat): their quantizers give ggml's
+     * quantize_row_q5_K_ref / q6_K_ref bytes exactly, and their row decoders (which the GEMV kernels' scalar twin
+     * uses) ggml's values bit for bit.
      */
     @Test
-    void q6_KFormatQuantizesAndDecodesAsGgml() throws Throwable {
+    void q5_KAndQ6_KFormatsQuantizeAndDecodeAsGgml() throws Throwable {
         assumeTrue(Files.isRegularFile(LlamaRef.ggmlBase()), "tools/llama-ref is not installed");
         Random rnd = new Random(6);
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup lib = SymbolLookup.libraryLookup(LlamaRef.ggmlBase(), arena);
             FunctionDescriptor rowFn = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
-            MethodHandle quantize = Linker.nativeLinker().downcallHandle(lib.findOrThrow("quantize_row_q6_K_ref"), rowFn);
+            for (GgmlType type : new GgmlType[]{GgmlType.Q5_K, GgmlType.Q6_K}) {
+            dev.trident.quant.WeightFormat format = GgufTensorData.format(type);
+            MethodHandle quantize = Linker.nativeLinker().downcallHandle(
+                    lib.findOrThrow("quantize_row_" + type.name().toLowerCase(Locale.ROOT).replace("_k", "_K") + "_ref"), rowFn);
             int rows = 3, cols = 256 * 5, n = rows * cols;
-            MemorySegment x = arena.allocate(4L * n), q = arena.allocate(GgmlType.Q6_K.byteSize(cols, rows));
+            MemorySegment x = arena.allocate(4L * n), q = arena.allocate(type.byteSize(cols, rows));
             for (int trial = 0; trial < 30; trial++) {
                 float scale = (float) Math.pow(10, rnd.nextInt(7) - 3);
                 float[] w = new float[n];
@@ -84,12 +88,14 @@ class GgmlDequantizerTest {
                 if (trial % 3 == 2) java.util.Arrays.fill(w, 256, 512, 0f); // an all-zero super-block
                 MemorySegment.copy(w, 0, x, ValueLayout.JAVA_FLOAT, 0, n);
                 quantize.invokeExact(x, q, (long) n);
-                dev.trident.quant.QuantizedMatrix ours = dev.trident.quant.WeightFormat.Q6_K.quantize(w, rows, cols);
+                dev.trident.quant.QuantizedMatrix ours = format.quantize(w, rows, cols);
                 long mismatch = q.mismatch(ours.data());
-                assertEquals(-1L, mismatch, "trial " + trial + ": first differing byte " + mismatch);
+                assertEquals(-1L, mismatch, type + " trial " + trial + ": first differing byte " + mismatch);
                 float[] want = new float[n], got = ours.dequantize();
-                GgmlDequantizer.dequantize(GgmlType.Q6_K, q, 0, want, 0, n);
-                for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "trial " + trial + " value " + i);
+                GgmlDequantizer.dequantize(type, q, 0, want, 0, n);
+                for (int i = 0; i < n; i++)
+                    assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), type + " trial " + trial + " value " + i);
+            }
             }
         }
     }
