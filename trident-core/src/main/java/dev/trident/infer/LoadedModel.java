@@ -16,9 +16,10 @@ import java.util.TreeSet;
 
 /**
  * A model ready to run: the weights the {@link Decoder} reads and the tokenizer. {@link #open} maps a GGUF file in
- * place ({@link GgufWeights#map}): tensors in formats the kernels run (F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q4_0, Q4_K) are the
- * weights, read from the page cache with no dequantization and no copy (a 1.3 GB Q8_0 file takes 1.3 GB, not the
- * 5 GB of its fp32 form); tensors in other block types (Q5_0, Q4_1, ...) are dequantized to fp32, those alone. A model folder is loaded by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file,
+ * place ({@link GgufWeights#map}): tensors in formats the kernels run (F32, F16, BF16, Q8_0, Q6_K, Q5_K, Q4_0, Q4_K)
+ * are the weights, read from the page cache with no dequantization and no copy (a 1.3 GB Q8_0 file takes 1.3 GB,
+ * not the 5 GB of its fp32 form); tensors in other block types (Q5_0, Q4_1, ...) are dequantized to fp32, those
+ * alone. A model folder is loaded by {@link Model#load} and runs on its fp32 arrays. Close it to unmap the file,
  * after whatever decodes from it.
  */
 public final class LoadedModel implements AutoCloseable {
@@ -37,7 +38,7 @@ public final class LoadedModel implements AutoCloseable {
 
     /** A model in memory, on its own fp32 weights (no copy). */
     public static LoadedModel of(Model m) {
-        return new LoadedModel(ModelWeights.of(m.transformer()), m.tokenizer(), null, "fp32 arrays in memory");
+        return new LoadedModel(ModelWeights.of(m.transformer()), m.tokenizer(), null, "fp32");
     }
 
     /** The given weights (e.g. quantized in memory) with the model's tokenizer. */
@@ -45,7 +46,7 @@ public final class LoadedModel implements AutoCloseable {
         return new LoadedModel(weights, tokenizer, null, weights.policy().label() + " in memory");
     }
 
-    /** Loads a model from any path {@link Model#load} reads; a GGUF file runs in place when all its tensors can. */
+    /** Loads a model from any path {@link Model#load} reads; a GGUF file is mapped in place (see the class comment). */
     public static LoadedModel open(Path path) {
         if (GgufFile.isGguf(path)) {
             GgufFile g = GgufFile.open(path);
@@ -63,8 +64,7 @@ public final class LoadedModel implements AutoCloseable {
                 throw e;
             }
         }
-        Model m = Model.load(path);
-        return new LoadedModel(ModelWeights.of(m.transformer()), m.tokenizer(), null, "fp32");
+        return of(Model.load(path));
     }
 
     public ModelConfig config() { return weights.config(); }

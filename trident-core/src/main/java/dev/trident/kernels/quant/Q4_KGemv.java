@@ -3,6 +3,7 @@ package dev.trident.kernels.quant;
 import dev.trident.kernels.VecMath;
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_KFormat;
+import dev.trident.quant.Q5_KFormat;
 import dev.trident.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -21,7 +22,8 @@ import static dev.trident.kernels.quant.Lanes.LE;
 /**
  * y = W x for Q4_K W and fp32 activations. Per sub-block j of 32: {@code d sc_j (q . x) - dmin m_j sum(x)}, the
  * second term from the per-32 sums of x computed once per input. The 32 bytes of a group hold sub-block 2g in
- * their low nibbles and 2g+1 in their high ones, so both are taken from one load.
+ * their low nibbles and 2g+1 in their high ones, so both are taken from one load. Q5_K rows go through the same
+ * driver (same scales and mins, with {@link Q5_KGemv#dot} adding the fifth bit).
  */
 final class Q4_KGemv {
     private static final int BB = Q4_KFormat.BLOCK_BYTES;
@@ -31,9 +33,12 @@ final class Q4_KGemv {
     /** Per-thread scratch: one row's sub-block scales d * sc_j, grown to the longest row seen. */
     private static final ThreadLocal<float[][]> SCALES = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
 
+    /** Q4_K or Q5_K rows [from, to). */
     static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
         a.needSums();
         MemorySegment s = m.data();
+        boolean q5 = m.format() instanceof Q5_KFormat;
+        int bb = q5 ? Q5_KFormat.BLOCK_BYTES : BB;
         int nb = m.cols() / Q4_KFormat.BLOCK, rows = m.rows(), subs = m.cols() / 32;
         long rowBytes = m.rowBytes();
         float[][] holder = SCALES.get();
@@ -43,8 +48,9 @@ final class Q4_KGemv {
             long o = r * rowBytes;
             for (int t = 0; t < a.rows; t++) {
                 // First the scalar part of the row (scales unpacked, the mins' term), then a plain vector loop.
-                float mins = scales(s, o, nb, BB, a.sums, t * subs, scales);
-                y[yOff + t * rows + r] = dot(s, o, nb, a.x, a.rowOffset(t), scales) - mins;
+                float mins = scales(s, o, nb, bb, a.sums, t * subs, scales);
+                float dot = q5 ? Q5_KGemv.dot(s, o, nb, a.x, a.rowOffset(t), scales) : dot(s, o, nb, a.x, a.rowOffset(t), scales);
+                y[yOff + t * rows + r] = dot - mins;
             }
         }
     }
@@ -62,7 +68,7 @@ final class Q4_KGemv {
      * sum_j dmin * m_j * sum(x over sub-block j). The eight 6-bit (sc, m) pairs of a super-block are unpacked
      * together, one per lane (see {@link Q4_KFormat#scaleMin}): a scalar unpacking cost as much as the dot product.
      */
-    static float scales(MemorySegment s, long o, int nb, int blockBytes, float[] sums, int so, float[] scales) {
+    private static float scales(MemorySegment s, long o, int nb, int blockBytes, float[] sums, int so, float[] scales) {
         FloatVector mins = FloatVector.zero(F8);
         for (int b = 0; b < nb; b++) {
             long p = o + (long) b * blockBytes;

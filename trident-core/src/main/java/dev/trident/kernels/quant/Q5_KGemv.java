@@ -2,7 +2,6 @@ package dev.trident.kernels.quant;
 
 import dev.trident.kernels.VecMath;
 import dev.trident.quant.Q5_KFormat;
-import dev.trident.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -17,36 +16,17 @@ import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
 
 /**
- * y = W x for Q5_K W and fp32 activations: {@link Q4_KGemv}'s scheme (the row's scales unpacked in a pass of its own,
- * the mins' term from the per-32 sums of x), with each quant's fifth bit taken from qh: bit 2g of qh[l] for
- * element l of sub-block 2g, bit 2g + 1 for sub-block 2g + 1.
+ * The dot product of a Q5_K row with fp32 activations, inside {@link Q4_KGemv}'s scheme (the row's scales unpacked in
+ * a pass of its own, the mins' term from the per-32 sums of x): Q4_K's loop with each quant's fifth bit taken from
+ * qh: bit 2g of qh[l] for element l of sub-block 2g, bit 2g + 1 for sub-block 2g + 1.
  */
 final class Q5_KGemv {
     private static final int BB = Q5_KFormat.BLOCK_BYTES;
 
     private Q5_KGemv() {}
 
-    /** Per-thread scratch: one row's sub-block scales d * sc_j (+ 8 lanes for the mins), grown to the longest row. */
-    private static final ThreadLocal<float[][]> SCALES = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
-
-    static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
-        a.needSums();
-        MemorySegment s = m.data();
-        int nb = m.cols() / Q5_KFormat.BLOCK, rows = m.rows(), subs = m.cols() / 32;
-        long rowBytes = m.rowBytes();
-        float[][] holder = SCALES.get();
-        if (holder[0].length < subs + 8) holder[0] = new float[subs + 8];
-        float[] scales = holder[0];
-        for (int r = from; r < to; r++) {
-            long o = r * rowBytes;
-            for (int t = 0; t < a.rows; t++) {
-                float mins = Q4_KGemv.scales(s, o, nb, BB, a.sums, t * subs, scales);
-                y[yOff + t * rows + r] = dot(s, o, nb, a.x, a.rowOffset(t), scales) - mins;
-            }
-        }
-    }
-
-    private static float dot(MemorySegment s, long o, int nb, float[] x, int xo, float[] scales) {
+    /** Row at byte o against x at xo, given the row's unpacked scales ({@link Q4_KGemv#rows} drives it). */
+    static float dot(MemorySegment s, long o, int nb, float[] x, int xo, float[] scales) {
         FloatVector acc = FloatVector.zero(F);
         for (int gi = 0; gi < nb * 4; gi++) {
             int g = gi & 3;

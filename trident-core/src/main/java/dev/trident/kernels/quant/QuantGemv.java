@@ -59,7 +59,7 @@ public final class QuantGemv {
             case Q8_0Format f -> Q8_0Gemv.rows(w, a, y, yOff, from, to);
             case Q4_0Format f -> Q4_0Gemv.rows(w, a, y, yOff, from, to);
             case Q4_KFormat f -> Q4_KGemv.rows(w, a, y, yOff, from, to);
-            case Q5_KFormat f -> Q5_KGemv.rows(w, a, y, yOff, from, to);
+            case Q5_KFormat f -> Q4_KGemv.rows(w, a, y, yOff, from, to);
             case Q6_KFormat f -> Q6_KGemv.rows(w, a, y, yOff, from, to);
             case Fp8BlockFormat f -> Fp8BlockGemv.rows(w, a, y, yOff, from, to);
         }
