@@ -222,4 +222,31 @@ class WeightFormatTest {
         assertEquals(896f, back[0]);
         assertEquals(-44.8f, back[129 * cols + 199], 1e-5);
     }
+
+    /**
+     * Rows longer than Fp8BlockFormat.PANEL are stored in column panels of whole tiles, each row-major; rowMajorCodes
+     * gives back the safetensors layout: every code, read there at r * cols + c, is e4m3(w / scale_inv) of its tile.
+     */
+    @Test
+    void fp8BlockLongRowsAreStoredInPanels() {
+        assertEquals(4096, Fp8BlockFormat.panelWidth(4096));
+        assertEquals(389, Fp8BlockFormat.panelWidth(389));
+        assertEquals(29 * 128, Fp8BlockFormat.panelWidth(11008)); // 86 tiles in three panels: 29, 29, 28
+        assertEquals(18 * 128, Fp8BlockFormat.panelWidth(4500));  // 36 tiles (the last 20 columns) in two: 18, 18
+        int rows = 3, cols = 4500;
+        assertEquals(rows * 2304L + 1 * (4500 - 2304) + 6, Fp8BlockFormat.offset(rows, cols, 1, 2310));
+        assertEquals(2 * 2304L + 7, Fp8BlockFormat.offset(rows, cols, 2, 7));
+        float[] w = new float[rows * cols];
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+        QuantizedMatrix m = WeightFormat.FP8_BLOCK.quantize(w, rows, cols);
+        MemorySegment rowMajor = Fp8BlockFormat.rowMajorCodes(m);
+        assertEquals((long) rows * cols, rowMajor.byteSize());
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++) {
+                byte want = Fp8E4M3.encode(w[r * cols + c] / Fp8BlockFormat.scaleInv(m, r, c));
+                assertEquals(want, rowMajor.get(ValueLayout.JAVA_BYTE, (long) r * cols + c), "row-major (" + r + ", " + c + ")");
+                assertEquals(want, m.data().get(ValueLayout.JAVA_BYTE, Fp8BlockFormat.offset(rows, cols, r, c)), "panel (" + r + ", " + c + ")");
+            }
+    }
 }

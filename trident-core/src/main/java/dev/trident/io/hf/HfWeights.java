@@ -117,7 +117,7 @@ final class HfWeights {
                 QuantizedMatrix q = WeightFormat.FP8_BLOCK.quantize(v, shape[0], shape[1]);
                 long[] grid = {(shape[0] + Fp8BlockFormat.TILE - 1) / Fp8BlockFormat.TILE, Fp8BlockFormat.tilesAcross(shape[1])};
                 out.add(SafetensorsWriter.raw(name, SafetensorsDType.F8_E4M3, new long[]{shape[0], shape[1]},
-                        q.data().asSlice(0, (long) shape[0] * shape[1])));
+                        Fp8BlockFormat.rowMajorCodes(q)));
                 out.add(SafetensorsWriter.raw(name + "_scale_inv", SafetensorsDType.F32, grid, q.scales()));
             } else {
                 out.add(SafetensorsWriter.floats(name, shape, v, base));

@@ -111,8 +111,8 @@ public final class Activations {
 
     /**
      * Fills {@link #fp8x} for the current rows, once: bf16 of x * 2^100 (the scaling exact, a power of two, for
-     * |x| < 2^27), rounded to nearest even. Half the bytes of fp32, so an x of 11,008 values (22 KB) stays in L1
-     * beside the weight stream; bf16's 8 significant bits are still five more than an E4M3 weight has.
+     * |x| < 2^27), rounded to nearest even. Half the bytes of fp32, so x's slice for a panel of up to 4096 columns
+     * (8 KB) stays in L1 beside the weight stream; bf16's 8 significant bits are still five more than an E4M3 weight has.
      */
     void needFp8() {
         if (haveFp8) return;

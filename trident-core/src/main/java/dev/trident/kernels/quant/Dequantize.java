@@ -83,8 +83,9 @@ public final class Dequantize {
                 for (int t = 0; t < across; t++) {
                     // e4m3 * 2^-120 (exact) times 2^120 (exact), then times scale_inv: the scalar definition's product
                     float scale = Fp8BlockFormat.scaleInv(m, row, t * Fp8BlockFormat.TILE);
+                    long at = Fp8BlockFormat.offset(m.rows(), cols, row, t * Fp8BlockFormat.TILE) - t * Fp8BlockFormat.TILE; // + c: column c
                     for (int c = t * Fp8BlockFormat.TILE; c < (t + 1) * Fp8BlockFormat.TILE; c += L)
-                        ((IntVector) ByteVector.fromMemorySegment(BQ, s, (long) row * cols + c, LE).convertShape(VectorOperators.B2I, I, 0))
+                        ((IntVector) ByteVector.fromMemorySegment(BQ, s, at + c, LE).convertShape(VectorOperators.B2I, I, 0))
                                 .lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().mul(0x1p120f).mul(scale).intoArray(dst, off + c);
                 }
             }

@@ -30,8 +30,9 @@ import static dev.trident.kernels.quant.Lanes.S;
  * <p>2L bytes at a time are widened to 2L shorts, then read as L ints each holding two: {@code v << 20} puts the
  * even-position byte in place and {@code v << 4} the odd one. The activations come as bf16 ({@link
  * Activations#needFp8}), 2L of them read as L ints the same way: {@code u << 16} is the even-position value as a
- * float, {@code u & 0xFFFF0000} the odd one. A GEMV reads x again for every weight row, and at two bytes a value it
- * stays in L1 beside the weight stream where fp32 x did not (4096 x 11008: 14.3 GB/s on fp32 x, see
+ * float, {@code u & 0xFFFF0000} the odd one. A GEMV reads x again for every weight row: x's slice for one panel
+ * of columns (at most 4096, {@link Fp8BlockFormat#panelWidth}) stays in L1 beside the weight stream, and does so
+ * better at two bytes a value than at four (4096 x 11008: 25.8 GB/s on bf16 x, 17.6 on fp32 x, panels of 3712;
  * docs/quantization.md). x is pre-scaled by 2^100, so that products with the 2^-120-scaled weights stay normal
  * floats (subnormal results cost a microcode assist on x86); each 128-column tile's dot is multiplied once by
  * scale_inv * 2^20. Weights are assumed not NaN (the quantizer never writes 0x7F).
@@ -43,25 +44,32 @@ final class Fp8BlockGemv {
 
     private Fp8BlockGemv() {}
 
+    /** Rows [from, to) of W against every activation row, panel by panel ({@link Fp8BlockFormat#panelWidth}). */
     static void rows(QuantizedMatrix m, Activations a, float[] y, int yOff, int from, int to) {
         a.needFp8();
-        int rows = m.rows();
-        for (int r = from; r < to; r++)
-            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dot(m, r, a.fp8x, t * a.cols);
+        int rows = m.rows(), cols = m.cols(), width = Fp8BlockFormat.panelWidth(cols);
+        for (int p0 = 0; p0 < cols; p0 += width) {
+            int p1 = Math.min(cols, p0 + width);
+            for (int r = from; r < to; r++)
+                for (int t = 0; t < a.rows; t++) {
+                    float d = dot(m, r, p0, p1, a.fp8x, t * a.cols);
+                    int i = yOff + t * rows + r;
+                    y[i] = p0 == 0 ? d : y[i] + d;
+                }
+        }
     }
 
-    /** Row r against one activation row, xb[xbo ...] (bf16 of x * 2^100). */
-    private static float dot(QuantizedMatrix m, int r, short[] xb, int xbo) {
+    /** Columns [p0, p1) (one panel) of row r against one activation row, xb[xbo ...] (bf16 of x * 2^100). */
+    private static float dot(QuantizedMatrix m, int r, int p0, int p1, short[] xb, int xbo) {
         MemorySegment s = m.data(), scales = m.scales();
         int cols = m.cols(), g = 2 * L;
-        int across = Fp8BlockFormat.tilesAcross(cols);
-        long off = (long) r * cols;
-        long scaleRow = (long) (r / TILE) * across;
+        long off = Fp8BlockFormat.offset(m.rows(), cols, r, p0) - p0; // off + c: column c
+        long scaleRow = (long) (r / TILE) * Fp8BlockFormat.tilesAcross(cols);
         FloatVector acc = FloatVector.zero(F);
         float tail = 0;
-        for (int t = 0; t < across; t++) {
+        for (int t = p0 / TILE; t * TILE < p1; t++) {
             float scale = scales.getAtIndex(Le.FLOAT, scaleRow + t);
-            int c0 = t * TILE, c1 = Math.min(cols, c0 + TILE);
+            int c0 = t * TILE, c1 = Math.min(p1, c0 + TILE);
             int c = c0;
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
             for (; c + g <= c1; c += g) {

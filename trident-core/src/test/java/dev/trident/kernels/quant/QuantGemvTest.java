@@ -72,7 +72,8 @@ class QuantGemvTest {
     @Test
     void fp8BlockWithPartialTilesAndOddColumns() {
         SplittableRandom rnd = new SplittableRandom(99);
-        for (int[] shape : new int[][]{{131, 200}, {5, 13}, {1, 1}, {130, 389}}) {
+        // the last two have rows longer than a panel (Fp8BlockFormat.PANEL), one ending in a partial tile
+        for (int[] shape : new int[][]{{131, 200}, {5, 13}, {1, 1}, {130, 389}, {37, 4500}, {3, 8448}}) {
             int rows = shape[0], cols = shape[1];
             float[] w = gaussian(rnd, rows * cols, 0.1);
             float[] x = gaussian(rnd, cols, 1);
@@ -80,7 +81,18 @@ class QuantGemvTest {
             float[] twin = new float[rows], fast = new float[rows];
             QuantGemv.gemvScalar(m, x, twin);
             QuantGemv.gemv(m, x, fast);
-            assertRowsClose("FP8 " + rows + "x" + cols, twin, fast, absDots(m.dequantize(), x, rows, cols), 1e-5);
+            float[] deq = m.dequantize();
+            assertRowsClose("FP8 " + rows + "x" + cols, twin, fast, absDots(deq, x, rows, cols), 1e-5);
+            // three activation rows at once (a batched GEMV: panels accumulate into y per activation row)
+            int n = 3;
+            float[] xs = gaussian(rnd, n * cols, 1), ys = new float[n * rows];
+            new Matmul(n, cols, false).input(xs, 0, n, cols).multiply(WeightMatrix.of(m), ys, 0);
+            for (int t = 0; t < n; t++) {
+                float[] xt = java.util.Arrays.copyOfRange(xs, t * cols, (t + 1) * cols);
+                QuantGemv.gemvScalar(m, xt, twin);
+                assertRowsClose("FP8 " + rows + "x" + cols + " t=" + t, twin, java.util.Arrays.copyOfRange(ys, t * rows, (t + 1) * rows),
+                        absDots(deq, xt, rows, cols), 1e-5);
+            }
         }
         for (WeightFormat f : new WeightFormat[]{WeightFormat.F32, WeightFormat.F16, WeightFormat.BF16}) {
             int rows = 7, cols = 45; // tails in the float kernels
@@ -231,7 +243,7 @@ class QuantGemvTest {
     @Test
     void vectorDequantizationMatchesTheScalarDefinition() {
         SplittableRandom rnd = new SplittableRandom(8);
-        for (int[] shape : new int[][]{{3, 256}, {9, 512}}) {
+        for (int[] shape : new int[][]{{3, 256}, {9, 512}, {5, 8448}}) { // 8448: FP8-block rows in three panels
             int rows = shape[0], cols = shape[1];
             float[] w = gaussian(rnd, rows * cols, 0.3);
             for (WeightFormat f : WeightFormat.all()) {
