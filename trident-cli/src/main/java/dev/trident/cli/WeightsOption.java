@@ -3,6 +3,7 @@ package dev.trident.cli;
 import dev.trident.infer.LoadedModel;
 import dev.trident.infer.ModelWeights;
 import dev.trident.infer.QuantPolicy;
+import dev.trident.io.gguf.GgufFile;
 import dev.trident.model.Model;
 import dev.trident.quant.WeightFormat;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +56,16 @@ final class WeightsOption {
      * in the kernels' formats mapped in place, see {@link LoadedModel#open}); a line on err says which.
      */
     LoadedModel open(Path path, PrintWriter err) {
+        if ((weights != null || headFormat != null) && GgufFile.isGguf(path)) {
+            // converted matrix by matrix from the mapped file: never the whole model in fp32
+            try (LoadedModel mapped = LoadedModel.open(path)) {
+                long t0 = System.nanoTime();
+                QuantPolicy p = policy(format());
+                ModelWeights w = mapped.weights().requantized(p);
+                report(w, p, t0, err);
+                return LoadedModel.of(w, mapped.tokenizer());
+            }
+        }
         if (weights != null || headFormat != null) {
             Model full = Model.load(path);
             return LoadedModel.of(load(full, err), full.tokenizer());
@@ -75,10 +86,14 @@ final class WeightsOption {
         long t0 = System.nanoTime();
         QuantPolicy p = policy(f);
         ModelWeights w = ModelWeights.quantize(m.transformer(), p);
+        report(w, p, t0, err);
+        return w;
+    }
+
+    private static void report(ModelWeights w, QuantPolicy p, long t0, PrintWriter err) {
         err.printf(Locale.ROOT, "weights: %s, %.1f MB (%.2f bits per weight), quantized in %.1f s%n", p.label(), w.byteSize() / 1e6,
                 bitsPerWeight(w), (System.nanoTime() - t0) / 1e9);
         err.flush();
-        return w;
     }
 
     /** Average bits per weight over the matrices (fallbacks and the head included). */

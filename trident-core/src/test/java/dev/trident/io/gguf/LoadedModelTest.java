@@ -111,6 +111,34 @@ class LoadedModelTest {
         }
     }
 
+    /**
+     * --weights on a GGUF file: the mapped weights converted matrix by matrix (ModelWeights.requantized) generate what
+     * the file imported to fp32 and then quantized generates (Q4_0: per-row blocks, so the import's row order does
+     * not matter), and point into no file: they still run after the mapping is closed.
+     */
+    @Test
+    void aGgufFileConvertsMatrixByMatrixAsItsImportQuantizes() {
+        Model m = TestModels.random(TestModels.dense(false), 9);
+        Path file = dir.resolve("dense-q8_0.gguf");
+        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        String prompt = TestModels.heldOut(50);
+        dev.trident.infer.QuantPolicy q4 = dev.trident.infer.QuantPolicy.of(WeightFormat.Q4_0);
+        Model imported = Model.load(file);
+        int[] want = new Generator(LoadedModel.of(dev.trident.infer.ModelWeights.quantize(imported.transformer(), q4), imported.tokenizer()))
+                .generate(prompt, GREEDY, null).tokens();
+        LoadedModel converted;
+        try (LoadedModel mapped = LoadedModel.open(file)) {
+            converted = LoadedModel.of(mapped.weights().requantized(q4), mapped.tokenizer());
+            assertEquals(mapped.weights().matrices().size(), converted.weights().matrices().size());
+        }
+        assertEquals(java.util.Set.of("Q4_0", "Q8_0"), converted.weights().weightsByFormat().keySet(), "body Q4_0, embedding and head Q8_0");
+        assertArrayEquals(want, new Generator(converted).generate(prompt, GREEDY, null).tokens());
+        try (LoadedModel mapped = LoadedModel.open(file)) {
+            var fp8 = mapped.weights().requantized(dev.trident.infer.QuantPolicy.of(WeightFormat.FP8_BLOCK));
+            assertEquals(java.util.Set.of("FP8_BLOCK", "BF16"), fp8.weightsByFormat().keySet());
+        }
+    }
+
     /** A GGUF file's own chat template (tokenizer.chat_template) is the one generate, serve and the library use. */
     @Test
     void theChatTemplateComesFromTheGgufFile() {
