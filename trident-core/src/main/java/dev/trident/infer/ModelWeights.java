@@ -106,7 +106,7 @@ public record ModelWeights(ModelConfig config, RopeTable rope, WeightMatrix embe
      * The same model stored by {@code policy} as {@link #quantize(Transformer, QuantPolicy)} would store it (the
      * router and MLA's stacked kv_b_proj fp32, fallbacks by {@link QuantPolicy#forMatrix}), converted one matrix at
      * a time (one per worker thread): a GGUF file's weights go to another format without the whole model in fp32 (a
-     * 1.2 B-parameter Q8_0 file to FP8-block peaks at 5.6 GB resident instead of 9.9). Every matrix is a new copy, so
+     * 1.2 B-parameter Q8_0 file to FP8-block peaks at 5.8 GB resident instead of 9.9). Every matrix is a new copy, so
      * the result does not point into a mapped file.
      */
     public ModelWeights requantized(QuantPolicy policy) {

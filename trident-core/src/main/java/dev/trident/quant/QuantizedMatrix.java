@@ -8,8 +8,9 @@ import java.util.Objects;
  * A rows x cols weight matrix in a {@link WeightFormat}, stored as the format's bytes in {@code data}: row r starts
  * at {@code r * format.rowBytes(cols)}, exactly as a GGUF tensor's data (so a memory-mapped GGUF slice can be
  * wrapped without a copy); FP8-block rows longer than {@link Fp8BlockFormat#PANEL} columns, stored in column
- * panels, are the one exception ({@link Fp8BlockFormat#offset}). {@code scales} holds FP8-block's separate fp32 {@code weight_scale_inv} grid (as
- * DeepSeek-V3's safetensors store it next to the weight) and is {@link MemorySegment#NULL} for every other format.
+ * panels, are the one exception ({@link Fp8BlockFormat#offset}). {@code scales} holds FP8-block's separate fp32
+ * {@code weight_scale_inv} grid (as DeepSeek-V3's safetensors store it next to the weight) and is
+ * {@link MemorySegment#NULL} for every other format.
  */
 public record QuantizedMatrix(WeightFormat format, int rows, int cols, MemorySegment data, MemorySegment scales) {
     public QuantizedMatrix {
