@@ -85,4 +85,10 @@ public record BltConfig(int seqLen, int localDim, int localHeads, int localKvHea
                 decoderLayers, globalDim, globalLayers, globalHeads, globalKvHeads, globalHidden, crossHeads,
                 decoderCrossWindow, hash, ropeTheta, normEps, patcher);
     }
+
+    public BltConfig withDecoderLayers(int layers) {
+        return new BltConfig(seqLen, localDim, localHeads, localKvHeads, localHidden, localWindow, encoderLayers,
+                layers, globalDim, globalLayers, globalHeads, globalKvHeads, globalHidden, crossHeads,
+                decoderCrossWindow, hash, ropeTheta, normEps, patcher);
+    }
 }

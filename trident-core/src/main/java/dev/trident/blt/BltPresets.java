@@ -38,11 +38,9 @@ public final class BltPresets {
         // small-blt-d1: small-blt with a one-layer local decoder (half the decoder's FLOPs per byte: 3.1 -> 2.6
         // MFLOP at 6-byte patches). On sotu.txt it trained to a better BPB at the same training FLOPs (more steps);
         // on tinyshakespeare a worse one (docs/results.md, issue 11).
+        BltPreset small = PRESETS.get("small-blt");
         add(new BltPreset("small-blt-d1", "small-blt with a one-layer local decoder: about 15% fewer inference FLOPs per byte",
-                new BltConfig(288, 128, 4, 2, 256, 0, 1, 1, 256, 6, 8, 4, 704, 4, 1, new HashSpec(3, 8, 4096, 1), 10000, 1e-5f,
-                        new PatcherSpec(PatchingMode.ENTROPY, 0, 4.5, 0, false)),
-                new TrainConfig(16, 288, 1, 2e-3, 2e-4, 100, 4000, 0.1, 0.9, 0.95, 1.0, 0.1f, 250, 65536, ByteVocab.SIZE),
-                "blt-entropy", 1000));
+                small.model().withDecoderLayers(1), small.train(), small.entropyPreset(), small.entropySteps()));
     }
 
     private BltPresets() {}
