@@ -56,7 +56,13 @@ final class WeightsOption {
      * in the kernels' formats mapped in place, see {@link LoadedModel#open}); a line on err says which.
      */
     LoadedModel open(Path path, PrintWriter err) {
-        if ((weights != null || headFormat != null) && GgufFile.isGguf(path)) {
+        if (weights == null && headFormat == null) {
+            LoadedModel m = LoadedModel.open(path);
+            err.printf(Locale.ROOT, "weights: %s%n", m.describe());
+            err.flush();
+            return m;
+        }
+        if (GgufFile.isGguf(path)) {
             // converted matrix by matrix from the mapped file: never the whole model in fp32
             try (LoadedModel mapped = LoadedModel.open(path)) {
                 long t0 = System.nanoTime();
@@ -66,14 +72,8 @@ final class WeightsOption {
                 return LoadedModel.of(w, mapped.tokenizer());
             }
         }
-        if (weights != null || headFormat != null) {
-            Model full = Model.load(path);
-            return LoadedModel.of(load(full, err), full.tokenizer());
-        }
-        LoadedModel m = LoadedModel.open(path);
-        err.printf(Locale.ROOT, "weights: %s%n", m.describe());
-        err.flush();
-        return m;
+        Model full = Model.load(path);
+        return LoadedModel.of(load(full, err), full.tokenizer());
     }
 
     /** The model's weights in the --weights format, with a line on err saying what was done and how long it took. */

@@ -7,8 +7,7 @@ public record F16Format() implements WeightFormat {
     @Override public String name() { return "F16"; }
     @Override public int blockSize() { return 1; }
     @Override public int ggmlType() { return 1; }
-    @Override public long rowBytes(int cols) { return 2L * cols; }
-    @Override public double bytesPerWeight() { return 2; }
+    @Override public int blockBytes() { return 2; }
 
     @Override
     public QuantizedMatrix quantize(float[] w, int rows, int cols) {

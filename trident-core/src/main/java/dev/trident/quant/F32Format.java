@@ -7,8 +7,7 @@ public record F32Format() implements WeightFormat {
     @Override public String name() { return "F32"; }
     @Override public int blockSize() { return 1; }
     @Override public int ggmlType() { return 0; }
-    @Override public long rowBytes(int cols) { return 4L * cols; }
-    @Override public double bytesPerWeight() { return 4; }
+    @Override public int blockBytes() { return 4; }
 
     @Override
     public QuantizedMatrix quantize(float[] w, int rows, int cols) {

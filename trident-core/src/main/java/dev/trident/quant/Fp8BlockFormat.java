@@ -25,6 +25,8 @@ public record Fp8BlockFormat() implements WeightFormat {
     @Override public String name() { return "FP8_BLOCK"; }
     @Override public int blockSize() { return TILE; }
     @Override public int ggmlType() { return -1; }
+    /** One byte per weight: a tile's row is 128 bytes, but a row need not be whole tiles (hence rowBytes). */
+    @Override public int blockBytes() { return TILE; }
     @Override public long rowBytes(int cols) { return cols; }
     @Override public double bytesPerWeight() { return 1 + 4.0 / (TILE * TILE); }
 

@@ -18,8 +18,7 @@ public record Q4_0Format() implements WeightFormat {
     @Override public String name() { return "Q4_0"; }
     @Override public int blockSize() { return BLOCK; }
     @Override public int ggmlType() { return 2; }
-    @Override public long rowBytes(int cols) { return (long) cols / BLOCK * BLOCK_BYTES; }
-    @Override public double bytesPerWeight() { return BLOCK_BYTES / (double) BLOCK; }
+    @Override public int blockBytes() { return BLOCK_BYTES; }
 
     @Override
     public QuantizedMatrix quantize(float[] w, int rows, int cols) {

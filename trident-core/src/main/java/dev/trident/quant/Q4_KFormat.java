@@ -29,8 +29,7 @@ public record Q4_KFormat() implements WeightFormat {
     @Override public String name() { return "Q4_K"; }
     @Override public int blockSize() { return BLOCK; }
     @Override public int ggmlType() { return 12; }
-    @Override public long rowBytes(int cols) { return (long) cols / BLOCK * BLOCK_BYTES; }
-    @Override public double bytesPerWeight() { return BLOCK_BYTES / (double) BLOCK; }
+    @Override public int blockBytes() { return BLOCK_BYTES; }
 
     /** Sub-block j's 6-bit scale (low byte) and min (second byte) from the 12 packed bytes at {@code off}. */
     public static int scaleMin(MemorySegment s, long off, int j) {

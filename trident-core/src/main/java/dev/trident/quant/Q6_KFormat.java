@@ -28,8 +28,7 @@ public record Q6_KFormat() implements WeightFormat {
     @Override public String name() { return "Q6_K"; }
     @Override public int blockSize() { return BLOCK; }
     @Override public int ggmlType() { return 14; }
-    @Override public long rowBytes(int cols) { return (long) cols / BLOCK * BLOCK_BYTES; }
-    @Override public double bytesPerWeight() { return BLOCK_BYTES / (double) BLOCK; }
+    @Override public int blockBytes() { return BLOCK_BYTES; }
 
     @Override
     public QuantizedMatrix quantize(float[] w, int rows, int cols) {

@@ -19,8 +19,7 @@ public record Q8_0Format() implements WeightFormat {
     @Override public String name() { return "Q8_0"; }
     @Override public int blockSize() { return BLOCK; }
     @Override public int ggmlType() { return 8; }
-    @Override public long rowBytes(int cols) { return (long) cols / BLOCK * BLOCK_BYTES; }
-    @Override public double bytesPerWeight() { return BLOCK_BYTES / (double) BLOCK; }
+    @Override public int blockBytes() { return BLOCK_BYTES; }
 
     @Override
     public QuantizedMatrix quantize(float[] w, int rows, int cols) {

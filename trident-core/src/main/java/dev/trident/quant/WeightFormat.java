@@ -52,8 +52,13 @@ public sealed interface WeightFormat
     /** The {@code ggml_type} id in GGUF files, or -1 if GGUF has none. */
     int ggmlType();
 
-    /** Bytes of one row of {@code cols} weights in {@code data}. */
-    long rowBytes(int cols);
+    /** Bytes of one block in {@code data} (4 for F32; 34 for Q8_0's 32 weights). */
+    int blockBytes();
+
+    /** Bytes of one row of {@code cols} weights in {@code data}: whole blocks. */
+    default long rowBytes(int cols) {
+        return (long) cols / blockSize() * blockBytes();
+    }
 
     /** Bytes outside the rows (FP8-block's scale grid); 0 for the others. */
     default long scaleBytes(int rows, int cols) {
@@ -61,7 +66,9 @@ public sealed interface WeightFormat
     }
 
     /** Average storage cost per weight, scales included. */
-    double bytesPerWeight();
+    default double bytesPerWeight() {
+        return blockBytes() / (double) blockSize();
+    }
 
     /** Throws if a row of {@code cols} cannot be stored in this format. */
     default void checkCols(int cols) {
