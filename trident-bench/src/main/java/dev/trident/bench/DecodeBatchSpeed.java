@@ -2,6 +2,8 @@ package dev.trident.bench;
 
 import dev.trident.infer.Decoder;
 import dev.trident.infer.KvCache;
+import dev.trident.infer.ModelWeights;
+import dev.trident.infer.QuantPolicy;
 import dev.trident.kernels.WorkerPool;
 import dev.trident.model.Model;
 
@@ -15,7 +17,7 @@ import java.util.Locale;
  * Decode throughput of the continuous-batching pass by rows per pass: R sequences each decoding one token per pass
  * (the scheduler's decode step, {@link Decoder#forward(KvCache[], int[], int, int[])}), tokens per CPU second of the
  * calling thread (with -Dtrident.threads=1 it does all the compute, so other load on the machine matters less).
- * Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and tokens / wall-clock s (what
+ * -Dtrident.weights=FORMAT quantizes the weights first (default f32). Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and tokens / wall-clock s (what
  * counts with more than one kernel thread), each with its ratio to one row.
  * <pre>java --add-modules=jdk.incubator.vector -Dtrident.threads=1 \
  *     -cp trident-bench/target/classes:trident-core/target/classes dev.trident.bench.DecodeBatchSpeed MODEL [ROWS,..] [PASSES] [REPS]</pre>
@@ -28,7 +30,8 @@ public final class DecodeBatchSpeed {
         int[] rows = Arrays.stream((args.length > 1 ? args[1] : "1,2,4,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 40, reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int max = Arrays.stream(rows).max().orElseThrow();
-        Decoder decoder = new Decoder(model.transformer(), max);
+        String format = System.getProperty("trident.weights", "f32");
+        Decoder decoder = new Decoder(ModelWeights.quantize(model.transformer(), QuantPolicy.of(QuantPolicy.parseFormat(format))), max);
         KvCache[] caches = new KvCache[max];
         for (int i = 0; i < max; i++) caches[i] = decoder.newCache();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -54,7 +57,7 @@ public final class DecodeBatchSpeed {
                 bestWall[ri] = Math.max(bestWall[ri], (double) r * passes / (wall / 1e9));
             }
         }
-        System.out.printf(Locale.ROOT, "threads=%d passes=%d best of %d%n", WorkerPool.global().threads(), passes, reps);
+        System.out.printf(Locale.ROOT, "weights=%s threads=%d passes=%d best of %d%n", format, WorkerPool.global().threads(), passes, reps);
         for (int ri = 0; ri < rows.length; ri++)
             System.out.printf(Locale.ROOT, "rows %3d: %8.0f tokens / CPU s  (x%.2f)  %8.0f tokens / wall s  (x%.2f)%n",
                     rows[ri], best[ri], best[ri] / best[0], bestWall[ri], bestWall[ri] / bestWall[0]);

@@ -29,8 +29,9 @@ import java.util.concurrent.CountDownLatch;
 final class ServeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ThreadsOption threads;
+    @Mixin WeightsOption weights;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "A model directory from `trident train`.")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model directory from `trident train`, or a GGUF file.")
     Path model;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free port).")
@@ -82,9 +83,7 @@ final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv("TRIDENT_API_KEY");
         PrintWriter err = spec.commandLine().getErr();
         EngineOptions eo = new EngineOptions(batchRows, maxSequences, maxQueued, kvCacheMb << 20);
-        LoadedModel m = LoadedModel.open(model);
-        err.printf(Locale.ROOT, "weights: %s%n", m.describe());
-        err.flush();
+        LoadedModel m = weights.open(model, err);
         ChatTemplate template;
         try {
             template = chatTemplate != null ? ChatTemplate.named(chatTemplate, m.tokenizer()) : ChatTemplate.forModel(model, m.tokenizer());

@@ -288,6 +288,7 @@ public final class Decoder {
         mm.input(att, 0, n, qDim).multiply(a.wo(), proj, 0);
     }
 
+
     /** out[outOff + n * d] = down(silu(in gate^T) * (in up^T)) for n rows of in. */
     private void swiglu(ModelWeights.Ffn f, float[] in, float[] out, int outOff, int n) {
         ffn.run(f, in, c.dim(), out, outOff, n);
@@ -319,9 +320,9 @@ public final class Decoder {
         int threads = WorkerPool.global().threads(), jobs = units + (shared ? 1 : 0);
         if (threads > 1 && jobs > 1 && !BatchedGemv.worthThreads(1, moe.spec().expertHidden(), d)) {
             if (runners.length < threads) growRunners(threads, moe);
-            expertTask.start(moe, n, units);
+            expertTask.start(moe, n, units, Math.min(threads, jobs));
             try {
-                WorkerPool.global().parallelFor(jobs, expertTask);
+                WorkerPool.global().parallelFor(expertTask.groups, expertTask);
             } finally {
                 expertTask.moe = null;
             }
@@ -358,25 +359,58 @@ public final class Decoder {
         runners = r;
     }
 
-    /** The parallel form of {@link #experts}: job u < units is a routed expert, job units the shared one. */
+    /**
+     * The parallel form of {@link #experts}: jobs (u < units a routed expert, u = units the shared one) dealt into
+     * one group per worker by cost, largest first, each to the least-loaded group (LPT). A job reads its expert once
+     * and multiplies its rows, so it costs about {@link #JOB_READ} + rows: in a continuous-batching step the shared
+     * expert has every row and most routed ones a single row, and equal job counts per worker leave one idle.
+     */
     private final class ExpertTask implements WorkerPool.RangeBody {
+        /** A job's cost in rows for reading its weights once (a one-row GEMV is bound by the read). */
+        static final int JOB_READ = 8;
         ModelWeights.Moe moe;
-        int n, units;
+        int n, units, groups;
+        int[] order = new int[0], groupOf = new int[0], load = new int[0];
 
-        void start(ModelWeights.Moe moe, int n, int units) {
+        void start(ModelWeights.Moe moe, int n, int units, int groups) {
             this.moe = moe;
             this.n = n;
             this.units = units;
+            this.groups = groups;
+            int jobs = units + (moe.shared() != null ? 1 : 0);
+            if (order.length < jobs) {
+                order = new int[jobs];
+                groupOf = new int[jobs];
+            }
+            if (load.length < groups) load = new int[groups];
+            for (int j = 0; j < jobs; j++) { // insertion sort by cost, largest first (at most experts + 1 jobs)
+                int c = cost(j), i = j;
+                for (; i > 0 && cost(order[i - 1]) < c; i--) order[i] = order[i - 1];
+                order[i] = j;
+            }
+            Arrays.fill(load, 0, groups, 0);
+            for (int i = 0; i < jobs; i++) {
+                int g = 0;
+                for (int h = 1; h < groups; h++) if (load[h] < load[g]) g = h;
+                groupOf[order[i]] = g;
+                load[g] += cost(order[i]);
+            }
+        }
+
+        private int cost(int job) {
+            return JOB_READ + (job == units ? n : unitStart[job + 1] - unitStart[job]);
         }
 
         @Override
         public void run(int from, int to, int worker) {
             SwiGluRunner r = runners[worker];
-            int d = c.dim(), kk = moe.spec().activeExperts();
-            for (int u = from; u < to; u++) {
-                if (u == units) r.run(moe.shared(), xn, d, proj, 0, n);
-                else runExpert(r, moe, u, kk, d);
-            }
+            int d = c.dim(), kk = moe.spec().activeExperts(), jobs = units + (moe.shared() != null ? 1 : 0);
+            for (int g = from; g < to; g++)
+                for (int u = 0; u < jobs; u++) {
+                    if (groupOf[u] != g) continue;
+                    if (u == units) r.run(moe.shared(), xn, d, proj, 0, n);
+                    else runExpert(r, moe, u, kk, d);
+                }
         }
     }
 }

@@ -100,6 +100,14 @@ public final class DecodeAttention {
         int units = nq * kvHeads * tiles;
         int maxLen = p0 + nq;
         long work = 4L * maxLen * headDim * Math.min(group, TILE); // two passes of ~2 flops per key and element
+        // The units read each cache row in pieces, one kv head at a time: a strided walk that the hardware
+        // prefetcher does not follow, so a cache evicted to DRAM (by the weights streamed between layers) costs a
+        // memory latency per line. A small cache is first read in order, every line once, and then sits in L2.
+        long rowsBytes = 4L * (p0 + nq) * kvStride;
+        if (rowsBytes <= TOUCH_MAX_BYTES) {
+            int from = cacheOff, to = cacheOff + (p0 + nq - 1) * kvStride + kvHeads * headDim;
+            sink += touch(kCache, from, to) + touch(vCache, from, to);
+        }
         Units u = UNITS.get();
         u.q = q; u.qOff = qOff; u.qStride = qStride; u.p0 = p0; u.kCache = kCache; u.vCache = vCache;
         u.cacheOff = cacheOff; u.kvStride = kvStride; u.kvHeads = kvHeads; u.headDim = headDim; u.group = group;
@@ -109,6 +117,18 @@ public final class DecodeAttention {
         } finally {
             u.q = u.kCache = u.vCache = u.out = null; // do not keep the caller's arrays alive
         }
+    }
+
+    /** Largest K (and V) range read in order before a call: both together well inside a 1 MB L2. */
+    private static final long TOUCH_MAX_BYTES = 256 << 10;
+    /** Keeps the touching reads alive (the JIT drops loads whose values go nowhere). */
+    private static volatile float sink;
+
+    /** Reads one float per 64-byte line of a[from, to), in order; returns their sum. */
+    private static float touch(float[] a, int from, int to) {
+        float sum = 0;
+        for (int i = from; i < to; i += 16) sum += a[i];
+        return sum;
     }
 
     /** Query heads [h0, h0 + rows) of one token against kv rows [0, n) starting at kvBase. */
