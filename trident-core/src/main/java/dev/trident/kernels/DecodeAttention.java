@@ -14,8 +14,17 @@ import java.util.Arrays;
  *
  * <p>Work is split into units of (query token, kv head, tile of up to four query heads sharing that kv head): each
  * cached key and value row is loaded once per tile, not once per head (GQA). Units run in parallel on the
- * {@link WorkerPool} when the cache is long enough to pay for it. Memory: scores for one tile (4 x len floats) in a
- * per-thread scratch that grows to the longest context seen and is then reused.
+ * {@link WorkerPool} when the cache is long enough to pay for it.
+ *
+ * <p>A cache row holds every kv head, so a unit alone reads each row in pieces: a strided walk that the hardware
+ * prefetcher follows poorly, and in decode the cache has usually been evicted to DRAM by the weights streamed since
+ * its last use (a 64-position cache of the demo model: 19 us a call from DRAM against 5 from L2). So a thread runs
+ * its units a group at a time, block by block of {@link #BC} positions: it first reads the block's rows in order,
+ * one load per cache line, then computes every unit's scores on them (and later, the same way, every unit's P V),
+ * so the rows come in as one sequential stream and are in L1/L2 when the units use them. The arithmetic of each
+ * unit is unchanged (keys in order, P V in blocks of BC), so results do not depend on the grouping.
+ * Memory: scores and accumulators for a group of units in a per-thread scratch that grows to the longest context
+ * seen and is then reused.
  */
 public final class DecodeAttention {
     /** Query heads per tile (the register tiling of {@link AttentionTiles}). */
@@ -27,15 +36,19 @@ public final class DecodeAttention {
 
     private DecodeAttention() {}
 
+    /** Units run together block by block (their scores: GROUP x TILE rows of len floats). */
+    private static final int GROUP = 16;
+
     private static final class Scratch {
-        float[] s = new float[0];   // TILE rows of len scores, then probabilities
-        float[] acc = new float[0]; // TILE output rows of headDim
+        float[] s = new float[0];   // per unit of a group: TILE rows of len scores, then probabilities
+        float[] acc = new float[0]; // per unit of a group: TILE output rows of headDim
+        float touched;              // the sum of the in-order reads ({@link #touch}): stored, so the JIT keeps them
 
         static Scratch get(int len, int headDim) {
             Scratch sc = SCRATCH.get();
             // grows by doubling, so a context growing one token at a time reallocates log(len) times, not per token
-            if (sc.s.length < TILE * len) sc.s = new float[TILE * Math.max(2 * len, 256)];
-            if (sc.acc.length < TILE * headDim) sc.acc = new float[TILE * headDim];
+            if (sc.s.length < GROUP * TILE * len) sc.s = new float[GROUP * TILE * Math.max(2 * len, 256)];
+            if (sc.acc.length < GROUP * TILE * headDim) sc.acc = new float[GROUP * TILE * headDim];
             return sc;
         }
     }
@@ -52,13 +65,73 @@ public final class DecodeAttention {
         @Override
         public void run(int u0, int u1, int worker) {
             Scratch sc = Scratch.get(maxLen, headDim);
-            for (int unit = u0; unit < u1; unit++) {
-                int i = unit / (kvHeads * tiles), rest = unit % (kvHeads * tiles);
-                int g = rest / tiles, h0 = g * group + (rest % tiles) * TILE;
-                int rows = Math.min(TILE, (g + 1) * group - h0);
-                attendTile(q, qOff + i * qStride, h0, rows, kCache, vCache, cacheOff + g * headDim, kvStride,
-                        p0 + i + 1, headDim, scale, out, outOff + i * outStride, sc);
+            for (int g0 = u0; g0 < u1; g0 += GROUP) group(g0, Math.min(u1, g0 + GROUP), sc);
+        }
+
+        /** Units [g0, g1): scores block by block, softmax, P V block by block; each block's rows read in order first. */
+        private void group(int g0, int g1, Scratch sc) {
+            int len = p0 + (unitQuery(g1 - 1)) + 1, stride = TILE * maxLen; // the last unit's query sees the most
+            for (int b0 = 0; b0 < len; b0 += BC) {
+                int b1 = Math.min(len, b0 + BC);
+                sc.touched += touch(kCache, cacheOff + b0 * kvStride, cacheOff + (b1 - 1) * kvStride + kvHeads * headDim);
+                for (int unit = g0; unit < g1; unit++) {
+                    int n = p0 + unitQuery(unit) + 1;
+                    if (b0 < n) scores(unit, b0, Math.min(b1, n), n, sc.s, (unit - g0) * stride);
+                }
             }
+            for (int unit = g0; unit < g1; unit++) {
+                int n = p0 + unitQuery(unit) + 1, rows = unitRows(unit), so = (unit - g0) * stride;
+                for (int r = 0; r < rows; r++) Softmax.inPlace(sc.s, so + r * n, n);
+                if (rows > 1) Arrays.fill(sc.s, so + rows * n, so + TILE * n, 0f); // padding rows: zero probabilities
+            }
+            Arrays.fill(sc.acc, 0, (g1 - g0) * TILE * headDim, 0f);
+            for (int b0 = 0; b0 < len; b0 += BC) {
+                int b1 = Math.min(len, b0 + BC);
+                sc.touched += touch(vCache, cacheOff + b0 * kvStride, cacheOff + (b1 - 1) * kvStride + kvHeads * headDim);
+                for (int unit = g0; unit < g1; unit++) {
+                    int n = p0 + unitQuery(unit) + 1;
+                    if (b0 < n) values(unit, b0, Math.min(b1, n), n, sc.s, (unit - g0) * stride, sc.acc, (unit - g0) * TILE * headDim);
+                }
+            }
+            for (int unit = g0; unit < g1; unit++) {
+                int i = unitQuery(unit), h0 = unitHead(unit), a = (unit - g0) * TILE * headDim;
+                for (int r = 0; r < unitRows(unit); r++)
+                    System.arraycopy(sc.acc, a + r * headDim, out, outOff + i * outStride + (h0 + r) * headDim, headDim);
+            }
+        }
+
+        private int unitQuery(int unit) { return unit / (kvHeads * tiles); }
+
+        private int unitKvHead(int unit) { return unit % (kvHeads * tiles) / tiles; }
+
+        /** The unit's first query head. */
+        private int unitHead(int unit) { return unitKvHead(unit) * group + (unit % (kvHeads * tiles) % tiles) * TILE; }
+
+        /** Query heads in the unit's tile: TILE, or fewer in a group's last tile. */
+        private int unitRows(int unit) { return Math.min(TILE, (unitKvHead(unit) + 1) * group - unitHead(unit)); }
+
+        /** s[so + r * n + u] = scale * q_r . k_u for the unit's heads r and keys u in [b0, b1). */
+        private void scores(int unit, int b0, int b1, int n, float[] s, int so) {
+            int qBase = qOff + unitQuery(unit) * qStride, h0 = unitHead(unit), rows = unitRows(unit), d = headDim;
+            int kvBase = cacheOff + unitKvHead(unit) * d;
+            if (rows == 1) {
+                int qo = qBase + h0 * d;
+                for (int u = b0; u < b1; u++) s[so + u] = scale * VecMath.dot(q, qo, kCache, kvBase + u * kvStride, d);
+                return;
+            }
+            // Padding rows (rows < 4) re-read the last real query; their probabilities are zeroed before P V.
+            int q0 = qBase + h0 * d;
+            int q1 = qBase + (h0 + Math.min(1, rows - 1)) * d;
+            int q2 = qBase + (h0 + Math.min(2, rows - 1)) * d;
+            int q3 = qBase + (h0 + Math.min(3, rows - 1)) * d;
+            for (int u = b0; u < b1; u++) AttentionTiles.dots4(q, q0, q1, q2, q3, kCache, kvBase + u * kvStride, d, scale, s, so + u, n);
+        }
+
+        /** acc rows of the unit += sum_{u in [b0, b1)} p_u v_u. */
+        private void values(int unit, int b0, int b1, int n, float[] s, int so, float[] acc, int ao) {
+            int d = headDim, vBase = cacheOff + unitKvHead(unit) * d + b0 * kvStride;
+            if (unitRows(unit) == 1) AttentionTiles.rowTimesMatrix(s, so + b0, vCache, vBase, kvStride, b1 - b0, acc, ao, d);
+            else AttentionTiles.rowsTimesMatrix(s, so + b0, n, vCache, vBase, kvStride, b1 - b0, acc, ao, ao + d, ao + 2 * d, ao + 3 * d, d);
         }
     }
 
@@ -100,14 +173,6 @@ public final class DecodeAttention {
         int units = nq * kvHeads * tiles;
         int maxLen = p0 + nq;
         long work = 4L * maxLen * headDim * Math.min(group, TILE); // two passes of ~2 flops per key and element
-        // The units read each cache row in pieces, one kv head at a time: a strided walk that the hardware
-        // prefetcher does not follow, so a cache evicted to DRAM (by the weights streamed between layers) costs a
-        // memory latency per line. A small cache is first read in order, every line once, and then sits in L2.
-        long rowsBytes = 4L * (p0 + nq) * kvStride;
-        if (rowsBytes <= TOUCH_MAX_BYTES) {
-            int from = cacheOff, to = cacheOff + (p0 + nq - 1) * kvStride + kvHeads * headDim;
-            sink += touch(kCache, from, to) + touch(vCache, from, to);
-        }
         Units u = UNITS.get();
         u.q = q; u.qOff = qOff; u.qStride = qStride; u.p0 = p0; u.kCache = kCache; u.vCache = vCache;
         u.cacheOff = cacheOff; u.kvStride = kvStride; u.kvHeads = kvHeads; u.headDim = headDim; u.group = group;
@@ -119,52 +184,10 @@ public final class DecodeAttention {
         }
     }
 
-    /** Largest K (and V) range read in order before a call: both together well inside a 1 MB L2. */
-    private static final long TOUCH_MAX_BYTES = 256 << 10;
-    /** Keeps the touching reads alive (the JIT drops loads whose values go nowhere). */
-    private static volatile float sink;
-
     /** Reads one float per 64-byte line of a[from, to), in order; returns their sum. */
     private static float touch(float[] a, int from, int to) {
         float sum = 0;
         for (int i = from; i < to; i += 16) sum += a[i];
         return sum;
-    }
-
-    /** Query heads [h0, h0 + rows) of one token against kv rows [0, n) starting at kvBase. */
-    private static void attendTile(float[] q, int qBase, int h0, int rows, float[] kCache, float[] vCache,
-                                   int kvBase, int kvStride, int n, int d, float scale,
-                                   float[] out, int oBase, Scratch sc) {
-        float[] s = sc.s;
-        if (rows == 1) { // no GQA sharing: plain dot products, no padded rows
-            int qo = qBase + h0 * d, oo = oBase + h0 * d;
-            for (int u = 0; u < n; u++) s[u] = scale * VecMath.dot(q, qo, kCache, kvBase + u * kvStride, d);
-            Softmax.inPlace(s, 0, n);
-            Arrays.fill(out, oo, oo + d, 0f);
-            for (int u0 = 0; u0 < n; u0 += BC) {
-                AttentionTiles.rowTimesMatrix(s, u0, vCache, kvBase + u0 * kvStride, kvStride,
-                        Math.min(BC, n - u0), out, oo, d);
-            }
-            return;
-        }
-        // Padding rows (rows < 4) re-read the last real query and get zero probabilities.
-        int q0 = qBase + h0 * d;
-        int q1 = qBase + (h0 + Math.min(1, rows - 1)) * d;
-        int q2 = qBase + (h0 + Math.min(2, rows - 1)) * d;
-        int q3 = qBase + (h0 + Math.min(3, rows - 1)) * d;
-        for (int u = 0; u < n; u++) {
-            AttentionTiles.dots4(q, q0, q1, q2, q3, kCache, kvBase + u * kvStride, d, scale, s, u, n);
-        }
-        for (int r = 0; r < TILE; r++) {
-            if (r < rows) Softmax.inPlace(s, r * n, n);
-            else Arrays.fill(s, r * n, (r + 1) * n, 0f);
-        }
-        float[] acc = sc.acc;
-        Arrays.fill(acc, 0, TILE * d, 0f);
-        for (int u0 = 0; u0 < n; u0 += BC) {
-            AttentionTiles.rowsTimesMatrix(s, u0, n, vCache, kvBase + u0 * kvStride, kvStride, Math.min(BC, n - u0),
-                    acc, 0, d, 2 * d, 3 * d, d);
-        }
-        for (int r = 0; r < rows; r++) System.arraycopy(acc, r * d, out, oBase + (h0 + r) * d, d);
     }
 }
