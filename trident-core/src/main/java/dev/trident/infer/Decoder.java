@@ -288,7 +288,6 @@ public final class Decoder {
         mm.input(att, 0, n, qDim).multiply(a.wo(), proj, 0);
     }
 
-
     /** out[outOff + n * d] = down(silu(in gate^T) * (in up^T)) for n rows of in. */
     private void swiglu(ModelWeights.Ffn f, float[] in, float[] out, int outOff, int n) {
         ffn.run(f, in, c.dim(), out, outOff, n);
