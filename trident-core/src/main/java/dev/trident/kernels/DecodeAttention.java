@@ -19,11 +19,11 @@ import java.util.Arrays;
  * <p>A cache row holds every kv head, so a unit alone reads each row in pieces: a strided walk that the hardware
  * prefetcher follows poorly, and in decode the cache has usually been evicted to DRAM by the weights streamed since
  * its last use (a 64-position cache of the demo model: 19 us a call from DRAM against 5 from L2). So a thread runs
- * its units a group at a time, block by block of {@link #BC} positions: it first reads the block's rows in order,
+ * its units a batch at a time, block by block of {@link #BC} positions: it first reads the block's rows in order,
  * one load per cache line, then computes every unit's scores on them (and later, the same way, every unit's P V),
  * so the rows come in as one sequential stream and are in L1/L2 when the units use them. The arithmetic of each
- * unit is unchanged (keys in order, P V in blocks of BC), so results do not depend on the grouping.
- * Memory: scores and accumulators for a group of units in a per-thread scratch that grows to the longest context
+ * unit is unchanged (keys in order, P V in blocks of BC), so results do not depend on the batching.
+ * Memory: scores and accumulators for a batch of units in a per-thread scratch that grows to the longest context
  * seen and is then reused.
  */
 public final class DecodeAttention {
@@ -36,19 +36,19 @@ public final class DecodeAttention {
 
     private DecodeAttention() {}
 
-    /** Units run together block by block (their scores: GROUP x TILE rows of len floats). */
-    private static final int GROUP = 16;
+    /** Units run together block by block (their scores: UNIT_BATCH x TILE rows of len floats). */
+    private static final int UNIT_BATCH = 16;
 
     private static final class Scratch {
-        float[] s = new float[0];   // per unit of a group: TILE rows of len scores, then probabilities
-        float[] acc = new float[0]; // per unit of a group: TILE output rows of headDim
+        float[] s = new float[0];   // per unit of a batch: TILE rows of len scores, then probabilities
+        float[] acc = new float[0]; // per unit of a batch: TILE output rows of headDim
         float touched;              // the sum of the in-order reads ({@link #touch}): stored, so the JIT keeps them
 
         static Scratch get(int len, int headDim) {
             Scratch sc = SCRATCH.get();
             // grows by doubling, so a context growing one token at a time reallocates log(len) times, not per token
-            if (sc.s.length < GROUP * TILE * len) sc.s = new float[GROUP * TILE * Math.max(2 * len, 256)];
-            if (sc.acc.length < GROUP * TILE * headDim) sc.acc = new float[GROUP * TILE * headDim];
+            if (sc.s.length < UNIT_BATCH * TILE * len) sc.s = new float[UNIT_BATCH * TILE * Math.max(2 * len, 256)];
+            if (sc.acc.length < UNIT_BATCH * TILE * headDim) sc.acc = new float[UNIT_BATCH * TILE * headDim];
             return sc;
         }
     }
@@ -65,11 +65,11 @@ public final class DecodeAttention {
         @Override
         public void run(int u0, int u1, int worker) {
             Scratch sc = Scratch.get(maxLen, headDim);
-            for (int g0 = u0; g0 < u1; g0 += GROUP) group(g0, Math.min(u1, g0 + GROUP), sc);
+            for (int b = u0; b < u1; b += UNIT_BATCH) batch(b, Math.min(u1, b + UNIT_BATCH), sc);
         }
 
         /** Units [g0, g1): scores block by block, softmax, P V block by block; each block's rows read in order first. */
-        private void group(int g0, int g1, Scratch sc) {
+        private void batch(int g0, int g1, Scratch sc) {
             int len = p0 + (unitQuery(g1 - 1)) + 1, stride = TILE * maxLen; // the last unit's query sees the most
             for (int b0 = 0; b0 < len; b0 += BC) {
                 int b1 = Math.min(len, b0 + BC);
@@ -107,7 +107,7 @@ public final class DecodeAttention {
         /** The unit's first query head. */
         private int unitHead(int unit) { return unitKvHead(unit) * group + (unit % (kvHeads * tiles) % tiles) * TILE; }
 
-        /** Query heads in the unit's tile: TILE, or fewer in a group's last tile. */
+        /** Query heads in the unit's tile: TILE, or fewer in the last tile of a kv head's query heads. */
         private int unitRows(int unit) { return Math.min(TILE, (unitKvHead(unit) + 1) * group - unitHead(unit)); }
 
         /** s[so + r * n + u] = scale * q_r . k_u for the unit's heads r and keys u in [b0, b1). */

@@ -35,7 +35,7 @@ class DecodeAttentionTest {
 
     @ParameterizedTest(name = "p0={0} nq={1} H={2} Hkv={3} D={4}")
     @CsvSource({"0,1,2,1,8", "10,4,4,2,16", "37,5,6,3,9", "100,7,8,2,32",
-            "60,9,8,4,16"})   // 36 units: three groups run block by block, blocks of 64 positions straddled
+            "60,9,8,4,16"})   // 36 units: three batches run block by block, blocks of 64 positions straddled
     void manyQueriesMatchReference(int p0, int nq, int heads, int kvHeads, int headDim) {
         SplittableRandom rnd = new SplittableRandom(p0 * 31L + nq);
         int kvStride = kvHeads * headDim, qStride = heads * headDim + 1, outStride = heads * headDim + 2;
