@@ -267,10 +267,7 @@ public final class Decoder {
     private void groupedQuery(ModelWeights.Gqa a, int layer, int n) {
         int d = c.dim();
         float scale = (float) (1 / Math.sqrt(c.headDim()));
-        mm.input(xn, 0, n, d);
-        mm.multiply(a.wq(), q, 0);
-        mm.multiply(a.wk(), k, 0);
-        mm.multiply(a.wv(), v, 0);
+        mm.input(xn, 0, n, d).multiply(a.wq(), q, a.wk(), k, a.wv(), v);
         if (a.qNorm() != null) { // QK-norm: every head of q and k RMS-normalized in place before RoPE
             RmsNormKernel.forward(q, a.qNorm().gain(), q, null, n * c.heads(), c.headDim(), a.qNorm().eps());
             RmsNormKernel.forward(k, a.kNorm().gain(), k, null, n * c.kvHeads(), c.headDim(), a.kNorm().eps());

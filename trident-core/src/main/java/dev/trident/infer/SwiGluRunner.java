@@ -23,9 +23,7 @@ final class SwiGluRunner {
     /** out[outOff + t * d ...] for the n rows of in (row t at t * d). */
     void run(ModelWeights.Ffn f, float[] in, int d, float[] out, int outOff, int n) {
         int h = f.gate().rows();
-        mm.input(in, 0, n, d);
-        mm.multiply(f.gate(), gate, 0);
-        mm.multiply(f.up(), up, 0);
+        mm.input(in, 0, n, d).multiply(f.gate(), gate, f.up(), up, null, null);
         SwiGluKernel.forward(gate, up, hid, n * h);
         mm.input(hid, 0, n, h).multiply(f.down(), out, outOff);
     }

@@ -85,14 +85,77 @@ public final class Matmul {
                     Gemm.sgemm(false, true, n, r1 - r0, cols, in.x, in.off, cols, blockScratch, 0, cols, 0f, y, yOff + r0, rows);
                 }
             }
-            case WeightMatrix.Quantized q -> {
-                boolean useInt8 = QuantGemv.hasInt8Path(q.format()) && (int8 || cols > LONG_ROW && !(q.format() instanceof Q4_KFormat));
-                if (useInt8) in.needInt8(); // on this thread, before the split
-                else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat || q.format() instanceof Q5_KFormat) in.needSums();
-                else if (q.format() instanceof Fp8BlockFormat) in.needFp8();
-                run(useInt8 ? Task.INT8 : Task.FLOAT, w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+            case WeightMatrix.Quantized q -> run(gemvKind(q), w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+        }
+    }
+
+    /**
+     * {@link #multiply} by two or three matrices of the same input (w2 may be null) with one hand-off to the pool
+     * for all their rows instead of one per matrix: the q, k and v (or gate and up) products of a decode step, whose
+     * matrices are each too small to be worth a hand-off of their own. Each output is computed as multiply computes
+     * it (the same GEMV kernel per row); more than {@link #BATCH_MAX} input rows take multiply's GEMM path instead.
+     */
+    public void multiply(WeightMatrix w0, float[] y0, WeightMatrix w1, float[] y1, WeightMatrix w2, float[] y2) {
+        int n = in.rows;
+        if (n > BATCH_MAX) {
+            multiply(w0, y0, 0);
+            multiply(w1, y1, 0);
+            if (w2 != null) multiply(w2, y2, 0);
+            return;
+        }
+        Fused f = fused;
+        f.count = w2 == null ? 2 : 3;
+        f.set(0, w0, y0);
+        f.set(1, w1, y1);
+        if (w2 != null) f.set(2, w2, y2);
+        int total = f.start[f.count];
+        try {
+            if (BatchedGemv.worthThreads(n, total, in.cols)) WorkerPool.global().parallelFor(total, f);
+            else f.run(0, total, 0);
+        } finally {
+            java.util.Arrays.fill(f.w, null);
+            java.util.Arrays.fill(f.y, null);
+        }
+    }
+
+    /** {@link #multiply}'s three-matrix form as one pool body over their rows laid end to end. */
+    private final class Fused implements WorkerPool.RangeBody {
+        final WeightMatrix[] w = new WeightMatrix[3];
+        final float[][] y = new float[3][];
+        final int[] kind = new int[3], start = new int[4];
+        int count;
+
+        void set(int i, WeightMatrix m, float[] out) {
+            if (m.cols() != in.cols) throw new IllegalArgumentException("W has " + m.cols() + " columns, the input " + in.cols);
+            if ((long) in.rows * m.rows() > out.length) throw new IllegalArgumentException("y too short for " + in.rows + " x " + m.rows());
+            w[i] = m;
+            y[i] = out;
+            kind[i] = m instanceof WeightMatrix.Quantized q ? gemvKind(q) : Task.DENSE; // derived input made here
+            start[i + 1] = start[i] + m.rows();
+        }
+
+        @Override
+        public void run(int from, int to, int worker) {
+            for (int i = 0; i < count; i++) {
+                int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
+                if (lo >= hi) continue;
+                WeightMatrix m = w[i];
+                if (m instanceof WeightMatrix.Dense d)
+                    BatchedGemv.rows(in.rows, d.rows(), d.cols(), d.data(), d.offset(), in.x, in.off, y[i], 0, lo, hi);
+                else QuantGemv.rows(((WeightMatrix.Quantized) m).matrix(), in, kind[i] == Task.INT8, y[i], 0, lo, hi);
             }
         }
+    }
+
+    private final Fused fused = new Fused();
+
+    /** The GEMV task kind for q, with what it derives from the input computed now (on this thread, before a split). */
+    private int gemvKind(WeightMatrix.Quantized q) {
+        boolean useInt8 = QuantGemv.hasInt8Path(q.format()) && (int8 || in.cols > LONG_ROW && !(q.format() instanceof Q4_KFormat));
+        if (useInt8) in.needInt8();
+        else if (q.format() instanceof Q4_0Format || q.format() instanceof Q4_KFormat || q.format() instanceof Q5_KFormat) in.needSums();
+        else if (q.format() instanceof Fp8BlockFormat) in.needFp8();
+        return useInt8 ? Task.INT8 : Task.FLOAT;
     }
 
     private void run(int kind, WeightMatrix w, QuantizedMatrix q, float[] y, int yOff, int units, boolean parallel) {
