@@ -139,10 +139,7 @@ public final class Matmul {
             for (int i = 0; i < count; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
                 if (lo >= hi) continue;
-                WeightMatrix m = w[i];
-                if (m instanceof WeightMatrix.Dense d)
-                    BatchedGemv.rows(in.rows, d.rows(), d.cols(), d.data(), d.offset(), in.x, in.off, y[i], 0, lo, hi);
-                else QuantGemv.rows(((WeightMatrix.Quantized) m).matrix(), in, kind[i] == Task.INT8, y[i], 0, lo, hi);
+                gemv(kind[i], w[i], y[i], 0, lo, hi);
             }
         }
     }
@@ -185,18 +182,20 @@ public final class Matmul {
 
         @Override
         public void run(int from, int to, int worker) {
-            switch (kind) {
-                case DENSE -> {
-                    WeightMatrix.Dense d = (WeightMatrix.Dense) w;
-                    BatchedGemv.rows(in.rows, d.rows(), d.cols(), d.data(), d.offset(), in.x, in.off, y, yOff, from, to);
-                }
-                case FLOAT -> QuantGemv.rows(q, in, false, y, yOff, from, to);
-                case INT8 -> QuantGemv.rows(q, in, true, y, yOff, from, to);
-                default -> { // rows blockFrom + [from, to) of W into the block scratch
-                    int cols = q.cols();
-                    for (int r = from; r < to; r++) Dequantize.row(q, blockFrom + r, blockScratch, r * cols);
-                }
+            if (kind != DEQUANT) {
+                gemv(kind, w, y, yOff, from, to);
+                return;
             }
+            int cols = q.cols(); // rows blockFrom + [from, to) of W into the block scratch
+            for (int r = from; r < to; r++) Dequantize.row(q, blockFrom + r, blockScratch, r * cols);
+        }
+    }
+
+    /** Rows [from, to) of y = x W^T by the GEMV kernel of kind (DENSE, FLOAT or INT8), on the calling thread. */
+    private void gemv(int kind, WeightMatrix w, float[] y, int yOff, int from, int to) {
+        switch (w) {
+            case WeightMatrix.Dense d -> BatchedGemv.rows(in.rows, d.rows(), d.cols(), d.data(), d.offset(), in.x, in.off, y, yOff, from, to);
+            case WeightMatrix.Quantized q -> QuantGemv.rows(q.matrix(), in, kind == Task.INT8, y, yOff, from, to);
         }
     }
 }

@@ -37,11 +37,17 @@ class LoadedModelTest {
 
     private static final SamplingOptions GREEDY = new SamplingOptions(12, 0, 0, 1, 1, false);
 
+    /** A random dense model (seed) written as a Q8_0 llama GGUF file. */
+    private Path denseQ8_0File(long seed) {
+        Path file = dir.resolve("dense-q8_0.gguf");
+        GgufModelWriter.write(TestModels.random(TestModels.dense(false), seed), file,
+                GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        return file;
+    }
+
     @Test
     void aQ8_0FileRunsInPlaceAndGeneratesWhatItsImportGenerates() {
-        Model m = TestModels.random(TestModels.dense(false), 5);
-        Path file = dir.resolve("dense-q8_0.gguf");
-        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        Path file = denseQ8_0File(5);
         String prompt = TestModels.heldOut(60);
         int[] imported = new Generator(Model.load(file)).generate(prompt, GREEDY, null).tokens();
         LoadedModel loaded = LoadedModel.open(file);
@@ -118,9 +124,7 @@ class LoadedModelTest {
      */
     @Test
     void aGgufFileConvertsMatrixByMatrixAsItsImportQuantizes() {
-        Model m = TestModels.random(TestModels.dense(false), 9);
-        Path file = dir.resolve("dense-q8_0.gguf");
-        GgufModelWriter.write(m, file, GgufModelWriter.Options.of(WeightFormat.Q8_0).withArchitecture(GgufArchitecture.LLAMA));
+        Path file = denseQ8_0File(9);
         String prompt = TestModels.heldOut(50);
         dev.trident.infer.QuantPolicy q4 = dev.trident.infer.QuantPolicy.of(WeightFormat.Q4_0);
         Model imported = Model.load(file);
