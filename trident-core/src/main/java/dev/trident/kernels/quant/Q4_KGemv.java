@@ -93,22 +93,30 @@ final class Q4_KGemv {
         return total;
     }
 
-    /** sum_j scales[j] * (q_j . x_j) over the row's sub-blocks; group g of a super-block holds sub-blocks 2g, 2g+1. */
+    /**
+     * sum_j scales[j] * (q_j . x_j) over the row's sub-blocks; group g of a super-block holds sub-blocks 2g, 2g+1.
+     * Even and odd sub-blocks add into separate accumulators: with one, its chain of two dependent FMAs per group
+     * held the loop back (with the peeled first step below, one thread, 64 x 2048 in L2: 10.6 -> 12.5 G weights/s).
+     */
     private static float dot(MemorySegment s, long o, int nb, float[] x, int xo, float[] scales) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         for (int gi = 0; gi < nb * 4; gi++) {
             long q = o + (long) (gi >> 2) * BB + Q4_KFormat.QS + 32L * (gi & 3);
             int x0 = xo + gi * 64, x1 = x0 + 32;
-            FloatVector lo = FloatVector.zero(F), hi = FloatVector.zero(F);
-            for (int k = 0; k < 32; k += L) {
+            // the first L of each sub-block multiplied, not added to a zero: one dependent FMA less per group
+            IntVector v0 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q, LE).convertShape(VectorOperators.B2I, I, 0));
+            FloatVector lo = ((FloatVector) v0.and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(FloatVector.fromArray(F, x, x0));
+            FloatVector hi = ((FloatVector) v0.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                    .mul(FloatVector.fromArray(F, x, x1));
+            for (int k = L; k < 32; k += L) {
                 IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q + k, LE).convertShape(VectorOperators.B2I, I, 0));
                 lo = ((FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, x0 + k), lo);
                 hi = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0))
                         .fma(FloatVector.fromArray(F, x, x1 + k), hi);
             }
-            acc = lo.fma(FloatVector.broadcast(F, scales[2 * gi]), acc);
-            acc = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc);
+            acc0 = lo.fma(FloatVector.broadcast(F, scales[2 * gi]), acc0);
+            acc1 = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc1);
         }
-        return VecMath.sum(acc);
+        return VecMath.sum(acc0.add(acc1));
     }
 }

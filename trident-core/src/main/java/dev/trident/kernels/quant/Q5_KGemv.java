@@ -27,7 +27,7 @@ final class Q5_KGemv {
 
     /** Row at byte o against x at xo, given the row's unpacked scales ({@link Q4_KGemv#rows} drives it). */
     static float dot(MemorySegment s, long o, int nb, float[] x, int xo, float[] scales) {
-        FloatVector acc = FloatVector.zero(F);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F); // two chains, as in Q4_KGemv.dot
         for (int gi = 0; gi < nb * 4; gi++) {
             int g = gi & 3;
             long p = o + (long) (gi >> 2) * BB, q = p + Q5_KFormat.QS + 32L * g, qh = p + Q5_KFormat.QH;
@@ -42,9 +42,9 @@ final class Q5_KGemv {
                 hi = ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h.and(2).lanewise(VectorOperators.LSHL, 3))
                         .convertShape(VectorOperators.I2F, F, 0)).fma(FloatVector.fromArray(F, x, x1 + k), hi);
             }
-            acc = lo.fma(FloatVector.broadcast(F, scales[2 * gi]), acc);
-            acc = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc);
+            acc0 = lo.fma(FloatVector.broadcast(F, scales[2 * gi]), acc0);
+            acc1 = hi.fma(FloatVector.broadcast(F, scales[2 * gi + 1]), acc1);
         }
-        return VecMath.sum(acc);
+        return VecMath.sum(acc0.add(acc1));
     }
 }
