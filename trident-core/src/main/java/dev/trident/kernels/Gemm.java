@@ -4,6 +4,7 @@ import dev.trident.kernels.gemm.Blocking;
 import dev.trident.kernels.gemm.Gemv;
 import dev.trident.kernels.gemm.PackedGemm;
 import dev.trident.kernels.gemm.PairGemm;
+import dev.trident.kernels.gemm.PanelSource;
 import dev.trident.kernels.gemm.ParallelGemm;
 import dev.trident.kernels.gemm.SmallGemm;
 
@@ -59,6 +60,19 @@ public final class Gemm {
             return;
         }
         ParallelGemm.run(pool, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bl);
+    }
+
+    /**
+     * C = op(A) op(B) + beta C with B's panels from a {@link PanelSource} (a quantized W decoded straight into
+     * the packed layout), on the pool: always the packed loop nest.
+     */
+    public static void sgemm(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, PanelSource b,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("panel GEMM of " + m + " x " + n + " x " + k);
+        WorkerPool pool = WorkerPool.global();
+        if (pool.threads() == 1 || (long) m * n * k < PARALLEL_MNK)
+            PackedGemm.run(transA, k, a, aOff, lda, b, beta, c, cOff, ldc, 0, m, 0, n, Blocking.DEFAULT, PackedGemm.scratch());
+        else ParallelGemm.run(pool, transA, m, n, k, a, aOff, lda, b, beta, c, cOff, ldc, Blocking.DEFAULT);
     }
 
     /**

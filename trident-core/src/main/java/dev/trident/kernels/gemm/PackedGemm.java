@@ -49,6 +49,13 @@ public final class PackedGemm {
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc,
                            int i0, int i1, int j0, int j1, Blocking bl, Scratch s) {
+        run(transA, k, a, aOff, lda, PanelSource.of(transB, b, bOff, ldb), beta, c, cOff, ldc, i0, i1, j0, j1, bl, s);
+    }
+
+    /** The same with B's panels from a {@link PanelSource}. */
+    public static void run(boolean transA, int k, float[] a, int aOff, int lda, PanelSource b,
+                           float beta, float[] c, int cOff, int ldc,
+                           int i0, int i1, int j0, int j1, Blocking bl, Scratch s) {
         int kcMax = Math.min(bl.kc(), k);
         s.ensure(Blocking.roundUp(Math.min(bl.mc(), i1 - i0), MicroKernel.MR) * kcMax,
                 Blocking.roundUp(Math.min(bl.nc(), j1 - j0), MicroKernel.NR) * kcMax);
@@ -57,7 +64,7 @@ public final class PackedGemm {
             for (int pc = 0; pc < k; pc += bl.kc()) {
                 int kc = Math.min(bl.kc(), k - pc);
                 float betaBlock = pc == 0 ? beta : 1f;
-                Packing.packB(transB, b, bOff, ldb, pc, jc, kc, nc, s.b, 0);
+                b.pack(pc, jc, kc, nc, s.b, 0);
                 for (int ic = i0; ic < i1; ic += bl.mc()) {
                     int mc = Math.min(bl.mc(), i1 - ic);
                     Packing.packA(transA, a, aOff, lda, ic, pc, mc, kc, s.a);

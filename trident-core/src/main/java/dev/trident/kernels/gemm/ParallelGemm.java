@@ -26,6 +26,13 @@ public final class ParallelGemm {
     public static void run(WorkerPool pool, boolean transA, boolean transB, int m, int n, int k,
                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                            float beta, float[] c, int cOff, int ldc, Blocking bl) {
+        run(pool, transA, m, n, k, a, aOff, lda, PanelSource.of(transB, b, bOff, ldb), beta, c, cOff, ldc, bl);
+    }
+
+    /** The same with B's panels from a {@link PanelSource} (packed by the threads in parallel, as above). */
+    public static void run(WorkerPool pool, boolean transA, int m, int n, int k,
+                           float[] a, int aOff, int lda, PanelSource b,
+                           float beta, float[] c, int cOff, int ldc, Blocking bl) {
         final int MR = MicroKernel.MR, NR = MicroKernel.NR;
         int threads = pool.threads();
         // The shared packed B lives in the calling thread's scratch (its .a is still free for its own A blocks).
@@ -48,7 +55,7 @@ public final class ParallelGemm {
                 final int pcF = pc, kc = Math.min(bl.kc(), k - pc);
                 final float betaBlock = pc == 0 ? beta : 1f;
 
-                pool.parallelFor(panels, (from, to, w) -> Packing.packB(transB, b, bOff, ldb, pcF, jcF + from * NR,
+                pool.parallelFor(panels, (from, to, w) -> b.pack(pcF, jcF + from * NR,
                         kc, Math.min(nc, to * NR) - from * NR, bp, from * NR * kc));
 
                 AtomicInteger next = new AtomicInteger();

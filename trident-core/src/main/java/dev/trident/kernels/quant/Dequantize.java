@@ -1,13 +1,10 @@
 package dev.trident.kernels.quant;
 
-import dev.trident.quant.BF16Format;
-import dev.trident.quant.F16Format;
 import dev.trident.quant.F32Format;
 import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Le;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
-import dev.trident.quant.Q5_KFormat;
 import dev.trident.quant.Q6_KFormat;
 import dev.trident.quant.Q8_0Format;
 import dev.trident.quant.QuantizedMatrix;
@@ -18,6 +15,7 @@ import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 import static dev.trident.kernels.quant.Lanes.BQ;
 import static dev.trident.kernels.quant.Lanes.F;
@@ -26,27 +24,69 @@ import static dev.trident.kernels.quant.Lanes.L;
 import static dev.trident.kernels.quant.Lanes.LE;
 
 /**
- * Rows of a quantized matrix to fp32, vectorized (the prefill GEMM dequantizes tiles of W this way and multiplies
- * them in fp32); the same values as {@link QuantizedMatrix#dequantizeRow}, the scalar definition, which it falls
- * back to for shapes without a vector form.
+ * Rows, or column ranges of rows, of a quantized matrix to fp32, vectorized (the prefill GEMM decodes W into its
+ * packed panels this way and multiplies in fp32: {@link DequantizedPanels}); the same values as
+ * {@link QuantizedMatrix#dequantizeRow}, the scalar definition, which it falls back to for shapes without a vector form.
  */
 public final class Dequantize {
     private Dequantize() {}
 
     public static void row(QuantizedMatrix m, int row, float[] dst, int off) {
+        range(m, row, 0, m.cols(), dst, off);
+    }
+
+    /** Per-thread whole row for the ranges that are decoded through one. */
+    private static final ThreadLocal<float[][]> WHOLE = ThreadLocal.withInitial(() -> new float[][]{new float[0]});
+
+    /**
+     * Columns [col0, col0 + n) of a row to dst[off ...] (the prefill GEMM decodes W one packed panel's columns at a
+     * time). Vector form where the range covers whole blocks of a format that has one; otherwise (F16, BF16, Q5_K,
+     * FP8 with a partial tile, or a range cutting a block) the whole row is decoded and the range copied out.
+     */
+    public static void range(QuantizedMatrix m, int row, int col0, int n, float[] dst, int off) {
+        Objects.checkFromIndexSize(col0, n, m.cols());
+        int unit = vectorUnit(m);
+        if (unit > 0 && col0 % unit == 0 && n % unit == 0) {
+            vectorRange(m, row, col0, n, dst, off);
+        } else if (col0 == 0 && n == m.cols()) {
+            m.dequantizeRow(row, dst, off);
+        } else {
+            float[][] holder = WHOLE.get();
+            if (holder[0].length < m.cols()) holder[0] = new float[m.cols()];
+            row(m, row, holder[0], 0);
+            System.arraycopy(holder[0], col0, dst, off, n);
+        }
+    }
+
+    /** The block a format's vector form decodes (0: none). */
+    private static int vectorUnit(QuantizedMatrix m) {
+        return switch (m.format()) {
+            case Q8_0Format f -> 32;
+            case Q4_0Format f -> 32;
+            case Q4_KFormat f -> Q4_KFormat.BLOCK;
+            case Q6_KFormat f -> Q6_KFormat.BLOCK;
+            case Fp8BlockFormat f when m.cols() % Fp8BlockFormat.TILE == 0 -> Fp8BlockFormat.TILE;
+            case F32Format f -> 1;
+            default -> 0;
+        };
+    }
+
+    /** {@link #range} in vector form: whole blocks only. */
+    private static void vectorRange(QuantizedMatrix m, int row, int col0, int n, float[] dst, int off) {
         MemorySegment s = m.data();
         long o = row * m.rowBytes();
-        int cols = m.cols();
+        int cols = col0 + n; // block loops run from col0 / block to cols / block
+        off -= col0;         // and write column c at off + c
         switch (m.format()) {
             case Q8_0Format f -> {
-                for (int b = 0; b < cols / 32; b++) {
+                for (int b = col0 / 32; b < cols / 32; b++) {
                     long p = o + (long) b * Q8_0Format.BLOCK_BYTES;
                     FloatVector d = FloatVector.broadcast(F, Le.half(s, p));
                     for (int k = 0; k < 32; k += L) ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p + 2 + k, LE).convertShape(VectorOperators.B2F, F, 0)).mul(d).intoArray(dst, off + b * 32 + k);
                 }
             }
             case Q4_0Format f -> {
-                for (int b = 0; b < cols / 32; b++) {
+                for (int b = col0 / 32; b < cols / 32; b++) {
                     long p = o + (long) b * Q4_0Format.BLOCK_BYTES;
                     float d = Le.half(s, p);
                     for (int k = 0; k < 16; k += L) {
@@ -58,7 +98,7 @@ public final class Dequantize {
                 }
             }
             case Q4_KFormat f -> {
-                for (int b = 0; b < cols / Q4_KFormat.BLOCK; b++) {
+                for (int b = col0 / Q4_KFormat.BLOCK; b < cols / Q4_KFormat.BLOCK; b++) {
                     long p = o + (long) b * Q4_KFormat.BLOCK_BYTES;
                     float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
                     long scLo = Q4_KFormat.scaleWordLo(s, p + Q4_KFormat.SCALES);
@@ -78,24 +118,19 @@ public final class Dequantize {
                     }
                 }
             }
-            case Fp8BlockFormat f when cols % Fp8BlockFormat.TILE == 0 -> {
-                int across = Fp8BlockFormat.tilesAcross(cols);
-                for (int t = 0; t < across; t++) {
+            case Fp8BlockFormat f -> {
+                for (int t = col0 / Fp8BlockFormat.TILE; t < cols / Fp8BlockFormat.TILE; t++) {
                     // e4m3 * 2^-120 (exact) times 2^120 (exact), then times scale_inv: the scalar definition's product
                     float scale = Fp8BlockFormat.scaleInv(m, row, t * Fp8BlockFormat.TILE);
-                    long at = Fp8BlockFormat.offset(m.rows(), cols, row, t * Fp8BlockFormat.TILE) - t * Fp8BlockFormat.TILE; // + c: column c
+                    long at = Fp8BlockFormat.offset(m.rows(), m.cols(), row, t * Fp8BlockFormat.TILE) - t * Fp8BlockFormat.TILE; // + c: column c
                     for (int c = t * Fp8BlockFormat.TILE; c < (t + 1) * Fp8BlockFormat.TILE; c += L)
                         ((IntVector) ByteVector.fromMemorySegment(BQ, s, at + c, LE).convertShape(VectorOperators.B2I, I, 0))
                                 .lanewise(VectorOperators.LSHL, 20).and(0x87F00000).reinterpretAsFloats().mul(0x1p120f).mul(scale).intoArray(dst, off + c);
                 }
             }
-            case F32Format f -> MemorySegment.copy(s, Le.FLOAT, o, dst, off, cols);
-            case F16Format f -> m.dequantizeRow(row, dst, off);
-            case BF16Format f -> m.dequantizeRow(row, dst, off);
-            case Fp8BlockFormat f -> m.dequantizeRow(row, dst, off);
-            case Q5_KFormat f -> m.dequantizeRow(row, dst, off);
+            case F32Format f -> MemorySegment.copy(s, Le.FLOAT, o + 4L * col0, dst, off + col0, n);
             case Q6_KFormat f -> {
-                for (int b = 0; b < cols / Q6_KFormat.BLOCK; b++) {
+                for (int b = col0 / Q6_KFormat.BLOCK; b < cols / Q6_KFormat.BLOCK; b++) {
                     long p = o + (long) b * Q6_KFormat.BLOCK_BYTES;
                     float d = Le.half(s, p + Q6_KFormat.D);
                     for (int h = 0; h < 2; h++) {
@@ -119,6 +154,7 @@ public final class Dequantize {
                     }
                 }
             }
+            default -> throw new AssertionError(m.format().name()); // vectorUnit is 0 for the rest
         }
     }
 }

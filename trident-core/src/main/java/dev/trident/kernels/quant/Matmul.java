@@ -7,7 +7,6 @@ import dev.trident.quant.Fp8BlockFormat;
 import dev.trident.quant.Q4_0Format;
 import dev.trident.quant.Q4_KFormat;
 import dev.trident.quant.Q5_KFormat;
-import dev.trident.quant.QuantizedMatrix;
 import dev.trident.quant.WeightMatrix;
 
 /**
@@ -19,14 +18,14 @@ import dev.trident.quant.WeightMatrix;
  *       format, each weight row read from memory once for all n rows (fp32: {@link BatchedGemv}; quantized:
  *       {@link QuantGemv#rows}, on int8 activations for Q8_0 / Q4_0 / Q4_K when {@code int8} is on, and for
  *       Q8_0 / Q4_0 rows longer than {@link #LONG_ROW} columns in any case);</li>
- *   <li>larger n (prefill): a GEMM (fp32: {@link Gemm#sgemm}; quantized: blocks of up to 16 MB of W dequantized
- *       to fp32 by {@link Dequantize}, each multiplied by one parallel {@link Gemm#sgemm}).</li>
+ *   <li>larger n (prefill): the packed fp32 GEMM ({@link Gemm#sgemm}), a quantized W decoded straight into its
+ *       B panels ({@link DequantizedPanels}), so every weight is decoded once per KC block of columns.</li>
  * </ul>
  *
  * Rows of W are split over the {@link WorkerPool}. Set the input once with {@link #input}, then multiply it by
  * several matrices: what the kernels derive from it (int8 blocks, block sums) is computed once. All scratch is
- * allocated up front (the prefill's dequantized block on first use), and the pool is driven through one reusable
- * task, so a call allocates nothing. Not thread-safe: one Matmul per decoder.
+ * allocated up front and the pool is driven through one reusable task, so a decode call allocates nothing. Not
+ * thread-safe: one Matmul per decoder.
  */
 public final class Matmul {
     /** Largest n multiplied as a batched GEMV rather than a GEMM. */
@@ -45,11 +44,6 @@ public final class Matmul {
     private final boolean int8;
     private final int maxCols;
     private final Task task = new Task();
-    /** fp32 scratch for a block of dequantized rows (prefill), made on first use. */
-    private float[] blockScratch;
-    private int blockFrom;
-    /** Floats of dequantized weights per block: 16 MB. */
-    private static final int BLOCK_FLOATS = 1 << 22;
 
     /** For inputs of up to maxRows x maxCols; int8: quantize activations for the formats that have an int8 path. */
     public Matmul(int maxRows, int maxCols, boolean int8) {
@@ -72,20 +66,10 @@ public final class Matmul {
         switch (w) {
             case WeightMatrix.Dense d when n > BATCH_MAX ->
                     Gemm.sgemm(false, true, n, rows, cols, in.x, in.off, cols, d.data(), d.offset(), cols, 0f, y, yOff, rows);
-            case WeightMatrix.Dense d -> run(Task.DENSE, w, null, y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
-            case WeightMatrix.Quantized q when n > BATCH_MAX -> {
-                // Blocks of W dequantized to fp32 (rows split over the pool), each multiplied by one parallel sgemm:
-                // large blocks, so the packing of x that every sgemm does is paid rarely.
-                int block = Math.min(rows, Math.max(QuantGemm.TILE_ROWS, BLOCK_FLOATS / cols / QuantGemm.TILE_ROWS * QuantGemm.TILE_ROWS));
-                if (blockScratch == null || blockScratch.length < block * cols) blockScratch = new float[block * cols];
-                for (int r0 = 0; r0 < rows; r0 += block) {
-                    int r1 = Math.min(rows, r0 + block);
-                    blockFrom = r0;
-                    run(Task.DEQUANT, w, q.matrix(), y, yOff, r1 - r0, r1 - r0 >= 16);
-                    Gemm.sgemm(false, true, n, r1 - r0, cols, in.x, in.off, cols, blockScratch, 0, cols, 0f, y, yOff + r0, rows);
-                }
-            }
-            case WeightMatrix.Quantized q -> run(gemvKind(q), w, q.matrix(), y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+            case WeightMatrix.Dense d -> run(Task.DENSE, w, y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
+            case WeightMatrix.Quantized q when n > BATCH_MAX ->
+                    Gemm.sgemm(false, n, rows, cols, in.x, in.off, cols, new DequantizedPanels(q.matrix()), 0f, y, yOff, rows);
+            case WeightMatrix.Quantized q -> run(gemvKind(q), w, y, yOff, rows, BatchedGemv.worthThreads(n, rows, cols));
         }
     }
 
@@ -155,11 +139,10 @@ public final class Matmul {
         return useInt8 ? Task.INT8 : Task.FLOAT;
     }
 
-    private void run(int kind, WeightMatrix w, QuantizedMatrix q, float[] y, int yOff, int units, boolean parallel) {
+    private void run(int kind, WeightMatrix w, float[] y, int yOff, int units, boolean parallel) {
         Task t = task;
         t.kind = kind;
         t.w = w;
-        t.q = q;
         t.y = y;
         t.yOff = yOff;
         try {
@@ -167,27 +150,20 @@ public final class Matmul {
             else t.run(0, units, 0);
         } finally {
             t.w = null;
-            t.q = null;
             t.y = null;
         }
     }
 
     /** The body handed to the pool: one object, its fields set per call, so nothing is allocated per product. */
     private final class Task implements WorkerPool.RangeBody {
-        static final int DENSE = 0, FLOAT = 1, INT8 = 2, DEQUANT = 3;
+        static final int DENSE = 0, FLOAT = 1, INT8 = 2;
         int kind, yOff;
         WeightMatrix w;
-        QuantizedMatrix q;
         float[] y;
 
         @Override
         public void run(int from, int to, int worker) {
-            if (kind != DEQUANT) {
-                gemv(kind, w, y, yOff, from, to);
-                return;
-            }
-            int cols = q.cols(); // rows blockFrom + [from, to) of W into the block scratch
-            for (int r = from; r < to; r++) Dequantize.row(q, blockFrom + r, blockScratch, r * cols);
+            gemv(kind, w, y, yOff, from, to);
         }
     }
 

@@ -8,15 +8,11 @@ import dev.trident.quant.WeightMatrix;
  * Many token rows times a quantized weight matrix, for prefill: {@code Y[t][r] = sum_c X[t][c] W[r][c]}, X n x cols
  * and Y n x rows, both row-major (Y = X W^T).
  *
- * <p>With many tokens the work is the GEMM's, not the memory's: {@link Matmul} dequantizes blocks of rows of W into
- * fp32 scratch ({@link Dequantize}, vectorized) and multiplies all of X by each with the packed fp32 {@link Gemm},
- * so every weight is decoded once per call and reused n times. For n of a few rows {@link QuantGemv}'s kernels
- * never materialize fp32 weights.
+ * <p>With many tokens the work is the GEMM's, not the memory's: {@link Matmul} runs the packed fp32 {@link Gemm}
+ * with W decoded straight into its packed panels ({@link DequantizedPanels}), so every weight is decoded once per
+ * call and reused n times. For n of a few rows {@link QuantGemv}'s kernels never materialize fp32 weights.
  */
 public final class QuantGemm {
-    /** Dequantized blocks are a multiple of this many rows. */
-    public static final int TILE_ROWS = 64;
-
     private QuantGemm() {}
 
     /** Y = X W^T (allocates its scratch; the decoder goes through {@link Matmul}). */

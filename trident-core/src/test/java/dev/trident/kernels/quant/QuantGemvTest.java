@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Every vector kernel against its scalar twin and against dequantize-then-fp32, on odd row counts. */
@@ -289,6 +290,52 @@ class QuantGemvTest {
                     assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, 5 + cols), f.name() + " row " + r);
                 }
             }
+        }
+    }
+
+    /** Column ranges (the prefill GEMM's panels) decode to the same values as the whole row, at any offset. */
+    @Test
+    void columnRangesDecodeAsTheWholeRowDoes() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        int rows = 3, cols = 8448; // 33 super-blocks, 66 FP8 tiles
+        float[] w = gaussian(rnd, rows * cols, 0.3);
+        for (WeightFormat f : WeightFormat.all()) {
+            QuantizedMatrix m = f.quantize(w, rows, cols);
+            float[] row = new float[cols], got = new float[cols + 7];
+            for (int r = 0; r < rows; r++) {
+                m.dequantizeRow(r, row, 0);
+                for (int trial = 0; trial < 8; trial++) {
+                    // half the ranges on 256-column boundaries (every vector form's blocks), half anywhere
+                    int unit = trial % 2 == 0 ? 256 : 1;
+                    int c0 = rnd.nextInt(cols / unit) * unit, n = rnd.nextInt((cols - c0) / unit + 1) * unit;
+                    java.util.Arrays.fill(got, Float.NaN);
+                    Dequantize.range(m, r, c0, n, got, 7);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(row, c0, c0 + n), java.util.Arrays.copyOfRange(got, 7, 7 + n),
+                            f.name() + " row " + r + " columns " + c0 + " + " + n);
+                    assertTrue(Float.isNaN(got[6]) && (7 + n == got.length || Float.isNaN(got[7 + n])), f.name() + ": wrote outside its range");
+                }
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> Dequantize.range(m, 0, cols - 255, 256, new float[cols], 0), f.name());
+        }
+    }
+
+    /**
+     * The prefill GEMM that decodes W into its packed panels gives the product of the dequantized fp32 W bit for
+     * bit: W rows not a multiple of a panel, columns in two KC blocks (1024 + 256).
+     */
+    @Test
+    void prefillDecodingIntoPanelsEqualsTheDequantizedProduct() {
+        SplittableRandom rnd = new SplittableRandom(22);
+        int n = 37, rows = 70, cols = 1280;
+        float[] w = gaussian(rnd, rows * cols, 0.05), x = gaussian(rnd, n * cols, 1);
+        for (WeightFormat f : WeightFormat.all()) {
+            QuantizedMatrix m = f.quantize(w, rows, cols);
+            float[] deq = new float[rows * cols];
+            for (int r = 0; r < rows; r++) Dequantize.row(m, r, deq, r * cols);
+            float[] want = new float[n * rows], got = new float[n * rows];
+            dev.trident.kernels.Gemm.sgemm(false, true, n, rows, cols, x, 0, cols, deq, 0, cols, 0f, want, 0, rows);
+            new Matmul(n, cols, false).input(x, 0, n, cols).multiply(WeightMatrix.of(m), got, 0);
+            assertArrayEquals(want, got, f.name());
         }
     }
 
