@@ -16,16 +16,19 @@ import java.util.regex.Pattern;
 /**
  * Aggregate decode throughput of a running `trident serve` with C concurrent streaming requests against one request
  * alone, in the same run: rounds alternate (one alone, then C together), each request asks for exactly T tokens
- * (ignore_eos) at temperature 0.8 with its own seed. tokens/s = completion tokens (from the usage chunk) / wall time
+ * (ignore_eos) at temperature 0.8 (or TEMPERATURE; 0 = greedy, which `serve --speculative` decodes with MTP drafts) with
+ * its own seed. tokens/s = completion tokens (from the usage chunk) / wall time
  * from the first request sent to the last [DONE]. Prints each round, then the medians and their ratio. Beside the
  * wall clock, tokens per CPU second of the server's scheduler thread (from /health): with `serve --threads 1` that
  * thread does all the compute, so this ratio is what batching saves even when other work shares the machine.
  *
- *   java -cp trident-bench/target/classes dev.trident.bench.ServeThroughput URL [ROUNDS] [TOKENS] [CONCURRENT]
+ *   java -cp trident-bench/target/classes dev.trident.bench.ServeThroughput URL [ROUNDS] [TOKENS] [CONCURRENT] [TEMPERATURE]
  */
 public final class ServeThroughput {
     private static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
     private static final Pattern CPU = Pattern.compile("\"scheduler_cpu_seconds\":([0-9.eE+-]+)");
+
+    private static double temperature;
 
     /** Wall-clock and scheduler-CPU tokens per second of one run. */
     private record Rate(double wall, double cpu) {}
@@ -35,6 +38,7 @@ public final class ServeThroughput {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int concurrent = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+        temperature = args.length > 4 ? Double.parseDouble(args[4]) : 0.8;
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             run(http, base, 1, tokens, 0); // warm-up: JIT on both paths
             run(http, base, concurrent, tokens, 0);
@@ -67,8 +71,8 @@ public final class ServeThroughput {
         double cpu0 = cpuSeconds(http, base);
         long t0 = System.nanoTime();
         for (int i = 0; i < c; i++) {
-            String body = String.format(Locale.ROOT, "{\"prompt\": \"ROMEO:\", \"max_tokens\": %d, \"temperature\": 0.8, \"seed\": %d, "
-                    + "\"ignore_eos\": true, \"stream\": true, \"stream_options\": {\"include_usage\": true}}", tokens, seed * 100 + i);
+            String body = String.format(Locale.ROOT, "{\"prompt\": \"ROMEO:\", \"max_tokens\": %d, \"temperature\": %s, \"seed\": %d, "
+                    + "\"ignore_eos\": true, \"stream\": true, \"stream_options\": {\"include_usage\": true}}", tokens, temperature, seed * 100 + i);
             all.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/completions")).timeout(Duration.ofMinutes(10))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                     HttpResponse.BodyHandlers.ofString()));

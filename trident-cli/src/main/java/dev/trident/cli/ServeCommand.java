@@ -65,6 +65,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Memory for all KV caches; lowers --max-sequences if they do not fit (default: ${DEFAULT-VALUE}).")
     long kvCacheMb;
 
+    @Option(names = "--speculative",
+            description = "Greedy requests decode self-speculatively with the model's first MTP module: each pass carries the module's "
+                    + "draft beside the pending token and keeps it when the model agrees (output unchanged). Needs a model trained with --mtp.")
+    boolean speculative;
+
     @Option(names = "--max-body-kb", paramLabel = "KB", defaultValue = "1024",
             description = "Largest request body accepted; larger ones get HTTP 413 (default: ${DEFAULT-VALUE}).")
     int maxBodyKb;
@@ -82,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         Checks.model(model);
         String key = apiKey != null ? apiKey : System.getenv("TRIDENT_API_KEY");
         PrintWriter err = spec.commandLine().getErr();
-        EngineOptions eo = new EngineOptions(batchRows, maxSequences, maxQueued, kvCacheMb << 20);
+        EngineOptions eo = new EngineOptions(batchRows, maxSequences, maxQueued, kvCacheMb << 20, speculative);
         LoadedModel m = weights.open(model, err);
         ChatTemplate template;
         try {
@@ -92,7 +97,13 @@ final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         Path name = model.toAbsolutePath().normalize().getFileName();
-        Engine engine = Engine.of(m, template, name == null ? "trident" : name.toString(), eo);
+        Engine engine;
+        try {
+            engine = Engine.of(m, template, name == null ? "trident" : name.toString(), eo);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
         TridentServer server = new TridentServer(engine, new ServerOptions(host, port, key, Math.multiplyExact(maxBodyKb, 1024)));
         try {
             server.start();
@@ -106,8 +117,9 @@ final class ServeCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "serving %s (context %d tokens, chat template %s) at http://%s:%d/  (OpenAI API at /v1%s)%n",
                 engine.id(), engine.contextLength(), template.format().id, host.contains(":") ? "[" + host + "]" : host, server.port(),
                 key != null ? ", API key required" : "");
-        err.printf(Locale.ROOT, "up to %d requests at once (%.1f MB of KV cache each), %d waiting, %d token rows per pass; Ctrl-C stops%n",
-                s.maxSequences(), s.kvCacheBytesPerSequence() / 1e6, s.maxQueued(), batchRows);
+        err.printf(Locale.ROOT, "up to %d requests at once (%.1f MB of KV cache each), %d waiting, %d token rows per pass%s; Ctrl-C stops%n",
+                s.maxSequences(), s.kvCacheBytesPerSequence() / 1e6, s.maxQueued(), batchRows,
+                speculative ? ", greedy requests speculative (MTP drafts)" : "");
         err.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -21,13 +21,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * cancel) gives its cache back at once. Each sequence samples from its own seeded generator, so its tokens do not
  * depend on which others share its passes.
  *
+ * <p>With {@link EngineOptions#speculative}, a greedy request also keeps the model's first MTP module running over
+ * its positions (its own one-layer cache), which drafts the token after the pending one; the next pass carries
+ * both rows, and the draft stands if it is the main model's argmax after the pending token, giving two tokens for
+ * that pass (else its cache row is dropped). Greedy output is unchanged; sampled requests never speculate, so their
+ * seeded draws stay those they get alone.
+ *
  * <p>Limits: {@link EngineOptions#maxSequences} caches (fewer if {@link EngineOptions#kvCacheBytes} holds fewer),
  * and {@link EngineOptions#maxQueued} requests waiting for one; past that, {@link #submit} refuses.
  */
 final class Scheduler implements AutoCloseable {
     private final Decoder decoder;
     private final Tokenizer tokenizer;
-    private final int rows, slots, maxQueued, vocab, usable, eos;
+    private final int rows, slots, maxQueued, vocab, usable, eos, dim;
+    /** Greedy requests speculate with the model's first MTP module (EngineOptions.speculative). */
+    private final boolean speculative;
     private final long cacheBytes;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -37,14 +45,15 @@ final class Scheduler implements AutoCloseable {
 
     // Owned by the scheduler thread.
     private final List<Sequence> running = new ArrayList<>();
-    private final ArrayDeque<KvCache> freeCaches = new ArrayDeque<>();
+    private final ArrayDeque<KvCache> freeCaches = new ArrayDeque<>(), freeMtpCaches = new ArrayDeque<>();
     private int cachesMade, rotation;
     private final KvCache[] segCaches;
     private final int[] segCounts, tokens;
     private final Sequence[] segSeqs;
     private final Thread thread;
 
-    private volatile long requests, generatedTokens, forwards, rowsRun, cpuNanos;
+    private final int[] draftIds;
+    private volatile long requests, generatedTokens, forwards, rowsRun, cpuNanos, draftsProposed, draftsAccepted;
     private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile int runningCount;
@@ -56,6 +65,11 @@ final class Scheduler implements AutoCloseable {
         this.vocab = model.config().vocabSize();
         this.usable = tokenizer.vocabSize();
         this.eos = tokenizer.eosId();
+        this.dim = model.config().dim();
+        this.speculative = options.speculative();
+        if (speculative && model.config().mtpDepth() == 0)
+            throw new dev.trident.TridentException("speculative decoding needs a model with an MTP module; train it with --mtp 1");
+        this.draftIds = new int[rows];
         this.cacheBytes = model.config().kvCacheBytesPerToken() * (long) model.config().maxSeqLen();
         long fit = options.kvCacheBytes() / Math.max(1, cacheBytes);
         if (fit < 1)
@@ -114,7 +128,8 @@ final class Scheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun, cpuNanos / 1e9);
+        return new EngineStats(runningCount, queued, slots, maxQueued, cacheBytes, requests, cancelledCount.get(), generatedTokens, forwards, rowsRun, cpuNanos / 1e9,
+                draftsProposed, draftsAccepted);
     }
 
     @Override
@@ -193,6 +208,13 @@ final class Scheduler implements AutoCloseable {
         s.sampler = new Sampler(vocab, p.temperature(), p.topK(), p.topP(), p.seed());
         s.text = tokenizer.streamingDecoder();
         s.generated = new int[s.maxNew];
+        if (speculative && p.temperature() <= 0) { // sampled requests keep their seeded draws, alone or not
+            KvCache m = freeMtpCaches.poll();
+            s.mtpCache = m != null ? m : decoder.newMtpCache();
+            s.mtpCache.truncate(0);
+            s.pendingHidden = new float[(rows + 1) * dim];
+            s.draft = -1;
+        }
         running.add(s);
     }
 
@@ -210,17 +232,21 @@ final class Scheduler implements AutoCloseable {
         int prefillRows = prefillWant == 0 ? 0 : Math.min(prefillWant, Math.max(rows - decoding, Math.max(1, rows / 4)));
         int decodeRows = Math.min(decoding, rows - prefillRows);
         int segs = 0, used = 0, n = running.size();
-        // Decoding sequences, round robin from `rotation` so that every one gets its turn when they do not all fit.
+        // Decoding sequences, round robin from `rotation` so that every one gets its turn when they do not all fit;
+        // a speculating one brings its draft as a second row where the rows left allow it.
         int taken = 0;
         for (int i = 0; i < n && taken < decodeRows; i++) {
             Sequence s = running.get((rotation + i) % n);
             if (s.prefilling()) continue;
             segSeqs[segs] = s;
             segCaches[segs] = s.cache;
-            segCounts[segs] = 1;
             tokens[used++] = s.lastToken();
-            segs++;
             taken++;
+            boolean withDraft = s.draft >= 0 && used < rows - prefillRows - (decodeRows - taken);
+            if (withDraft) tokens[used++] = s.draft;
+            draftIds[segs] = withDraft ? s.draft : -1;
+            segCounts[segs] = withDraft ? 2 : 1;
+            segs++;
         }
         if (decoding > decodeRows) rotation = (rotation + decodeRows) % Math.max(1, n);
         // Prompt chunks, oldest request first.
@@ -232,6 +258,7 @@ final class Scheduler implements AutoCloseable {
             segCaches[segs] = s.cache;
             segCounts[segs] = m;
             System.arraycopy(s.prompt, s.fed, tokens, used, m);
+            draftIds[segs] = -1;
             used += m;
             segs++;
         }
@@ -239,19 +266,66 @@ final class Scheduler implements AutoCloseable {
         forwards++;
         rowsRun += used;
         int row = 0;
+        for (int g = 0; g < segs; g++) { // h^0 of every row first: the MTP module's forwards below overwrite it
+            Sequence s = segSeqs[g];
+            if (s.mtpCache != null) keepHidden(s, s.cache.length() - segCounts[g], row, segCounts[g]);
+            row += segCounts[g];
+        }
+        row = 0;
         for (int g = 0; g < segs; g++) {
             Sequence s = segSeqs[g];
+            int first = row;
             row += segCounts[g];
             segSeqs[g] = null;
             segCaches[g] = null;
-            boolean sample;
             if (s.prefilling()) {
                 s.fed += segCounts[g];
-                sample = !s.prefilling(); // the prompt's last token gives the first new one
-            } else sample = true;
-            if (sample) accept(s, s.sampler.sample(logits, (row - 1) * vocab, usable));
+                if (!s.prefilling()) accept(s, s.sampler.sample(logits, (row - 1) * vocab, usable)); // the prompt's last token gives the first new one
+            } else if (draftIds[g] < 0) {
+                accept(s, s.sampler.sample(logits, first * vocab, usable));
+            } else {
+                // Greedy verification: the draft stands if it is the main model's own choice after the pending token.
+                int best = s.sampler.sample(logits, first * vocab, usable);
+                draftsProposed++;
+                if (best == draftIds[g]) {
+                    draftsAccepted++;
+                    accept(s, best);
+                    if (s.cache != null) accept(s, s.sampler.sample(logits, (first + 1) * vocab, usable));
+                } else {
+                    s.cache.truncate(s.cache.length() - 1); // the draft's row
+                    accept(s, best);
+                }
+            }
         }
         running.removeIf(s -> s.cache == null);
+        for (Sequence s : running) if (s.mtpCache != null) draft(s);
+    }
+
+    /** Rows [row, row + count) of the pass's h^0, at positions from pos on, into s's pending hidden states. */
+    private void keepHidden(Sequence s, int pos, int row, int count) {
+        System.arraycopy(decoder.hidden(), row * dim, s.pendingHidden, (pos - s.mtpCache.length()) * dim, count * dim);
+    }
+
+    /**
+     * Brings s's MTP module up to date and, for a decoding sequence, drafts the token after its pending one. The
+     * module at position i reads h^0_i and token t_{i+1}, so it runs over every position whose next token is known
+     * (all of a prompt but its last token while pre-filling; up to the cache's last position when decoding).
+     */
+    private void draft(Sequence s) {
+        int base = s.mtpCache.length(), upTo = Math.min(s.cache.length(), s.known() - 1); // positions [base, upTo)
+        if (upTo <= base) return; // no pass for s since its last draft
+        boolean drafting = !s.prefilling() && s.produced < s.maxNew;
+        s.draft = -1;
+        for (int done = base; done < upTo; ) {
+            int n = Math.min(decoder.maxBatch(), upTo - done);
+            for (int r = 0; r < n; r++) draftIds[r] = s.tokenAt(done + r + 1);
+            boolean last = done + n == upTo;
+            float[] logits = decoder.mtpForward(1, s.mtpCache, draftIds, 0, s.pendingHidden, (done - base) * dim, n, last && drafting ? 1 : 0);
+            done += n;
+            if (last && drafting) s.draft = Sampler.argmax(logits, 0, usable);
+        }
+        int left = s.cache.length() - upTo; // positions whose next token is not known yet move to the front
+        if (left > 0) System.arraycopy(s.pendingHidden, (upTo - base) * dim, s.pendingHidden, 0, left * dim);
     }
 
     /** A new token for s: stream its text, and end s on end of text, a stop text or its token limit. */
@@ -286,7 +360,10 @@ final class Scheduler implements AutoCloseable {
 
     private void release(Sequence s) {
         if (s.cache != null) freeCaches.push(s.cache);
+        if (s.mtpCache != null) freeMtpCaches.push(s.mtpCache);
         s.cache = null;
+        s.mtpCache = null;
+        s.pendingHidden = null;
         s.sampler = null;
     }
 

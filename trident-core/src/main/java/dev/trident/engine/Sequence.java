@@ -27,6 +27,14 @@ final class Sequence {
     long firstTokenNanos;
     final StringBuilder output = new StringBuilder();
 
+    // Self-speculative decoding (greedy requests, a model with an MTP module, the engine's option on):
+    /** The MTP module's own KV cache; null when this sequence does not speculate. */
+    KvCache mtpCache;
+    /** Main-model final hidden states h^0 of the positions from mtpCache.length() on, not yet read by the module. */
+    float[] pendingHidden;
+    /** The module's proposal for the token after the pending one, or -1. */
+    int draft = -1;
+
     Sequence(int[] prompt, int maxNew, Sampling sampling, List<String> stopTexts, Generation handle) {
         this.prompt = prompt;
         this.stops = new StopMatcher(stopTexts);
@@ -40,4 +48,10 @@ final class Sequence {
 
     /** The token this sequence feeds next when decoding: the last one it generated. */
     int lastToken() { return generated[produced - 1]; }
+
+    /** The token at position i of prompt + generated text. */
+    int tokenAt(int i) { return i < prompt.length ? prompt[i] : generated[i - prompt.length]; }
+
+    /** Tokens known so far: the prompt and what was generated. */
+    int known() { return prompt.length + produced; }
 }

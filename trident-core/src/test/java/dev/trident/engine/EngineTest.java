@@ -9,7 +9,14 @@ import dev.trident.model.Model;
 import dev.trident.model.ModelConfig;
 import dev.trident.nn.MlaSpec;
 import dev.trident.nn.MoeSpec;
+import dev.trident.train.TrainListener;
+import dev.trident.train.TrainOptions;
+import dev.trident.train.Trainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -93,6 +100,49 @@ class EngineTest {
             EngineStats st = engine.stats();
             assertTrue(st.rows() > st.forwards(), "passes carried several rows: " + st);
         }
+    }
+
+    /**
+     * With speculation on, greedy requests carry their MTP draft beside their pending token and keep it when the
+     * main model agrees: every request still gets exactly its tokens alone (sampled ones do not speculate), whether
+     * the drafts are refused (random MTP modules) or mostly kept (a model trained on text it learns by heart).
+     */
+    @Test
+    void speculativeGreedyRequestsGetTheTokensTheyGetAlone(@TempDir Path dir) throws Exception {
+        ModelConfig dense = new ModelConfig(TestModels.tokenizer().vocabSize(), 32, 2, 4, 2, 8, 64, 96, 10000, 1e-5f, true).withMtpDepth(1);
+        for (ModelConfig c : new ModelConfig[]{dense, dense.withMoe(new MoeSpec(32, 4, 2, 1, 16, 1.0, MoeSpec.Gating.SIGMOID, true, 1e-3, 0), 1)}) {
+            Model m = TestModels.model(c, 41);
+            int n = 16;
+            try (Engine engine = Engine.of(m, ChatTemplate.defaultFor(m.tokenizer()), "test",
+                    EngineOptions.defaults().withBatchRows(8).withMaxSequences(5).withSpeculative(true))) {
+                ExecutorService pool = Executors.newFixedThreadPool(n);
+                List<Future<Completion>> results = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    int k = i;
+                    results.add(pool.submit(() -> engine.complete(PROMPTS[k % PROMPTS.length], sampling(k))));
+                }
+                for (int i = 0; i < n; i++)
+                    assertArrayEquals(alone(m, PROMPTS[i % PROMPTS.length], sampling(i)), results.get(i).get().tokens(), "request " + i);
+                pool.shutdown();
+                EngineStats st = engine.stats();
+                assertTrue(st.draftsProposed() > n, "greedy requests were drafted for: " + st); // random modules: refused
+            }
+        }
+        // A model trained (briefly, with its MTP module) on text it can learn by heart: its drafts are mostly kept.
+        Path data = dir.resolve("fox.txt");
+        Files.writeString(data, "the quick brown fox jumps over the lazy dog. ".repeat(3000));
+        Trainer.train(TrainOptions.of(data, "tiny", dir.resolve("fox")).withSteps(120).withEvalEvery(1000).withMtp(1), TrainListener.NONE);
+        Model fox = Model.load(dir.resolve("fox"));
+        try (Engine engine = Engine.of(fox, ChatTemplate.defaultFor(fox.tokenizer()), "test", EngineOptions.defaults().withSpeculative(true))) {
+            Sampling greedy = Sampling.greedy(48).withIgnoreEos(true);
+            for (String prompt : new String[]{"the quick", "over the"})
+                assertArrayEquals(alone(fox, prompt, greedy), engine.complete(prompt, greedy).tokens(), "trained model, '" + prompt + "'");
+            EngineStats st = engine.stats();
+            assertTrue(st.draftsAccepted() > st.draftsProposed() / 2, "trained drafts kept: " + st);
+        }
+        Model plain = TestModels.model(3, 96);
+        assertThrows(dev.trident.TridentException.class, () -> Engine.of(plain, ChatTemplate.defaultFor(plain.tokenizer()), "test",
+                EngineOptions.defaults().withSpeculative(true)));
     }
 
     @Test

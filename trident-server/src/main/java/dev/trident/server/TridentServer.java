@@ -112,6 +112,8 @@ public final class TridentServer implements AutoCloseable {
         o.put("forward_passes", s.forwards());
         o.put("rows", s.rows());
         o.put("scheduler_cpu_seconds", s.schedulerCpuSeconds());
+        o.put("drafts_proposed", s.draftsProposed());
+        o.put("drafts_accepted", s.draftsAccepted());
         json(ctx, 200, o);
     }
 
