@@ -52,7 +52,8 @@ final class Scheduler implements AutoCloseable {
     private final Sequence[] segSeqs;
     private final Thread thread;
 
-    private final int[] draftIds;
+    /** Per segment of a pass: the draft it carries as its second row, or -1. */
+    private final int[] segDrafts;
     private volatile long requests, generatedTokens, forwards, rowsRun, cpuNanos, draftsProposed, draftsAccepted;
     private final java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
     private final java.util.concurrent.atomic.AtomicLong cancelledCount = new java.util.concurrent.atomic.AtomicLong();
@@ -69,7 +70,7 @@ final class Scheduler implements AutoCloseable {
         this.speculative = options.speculative();
         if (speculative && model.config().mtpDepth() == 0)
             throw new dev.trident.TridentException("speculative decoding needs a model with an MTP module; train it with --mtp 1");
-        this.draftIds = new int[rows];
+        this.segDrafts = new int[rows];
         this.cacheBytes = model.config().kvCacheBytesPerToken() * (long) model.config().maxSeqLen();
         long fit = options.kvCacheBytes() / Math.max(1, cacheBytes);
         if (fit < 1)
@@ -244,7 +245,7 @@ final class Scheduler implements AutoCloseable {
             taken++;
             boolean withDraft = s.draft >= 0 && used < rows - prefillRows - (decodeRows - taken);
             if (withDraft) tokens[used++] = s.draft;
-            draftIds[segs] = withDraft ? s.draft : -1;
+            segDrafts[segs] = withDraft ? s.draft : -1;
             segCounts[segs] = withDraft ? 2 : 1;
             segs++;
         }
@@ -258,7 +259,7 @@ final class Scheduler implements AutoCloseable {
             segCaches[segs] = s.cache;
             segCounts[segs] = m;
             System.arraycopy(s.prompt, s.fed, tokens, used, m);
-            draftIds[segs] = -1;
+            segDrafts[segs] = -1;
             used += m;
             segs++;
         }
@@ -281,13 +282,13 @@ final class Scheduler implements AutoCloseable {
             if (s.prefilling()) {
                 s.fed += segCounts[g];
                 if (!s.prefilling()) accept(s, s.sampler.sample(logits, (row - 1) * vocab, usable)); // the prompt's last token gives the first new one
-            } else if (draftIds[g] < 0) {
+            } else if (segDrafts[g] < 0) {
                 accept(s, s.sampler.sample(logits, first * vocab, usable));
             } else {
                 // Greedy verification: the draft stands if it is the main model's own choice after the pending token.
                 int best = s.sampler.sample(logits, first * vocab, usable);
                 draftsProposed++;
-                if (best == draftIds[g]) {
+                if (best == segDrafts[g]) {
                     draftsAccepted++;
                     accept(s, best);
                     if (s.cache != null) accept(s, s.sampler.sample(logits, (first + 1) * vocab, usable));
@@ -318,9 +319,9 @@ final class Scheduler implements AutoCloseable {
         s.draft = -1;
         for (int done = base; done < upTo; ) {
             int n = Math.min(decoder.maxBatch(), upTo - done);
-            for (int r = 0; r < n; r++) draftIds[r] = s.tokenAt(done + r + 1);
+            for (int r = 0; r < n; r++) tokens[r] = s.tokenAt(done + r + 1);
             boolean last = done + n == upTo;
-            float[] logits = decoder.mtpForward(1, s.mtpCache, draftIds, 0, s.pendingHidden, (done - base) * dim, n, last && drafting ? 1 : 0);
+            float[] logits = decoder.mtpForward(1, s.mtpCache, tokens, 0, s.pendingHidden, (done - base) * dim, n, last && drafting ? 1 : 0);
             done += n;
             if (last && drafting) s.draft = Sampler.argmax(logits, 0, usable);
         }
