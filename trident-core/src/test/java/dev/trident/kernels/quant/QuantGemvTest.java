@@ -274,48 +274,36 @@ class QuantGemvTest {
         }
     }
 
-    /** The vectorized dequantization (prefill tiles) gives the formats' scalar definitions exactly. */
+    /**
+     * The vectorized dequantization gives the formats' scalar definitions exactly: whole rows, and column ranges
+     * (the prefill GEMM's panels) at any offset.
+     */
     @Test
     void vectorDequantizationMatchesTheScalarDefinition() {
         SplittableRandom rnd = new SplittableRandom(8);
-        for (int[] shape : new int[][]{{3, 256}, {9, 512}, {5, 8448}}) { // 8448: FP8-block rows in three panels
+        for (int[] shape : new int[][]{{3, 256}, {9, 512}, {3, 8448}}) { // 8448: 33 super-blocks, 66 FP8 tiles
             int rows = shape[0], cols = shape[1];
             float[] w = gaussian(rnd, rows * cols, 0.3);
             for (WeightFormat f : WeightFormat.all()) {
                 QuantizedMatrix m = f.quantize(w, rows, cols);
-                float[] want = new float[cols], got = new float[cols + 5];
+                float[] row = new float[cols], got = new float[cols + 7];
                 for (int r = 0; r < rows; r++) {
-                    m.dequantizeRow(r, want, 0);
-                    Dequantize.row(m, r, got, 5);
-                    assertArrayEquals(want, java.util.Arrays.copyOfRange(got, 5, 5 + cols), f.name() + " row " + r);
+                    m.dequantizeRow(r, row, 0);
+                    for (int trial = 0; trial < 9; trial++) {
+                        // the whole row, then ranges on 256-column boundaries (every vector form's blocks) or anywhere
+                        int unit = trial % 2 == 0 ? 256 : 1;
+                        int c0 = trial == 0 ? 0 : rnd.nextInt(cols / unit) * unit;
+                        int n = trial == 0 ? cols : rnd.nextInt((cols - c0) / unit + 1) * unit;
+                        java.util.Arrays.fill(got, Float.NaN);
+                        if (trial == 0) Dequantize.row(m, r, got, 7);
+                        else Dequantize.range(m, r, c0, n, got, 7);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(row, c0, c0 + n), java.util.Arrays.copyOfRange(got, 7, 7 + n),
+                                f.name() + " " + rows + " x " + cols + " row " + r + " columns " + c0 + " + " + n);
+                        assertTrue(Float.isNaN(got[6]) && (7 + n == got.length || Float.isNaN(got[7 + n])), f.name() + ": wrote outside its range");
+                    }
                 }
+                assertThrows(IndexOutOfBoundsException.class, () -> Dequantize.range(m, 0, cols - 255, 256, new float[cols], 0), f.name());
             }
-        }
-    }
-
-    /** Column ranges (the prefill GEMM's panels) decode to the same values as the whole row, at any offset. */
-    @Test
-    void columnRangesDecodeAsTheWholeRowDoes() {
-        SplittableRandom rnd = new SplittableRandom(21);
-        int rows = 3, cols = 8448; // 33 super-blocks, 66 FP8 tiles
-        float[] w = gaussian(rnd, rows * cols, 0.3);
-        for (WeightFormat f : WeightFormat.all()) {
-            QuantizedMatrix m = f.quantize(w, rows, cols);
-            float[] row = new float[cols], got = new float[cols + 7];
-            for (int r = 0; r < rows; r++) {
-                m.dequantizeRow(r, row, 0);
-                for (int trial = 0; trial < 8; trial++) {
-                    // half the ranges on 256-column boundaries (every vector form's blocks), half anywhere
-                    int unit = trial % 2 == 0 ? 256 : 1;
-                    int c0 = rnd.nextInt(cols / unit) * unit, n = rnd.nextInt((cols - c0) / unit + 1) * unit;
-                    java.util.Arrays.fill(got, Float.NaN);
-                    Dequantize.range(m, r, c0, n, got, 7);
-                    assertArrayEquals(java.util.Arrays.copyOfRange(row, c0, c0 + n), java.util.Arrays.copyOfRange(got, 7, 7 + n),
-                            f.name() + " row " + r + " columns " + c0 + " + " + n);
-                    assertTrue(Float.isNaN(got[6]) && (7 + n == got.length || Float.isNaN(got[7 + n])), f.name() + ": wrote outside its range");
-                }
-            }
-            assertThrows(IndexOutOfBoundsException.class, () -> Dequantize.range(m, 0, cols - 255, 256, new float[cols], 0), f.name());
         }
     }
 
