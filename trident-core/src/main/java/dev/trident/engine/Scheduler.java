@@ -24,8 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>With {@link EngineOptions#speculative}, a greedy request also keeps the model's first MTP module running over
  * its positions (its own one-layer cache), which drafts the token after the pending one; the next pass carries
  * both rows, and the draft stands if it is the main model's argmax after the pending token, giving two tokens for
- * that pass (else its cache row is dropped). Greedy output is unchanged; sampled requests never speculate, so their
- * seeded draws stay those they get alone.
+ * that pass (else its cache row is dropped). Drafting runs only while every decoding sequence's draft fits the
+ * next pass (a lightly loaded server); under load the module waits, and a sequence held back for
+ * {@link #PENDING_MAX} positions decodes plainly from then on. Greedy output is unchanged either way; sampled
+ * requests never speculate, so their seeded draws stay those they get alone.
  *
  * <p>Limits: {@link EngineOptions#maxSequences} caches (fewer if {@link EngineOptions#kvCacheBytes} holds fewer),
  * and {@link EngineOptions#maxQueued} requests waiting for one; past that, {@link #submit} refuses.
@@ -213,7 +215,7 @@ final class Scheduler implements AutoCloseable {
             KvCache m = freeMtpCaches.poll();
             s.mtpCache = m != null ? m : decoder.newMtpCache();
             s.mtpCache.truncate(0);
-            s.pendingHidden = new float[(rows + 1) * dim];
+            s.pendingHidden = new float[(PENDING_MAX + rows) * dim];
             s.draft = -1;
         }
         running.add(s);
@@ -246,6 +248,7 @@ final class Scheduler implements AutoCloseable {
             boolean withDraft = s.draft >= 0 && used < rows - prefillRows - (decodeRows - taken);
             if (withDraft) tokens[used++] = s.draft;
             segDrafts[segs] = withDraft ? s.draft : -1;
+            s.draft = -1; // drafted for the pending token this pass feeds
             segCounts[segs] = withDraft ? 2 : 1;
             segs++;
         }
@@ -299,12 +302,27 @@ final class Scheduler implements AutoCloseable {
             }
         }
         running.removeIf(s -> s.cache == null);
-        for (Sequence s : running) if (s.mtpCache != null) draft(s);
+        // Drafts only while every decoding sequence's draft row fits the next pass: under load the module's
+        // forwards (one sequence each) would cost more than the draft rows that fit would save. Meanwhile h^0 waits.
+        int decodingNow = 0;
+        for (Sequence s : running) if (!s.prefilling()) decodingNow++;
+        if (2 * decodingNow <= rows)
+            for (Sequence s : running) if (s.mtpCache != null) draft(s);
     }
+
+    /** Positions of h^0 a sequence keeps for its MTP module while the load holds drafting back; then it stops speculating. */
+    private static final int PENDING_MAX = 64;
 
     /** Rows [row, row + count) of the pass's h^0, at positions from pos on, into s's pending hidden states. */
     private void keepHidden(Sequence s, int pos, int row, int count) {
-        System.arraycopy(decoder.hidden(), row * dim, s.pendingHidden, (pos - s.mtpCache.length()) * dim, count * dim);
+        int at = pos - s.mtpCache.length();
+        if ((at + count) * dim > s.pendingHidden.length) { // waited too long: plain decoding from here on
+            freeMtpCaches.push(s.mtpCache);
+            s.mtpCache = null;
+            s.pendingHidden = null;
+            return;
+        }
+        System.arraycopy(decoder.hidden(), row * dim, s.pendingHidden, at * dim, count * dim);
     }
 
     /**
@@ -316,7 +334,6 @@ final class Scheduler implements AutoCloseable {
         int base = s.mtpCache.length(), upTo = Math.min(s.cache.length(), s.known() - 1); // positions [base, upTo)
         if (upTo <= base) return; // no pass for s since its last draft
         boolean drafting = !s.prefilling() && s.produced < s.maxNew;
-        s.draft = -1;
         for (int done = base; done < upTo; ) {
             int n = Math.min(decoder.maxBatch(), upTo - done);
             for (int r = 0; r < n; r++) tokens[r] = s.tokenAt(done + r + 1);

@@ -114,7 +114,7 @@ class EngineTest {
             Model m = TestModels.model(c, 41);
             int n = 16;
             try (Engine engine = Engine.of(m, ChatTemplate.defaultFor(m.tokenizer()), "test",
-                    EngineOptions.defaults().withBatchRows(8).withMaxSequences(5).withSpeculative(true))) {
+                    EngineOptions.defaults().withBatchRows(8).withMaxSequences(4).withSpeculative(true))) {
                 ExecutorService pool = Executors.newFixedThreadPool(n);
                 List<Future<Completion>> results = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
@@ -126,6 +126,20 @@ class EngineTest {
                 pool.shutdown();
                 EngineStats st = engine.stats();
                 assertTrue(st.draftsProposed() > n, "greedy requests were drafted for: " + st); // random modules: refused
+            }
+            // Six long greedy requests in 8 rows: no room for drafts, so each decodes plainly once past PENDING_MAX.
+            try (Engine engine = Engine.of(m, ChatTemplate.defaultFor(m.tokenizer()), "test",
+                    EngineOptions.defaults().withBatchRows(8).withMaxSequences(6).withSpeculative(true))) {
+                Sampling longGreedy = Sampling.greedy(90).withIgnoreEos(true);
+                ExecutorService pool = Executors.newFixedThreadPool(6);
+                List<Future<Completion>> results = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    String prompt = i % 2 == 0 ? "x" : "the";
+                    results.add(pool.submit(() -> engine.complete(prompt, longGreedy)));
+                }
+                for (int i = 0; i < 6; i++)
+                    assertArrayEquals(alone(m, i % 2 == 0 ? "x" : "the", longGreedy), results.get(i).get().tokens(), "loaded request " + i);
+                pool.shutdown();
             }
         }
         // A model trained (briefly, with its MTP module) on text it can learn by heart: its drafts are mostly kept.
