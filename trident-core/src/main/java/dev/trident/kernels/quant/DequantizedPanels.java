@@ -24,13 +24,16 @@ final class DequantizedPanels implements PanelSource {
 
     @Override
     public void pack(int p0, int j0, int kc, int nc, float[] dst, int dstOff) {
+        // Tile rows kc + 16 floats apart: at a stride of a multiple of 4 KB the transpose's 16 row reads would all
+        // fall in one L1 set (more lines than its ways), missing every time.
+        int ld = kc + 16;
         float[][] holder = TILE.get();
-        if (holder[0].length < NR * kc) holder[0] = new float[NR * kc];
+        if (holder[0].length < NR * ld) holder[0] = new float[NR * ld];
         float[] tile = holder[0];
         for (int jr = 0; jr < nc; jr += NR) {
             int rows = Math.min(NR, nc - jr);
-            for (int j = 0; j < rows; j++) Dequantize.range(w, j0 + jr + j, p0, kc, tile, j * kc);
-            Packing.packB(true, tile, 0, kc, 0, 0, kc, rows, dst, dstOff + jr * kc);
+            for (int j = 0; j < rows; j++) Dequantize.range(w, j0 + jr + j, p0, kc, tile, j * ld);
+            Packing.packB(true, tile, 0, ld, 0, 0, kc, rows, dst, dstOff + jr * kc);
         }
     }
 }
