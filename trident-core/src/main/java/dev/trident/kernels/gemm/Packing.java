@@ -1,6 +1,7 @@
 package dev.trident.kernels.gemm;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -39,11 +40,20 @@ public final class Packing {
                 }
             }
         } else {
-            // op(A)[i, p] = a[i * lda + p]: read each row sequentially, write with stride MR into its panel.
-            for (int i = 0; i < mc; i++) {
-                int src = aOff + (i0 + i) * lda + p0;
-                int d = (i / MR) * MR * kc + i % MR; // panel start + row within the panel
-                for (int p = 0; p < kc; p++) dst[d + p * MR] = a[src + p];
+            // op(A)[i, p] = a[i * lda + p]: whole panels of 12 rows by register transposes of 16 rows (the last four
+            // read but not stored, so the 16th row must exist), 16 columns at a time; the rest row by row, each read
+            // sequentially and written with stride MR into its panel.
+            int fast = L == 16 && MR == 12 ? kc / 16 * 16 : 0;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int rows = Math.min(MR, mc - ir), src = aOff + (i0 + ir) * lda + p0, from = 0;
+                if (rows == MR && fast > 0 && src + 15L * lda + fast <= a.length) {
+                    transpose16(a, src, lda, fast, dst, ir * kc, MR, TWELVE);
+                    from = fast;
+                }
+                for (int i = 0; i < rows; i++) {
+                    int s = src + i * lda, d = ir * kc + i; // panel start + row within the panel
+                    for (int p = from; p < kc; p++) dst[d + p * MR] = a[s + p];
+                }
             }
         }
     }
@@ -62,7 +72,7 @@ public final class Packing {
                 // op(B)[p, j] = b[j * ldb + p]: rows of B are columns of the panel.
                 int fast = L == 16 && cols == NR ? kc / 16 * 16 : 0; // register transposes for whole 16 x 16 blocks
                 for (int h = 0; h < NR / 16 && fast > 0; h++)
-                    transposePanelHalf(b, bOff + (j0 + jr + 16 * h) * ldb + p0, ldb, fast, dst, base + 16 * h);
+                    transpose16(b, bOff + (j0 + jr + 16 * h) * ldb + p0, ldb, fast, dst, base + 16 * h, NR, ALL);
                 for (int j = 0; j < cols; j++) { // the rest: read each row of B sequentially, write with stride NR
                     int src = bOff + (j0 + jr + j) * ldb + p0;
                     int d = base + j;
@@ -96,15 +106,18 @@ public final class Packing {
         return FloatVector.fromArray(S, idx, 0);
     }
 
+    /** Lanes stored by the transposes: all 16 (B panels), the first 12 (A panels, MR = 12). */
+    private static final VectorMask<Float> ALL = S.maskAll(true), TWELVE = S.indexInRange(0, Math.min(12, L));
+
     /**
-     * The transposing pack of one full B panel with 16-float vectors: 16 rows of B (= 16 columns of op(B)) at a
-     * time, 16 of their floats each, turned into 16 panel rows by a 16 x 16 register transpose (4 stages of 16
-     * two-vector selections) instead of 256 scalar stores at stride NR. Columns of the panel [half * 16, half * 16 +
-     * 16) from the rows starting at src (= b index of op(B)[p0, that column]); p in [0, kc16), kc16 a multiple of 16.
+     * A transposing pack with 16-float vectors: 16 rows at src (ldb apart), 16 of their floats at a time, turned by
+     * a 16 x 16 register transpose (4 stages of 16 two-vector selections) into 16 panel rows of the stored lanes,
+     * stride apart from base, instead of 256 scalar stores at that stride. Columns [0, kc16), a multiple of 16.
+     * B panels (NR = 32) take two calls of 16 rows each; A panels (MR = 12) store rows 0..11 of each transposed row.
      */
-    private static void transposePanelHalf(float[] b, int src, int ldb, int kc16, float[] dst, int base) {
+    private static void transpose16(float[] b, int src, int ldb, int kc16, float[] dst, int base, int stride, VectorMask<Float> lanes) {
         for (int p = 0; p < kc16; p += 16) {
-            int d = base + p * NR;
+            int d = base + p * stride;
                 FloatVector r0 = FloatVector.fromArray(S, b, src + p);
                 FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * ldb + p);
                 FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * ldb + p);
@@ -153,22 +166,22 @@ public final class Packing {
                 FloatVector t1_10 = IA1.selectFrom(t2_10, t2_11), t1_11 = IB1.selectFrom(t2_10, t2_11);
                 FloatVector t1_12 = IA1.selectFrom(t2_12, t2_13), t1_13 = IB1.selectFrom(t2_12, t2_13);
                 FloatVector t1_14 = IA1.selectFrom(t2_14, t2_15), t1_15 = IB1.selectFrom(t2_14, t2_15);
-                t1_0.intoArray(dst, d);
-                t1_1.intoArray(dst, d + 1 * NR);
-                t1_2.intoArray(dst, d + 2 * NR);
-                t1_3.intoArray(dst, d + 3 * NR);
-                t1_4.intoArray(dst, d + 4 * NR);
-                t1_5.intoArray(dst, d + 5 * NR);
-                t1_6.intoArray(dst, d + 6 * NR);
-                t1_7.intoArray(dst, d + 7 * NR);
-                t1_8.intoArray(dst, d + 8 * NR);
-                t1_9.intoArray(dst, d + 9 * NR);
-                t1_10.intoArray(dst, d + 10 * NR);
-                t1_11.intoArray(dst, d + 11 * NR);
-                t1_12.intoArray(dst, d + 12 * NR);
-                t1_13.intoArray(dst, d + 13 * NR);
-                t1_14.intoArray(dst, d + 14 * NR);
-                t1_15.intoArray(dst, d + 15 * NR);
+                t1_0.intoArray(dst, d, lanes);
+                t1_1.intoArray(dst, d + 1 * stride, lanes);
+                t1_2.intoArray(dst, d + 2 * stride, lanes);
+                t1_3.intoArray(dst, d + 3 * stride, lanes);
+                t1_4.intoArray(dst, d + 4 * stride, lanes);
+                t1_5.intoArray(dst, d + 5 * stride, lanes);
+                t1_6.intoArray(dst, d + 6 * stride, lanes);
+                t1_7.intoArray(dst, d + 7 * stride, lanes);
+                t1_8.intoArray(dst, d + 8 * stride, lanes);
+                t1_9.intoArray(dst, d + 9 * stride, lanes);
+                t1_10.intoArray(dst, d + 10 * stride, lanes);
+                t1_11.intoArray(dst, d + 11 * stride, lanes);
+                t1_12.intoArray(dst, d + 12 * stride, lanes);
+                t1_13.intoArray(dst, d + 13 * stride, lanes);
+                t1_14.intoArray(dst, d + 14 * stride, lanes);
+                t1_15.intoArray(dst, d + 15 * stride, lanes);
         }
     }
 }
