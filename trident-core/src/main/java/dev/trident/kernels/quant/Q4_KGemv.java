@@ -8,6 +8,7 @@ import dev.trident.quant.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -58,9 +59,8 @@ final class Q4_KGemv {
     /** Eight lanes, one per sub-block of a super-block, for the scale unpacking. */
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /** Lane masks: 63 in lanes 0..3 (sub-blocks j < 4 keep the low 6 bits), all ones in lanes 4..7. */
-    private static final IntVector LOW4_63 = IntVector.fromArray(I8, new int[]{63, 63, 63, 63, 0, 0, 0, 0}, 0),
-            HIGH4 = IntVector.fromArray(I8, new int[]{0, 0, 0, 0, -1, -1, -1, -1}, 0);
+    /** Lanes 4..7: sub-blocks j >= 4, whose 6 bits are split over two bytes. */
+    private static final VectorMask<Integer> UPPER = VectorMask.fromLong(I8, 0xF0);
 
     /**
      * Unpacks the row's sub-block scales d * sc_j into scales[] and returns the mins' term (Q5_K's super-blocks,
@@ -74,14 +74,14 @@ final class Q4_KGemv {
             long p = o + (long) b * blockBytes;
             float d = Le.half(s, p + Q4_KFormat.D), dmin = Le.half(s, p + Q4_KFormat.DMIN);
             // lane j: byte j, byte j + 4 and byte j - 4 of the 12 (the last from 4 bytes before them: d and dmin,
-            // only read in lanes 0..3, where the blend below does not use it)
-            IntVector a = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
-            IntVector b4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES + 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
-            IntVector bm4 = ((IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES - 4, LE).convertShape(VectorOperators.B2I, I8, 0)).and(0xFF);
-            IntVector sc = b4.and(0xF).or(bm4.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
-                    .or(a.and(LOW4_63));
-            IntVector m = b4.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).and(HIGH4)
-                    .or(b4.and(LOW4_63));
+            // only read in lanes 0..3, where the blend does not take it), sign-extended: each use shifts
+            // arithmetically and masks, which keeps the right bits. j < 4: sc = a & 63, m = b4 & 63; j >= 4:
+            // sc = (b4 & 15) | (top 2 bits of bm4) << 4, m = (b4 >> 4) | (top 2 bits of a) << 4.
+            IntVector a = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES, LE).convertShape(VectorOperators.B2I, I8, 0);
+            IntVector b4 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES + 4, LE).convertShape(VectorOperators.B2I, I8, 0);
+            IntVector bm4 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES - 4, LE).convertShape(VectorOperators.B2I, I8, 0);
+            IntVector sc = a.and(63).blend(b4.and(0xF).or(bm4.lanewise(VectorOperators.ASHR, 2).and(0x30)), UPPER);
+            IntVector m = b4.and(63).blend(b4.lanewise(VectorOperators.ASHR, 4).and(0xF).or(a.lanewise(VectorOperators.ASHR, 2).and(0x30)), UPPER);
             ((FloatVector) sc.convertShape(VectorOperators.I2F, F8, 0)).mul(d).intoArray(scales, b * 8);
             mins = ((FloatVector) m.convertShape(VectorOperators.I2F, F8, 0)).mul(dmin).fma(FloatVector.fromArray(F8, sums, so + b * 8), mins);
         }
