@@ -146,6 +146,21 @@ class QuantGemvTest {
     }
 
     /** Q8_0 / Q4_0 rows longer than Matmul.LONG_ROW take int8 activations unasked; shorter ones, and Q4_K, keep fp32. */
+    /** Q4_K rows at and past Matmul.LONG_ROW (which keep fp32 activations, unlike Q8_0 and Q4_0) held to the scalar twin. */
+    @Test
+    void longQ4_KRowsMatchTheScalarTwin() {
+        SplittableRandom rnd = new SplittableRandom(79);
+        int rows = 7;
+        for (int cols : new int[]{Matmul.LONG_ROW, Matmul.LONG_ROW + 512}) {
+            float[] w = gaussian(rnd, rows * cols, 0.05), x = gaussian(rnd, cols, 1);
+            QuantizedMatrix m = WeightFormat.Q4_K.quantize(w, rows, cols);
+            float[] twin = new float[rows], fast = new float[rows];
+            QuantGemv.gemvScalar(m, x, twin);
+            QuantGemv.rows(m, new Activations(1, cols).set(x, 0, 1, cols), false, fast, 0, 0, rows);
+            assertRowsClose("Q4_K " + rows + "x" + cols, twin, fast, absDots(m.dequantize(), x, rows, cols), 1e-5);
+        }
+    }
+
     @Test
     void longRowsTakeInt8ActivationsExceptQ4_K() {
         SplittableRandom rnd = new SplittableRandom(78);
