@@ -28,8 +28,6 @@ public final class ServeThroughput {
     private static final Pattern COMPLETION_TOKENS = Pattern.compile("\"completion_tokens\":(\\d+)");
     private static final Pattern CPU = Pattern.compile("\"scheduler_cpu_seconds\":([0-9.eE+-]+)");
 
-    private static double temperature;
-
     /** Wall-clock and scheduler-CPU tokens per second of one run. */
     private record Rate(double wall, double cpu) {}
 
@@ -38,13 +36,13 @@ public final class ServeThroughput {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int concurrent = args.length > 3 ? Integer.parseInt(args[3]) : 8;
-        temperature = args.length > 4 ? Double.parseDouble(args[4]) : 0.8;
+        double temperature = args.length > 4 ? Double.parseDouble(args[4]) : 0.8;
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
-            run(http, base, 1, tokens, 0); // warm-up: JIT on both paths
-            run(http, base, concurrent, tokens, 0);
+            run(http, base, 1, tokens, temperature, 0); // warm-up: JIT on both paths
+            run(http, base, concurrent, tokens, temperature, 0);
             double[] alone = new double[rounds], together = new double[rounds], aloneCpu = new double[rounds], togetherCpu = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                Rate a = run(http, base, 1, tokens, 1000 * r), t = run(http, base, concurrent, tokens, 1000 * r + 1);
+                Rate a = run(http, base, 1, tokens, temperature, 1000 * r), t = run(http, base, concurrent, tokens, temperature, 1000 * r + 1);
                 alone[r] = a.wall();
                 together[r] = t.wall();
                 aloneCpu[r] = a.cpu();
@@ -66,7 +64,7 @@ public final class ServeThroughput {
     }
 
     /** C streaming requests at once; returns completion tokens per second of wall time and of scheduler CPU time. */
-    private static Rate run(HttpClient http, String base, int c, int tokens, int seed) throws Exception {
+    private static Rate run(HttpClient http, String base, int c, int tokens, double temperature, int seed) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
         double cpu0 = cpuSeconds(http, base);
         long t0 = System.nanoTime();

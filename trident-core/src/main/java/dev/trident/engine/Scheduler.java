@@ -327,13 +327,13 @@ final class Scheduler implements AutoCloseable {
 
     /**
      * Brings s's MTP module up to date and, for a decoding sequence, drafts the token after its pending one. The
-     * module at position i reads h^0_i and token t_{i+1}, so it runs over every position whose next token is known
-     * (all of a prompt but its last token while pre-filling; up to the cache's last position when decoding).
+     * module at position i reads h^0_i and token t_{i+1}: known for every position in the main cache, since the
+     * token after the cache's last one is the next prompt token or the pending (sampled) one.
      */
     private void draft(Sequence s) {
-        int base = s.mtpCache.length(), upTo = Math.min(s.cache.length(), s.known() - 1); // positions [base, upTo)
+        int base = s.mtpCache.length(), upTo = s.cache.length(); // positions [base, upTo): all of pendingHidden
         if (upTo <= base) return; // no pass for s since its last draft
-        boolean drafting = !s.prefilling() && s.produced < s.maxNew;
+        boolean drafting = !s.prefilling();
         for (int done = base; done < upTo; ) {
             int n = Math.min(decoder.maxBatch(), upTo - done);
             for (int r = 0; r < n; r++) tokens[r] = s.tokenAt(done + r + 1);
@@ -342,8 +342,6 @@ final class Scheduler implements AutoCloseable {
             done += n;
             if (last && drafting) s.draft = Sampler.argmax(logits, 0, usable);
         }
-        int left = s.cache.length() - upTo; // positions whose next token is not known yet move to the front
-        if (left > 0) System.arraycopy(s.pendingHidden, (upTo - base) * dim, s.pendingHidden, 0, left * dim);
     }
 
     /** A new token for s: stream its text, and end s on end of text, a stop text or its token limit. */

@@ -52,6 +52,4 @@ final class Sequence {
     /** The token at position i of prompt + generated text. */
     int tokenAt(int i) { return i < prompt.length ? prompt[i] : generated[i - prompt.length]; }
 
-    /** Tokens known so far: the prompt and what was generated. */
-    int known() { return prompt.length + produced; }
 }

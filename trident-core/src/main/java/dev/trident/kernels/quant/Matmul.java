@@ -42,14 +42,12 @@ public final class Matmul {
 
     private final Activations in;
     private final boolean int8;
-    private final int maxCols;
     private final Task task = new Task();
 
     /** For inputs of up to maxRows x maxCols; int8: quantize activations for the formats that have an int8 path. */
     public Matmul(int maxRows, int maxCols, boolean int8) {
         this.in = new Activations(maxRows, maxCols);
         this.int8 = int8;
-        this.maxCols = maxCols;
     }
 
     /** The rows every following {@link #multiply} reads: rows x cols floats at x[off], row t at off + t * cols. */

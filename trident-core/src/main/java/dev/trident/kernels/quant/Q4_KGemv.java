@@ -96,7 +96,8 @@ final class Q4_KGemv {
     /**
      * sum_j scales[j] * (q_j . x_j) over the row's sub-blocks; group g of a super-block holds sub-blocks 2g, 2g+1.
      * Even and odd sub-blocks add into separate accumulators: with one, its chain of two dependent FMAs per group
-     * held the loop back (with the peeled first step below, one thread, 64 x 2048 in L2: 10.6 -> 12.5 G weights/s).
+     * held the loop back (with the peeled first step below: JMH QuantGemvBenchmark -p rows=64 -p cols=2048 -p
+     * threads=1 -p format=Q4_K, W in L2, 73.7k-75.2k -> 86.2k-93.3k ops/s; docs/benchmarks.md).
      */
     private static float dot(MemorySegment s, long o, int nb, float[] x, int xo, float[] scales) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
