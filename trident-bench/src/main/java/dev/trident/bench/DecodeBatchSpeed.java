@@ -5,7 +5,7 @@ import dev.trident.infer.KvCache;
 import dev.trident.infer.ModelWeights;
 import dev.trident.infer.QuantPolicy;
 import dev.trident.kernels.WorkerPool;
-import dev.trident.model.Model;
+import dev.trident.infer.LoadedModel;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -17,7 +17,7 @@ import java.util.Locale;
  * Decode throughput of the continuous-batching pass by rows per pass: R sequences each decoding one token per pass
  * (the scheduler's decode step, {@link Decoder#forward(KvCache[], int[], int, int[])}), tokens per CPU second of the
  * calling thread (with -Dtrident.threads=1 it does all the compute, so other load on the machine matters less).
- * -Dtrident.weights=FORMAT quantizes the weights first (default f32). Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and tokens / wall-clock s (what
+ * -Dtrident.weights=FORMAT converts the weights first (default: the model's own; a GGUF file stays mapped). Row counts are interleaved, best of REPS, PASSES passes each; prints tokens / CPU s and tokens / wall-clock s (what
  * counts with more than one kernel thread), each with its ratio to one row.
  * <pre>java --add-modules=jdk.incubator.vector -Dtrident.threads=1 \
  *     -cp trident-bench/target/classes:trident-core/target/classes dev.trident.bench.DecodeBatchSpeed MODEL [ROWS,..] [PASSES] [REPS]</pre>
@@ -26,12 +26,14 @@ public final class DecodeBatchSpeed {
     private DecodeBatchSpeed() {}
 
     public static void main(String[] args) {
-        Model model = Model.load(Path.of(args[0]));
+        // a GGUF file stays in its own formats, mapped; -Dtrident.weights converts to another
+        LoadedModel model = LoadedModel.open(Path.of(args[0]));
         int[] rows = Arrays.stream((args.length > 1 ? args[1] : "1,2,4,8,16").split(",")).mapToInt(Integer::parseInt).toArray();
         int passes = args.length > 2 ? Integer.parseInt(args[2]) : 40, reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int max = Arrays.stream(rows).max().orElseThrow();
-        String format = System.getProperty("trident.weights", "f32");
-        Decoder decoder = new Decoder(ModelWeights.quantize(model.transformer(), QuantPolicy.of(QuantPolicy.parseFormat(format))), max);
+        String format = System.getProperty("trident.weights");
+        ModelWeights weights = format == null ? model.weights() : model.weights().requantized(QuantPolicy.of(QuantPolicy.parseFormat(format)));
+        Decoder decoder = new Decoder(weights, max);
         KvCache[] caches = new KvCache[max];
         for (int i = 0; i < max; i++) caches[i] = decoder.newCache();
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -42,7 +44,7 @@ public final class DecodeBatchSpeed {
                 long cpu = 0, wall = 0;
                 int[] counts = new int[r], tokens = new int[r];
                 Arrays.fill(counts, 1);
-                int vocab = model.config().vocabSize(), ctx = model.config().maxSeqLen();
+                int vocab = weights.config().vocabSize(), ctx = weights.config().maxSeqLen();
                 for (int p = 0; p < passes; p++) {
                     for (int i = 0; i < r; i++) {
                         if (caches[i].length() >= ctx - 1) caches[i].truncate(0);
@@ -57,7 +59,7 @@ public final class DecodeBatchSpeed {
                 bestWall[ri] = Math.max(bestWall[ri], (double) r * passes / (wall / 1e9));
             }
         }
-        System.out.printf(Locale.ROOT, "weights=%s threads=%d passes=%d best of %d%n", format, WorkerPool.global().threads(), passes, reps);
+        System.out.printf(Locale.ROOT, "weights=%s threads=%d passes=%d best of %d%n", weights.policy().label(), WorkerPool.global().threads(), passes, reps);
         for (int ri = 0; ri < rows.length; ri++)
             System.out.printf(Locale.ROOT, "rows %3d: %8.0f tokens / CPU s  (x%.2f)  %8.0f tokens / wall s  (x%.2f)%n",
                     rows[ri], best[ri], best[ri] / best[0], bestWall[ri], bestWall[ri] / bestWall[0]);

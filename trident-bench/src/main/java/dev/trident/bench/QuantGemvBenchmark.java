@@ -49,6 +49,10 @@ public class QuantGemvBenchmark {
     @Param({"11008"})
     public int cols;
 
+    /** Activation rows per product (batched decode, speculative verification): W is read once for all of them. */
+    @Param({"1"})
+    public int batch;
+
     QuantizedMatrix m;
     WeightMatrix wm;
     Matmul mm;
@@ -73,20 +77,20 @@ public class QuantGemvBenchmark {
         SplittableRandom r = new SplittableRandom(7);
         float[] w = new float[rows * cols];
         for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.02);
-        x = new float[cols];
-        y = new float[rows];
-        for (int i = 0; i < cols; i++) x[i] = (float) r.nextGaussian();
+        x = new float[batch * cols];
+        y = new float[batch * rows];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         String[] f = format.split(":");
         int8 = f.length > 1;
         m = WeightFormat.byName(f[0]).quantize(w, rows, cols);
         wm = WeightMatrix.of(m);
-        mm = new Matmul(1, cols, int8);
+        mm = new Matmul(batch, cols, int8);
         stream = new ReadBandwidth(1L << 30);
     }
 
     @Benchmark
     public float[] gemv(Bytes bytes) {
-        mm.input(x, 0, 1, cols).multiply(wm, y, 0); // the decoder's path: activations quantized inside the call
+        mm.input(x, 0, batch, cols).multiply(wm, y, 0); // the decoder's path: activations quantized inside the call
         bytes.gbytes += m.byteSize() * 1e-9;
         return y;
     }

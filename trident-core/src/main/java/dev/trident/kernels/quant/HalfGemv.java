@@ -35,8 +35,58 @@ final class HalfGemv {
         MemorySegment s = m.data();
         int cols = m.cols(), rows = m.rows();
         long rowBytes = m.rowBytes();
-        for (int r = from; r < to; r++)
-            for (int t = 0; t < a.rows; t++) y[yOff + t * rows + r] = dot(s, r * rowBytes, cols, a.x, a.rowOffset(t), bf16);
+        for (int r = from; r < to; r++) {
+            int t = 0;
+            // two activation rows per pass (batched decode, speculative verification): each weight widened once
+            // for both; each row's sum formed exactly as dot forms it alone, so a row's result does not depend on
+            // the rows beside it
+            for (; t + 2 <= a.rows; t += 2) dot2(s, r * rowBytes, cols, a.x, a.rowOffset(t), a.rowOffset(t + 1), bf16, y, yOff + t * rows + r, rows);
+            for (; t < a.rows; t++) y[yOff + t * rows + r] = dot(s, r * rowBytes, cols, a.x, a.rowOffset(t), bf16);
+        }
+    }
+
+    /** y[yi] = W[row] . x0 and y[yi + stride] = W[row] . x1, with dot's arithmetic for each. */
+    private static void dot2(MemorySegment s, long off, int cols, float[] x, int x0, int x1, boolean bf16, float[] y, int yi, int stride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+        int c = 0;
+        if (bf16) {
+            for (; c + 2 * L <= cols; c += 2 * L) {
+                FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * (c + L), LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x1 + c), b0);
+                a1 = w1.fma(FloatVector.fromArray(F, x, x0 + c + L), a1);
+                b1 = w1.fma(FloatVector.fromArray(F, x, x1 + c + L), b1);
+            }
+            for (; c + L <= cols; c += L) {
+                FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x1 + c), b0);
+            }
+        } else {
+            for (; c + 2 * L <= cols; c += 2 * L) {
+                FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
+                FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * (c + L), LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x1 + c), b0);
+                a1 = w1.fma(FloatVector.fromArray(F, x, x0 + c + L), a1);
+                b1 = w1.fma(FloatVector.fromArray(F, x, x1 + c + L), b1);
+            }
+            for (; c + L <= cols; c += L) {
+                FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(SH, s, off + 2L * c, LE).convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(REBIAS);
+                a0 = w0.fma(FloatVector.fromArray(F, x, x0 + c), a0);
+                b0 = w0.fma(FloatVector.fromArray(F, x, x1 + c), b0);
+            }
+        }
+        float sumA = VecMath.sum(a0.add(a1)), sumB = VecMath.sum(b0.add(b1));
+        for (; c < cols; c++) {
+            short h = s.get(Le.SHORT, off + 2L * c);
+            float w = bf16 ? BFloat16.decode(h) : Float.float16ToFloat(h);
+            sumA += w * x[x0 + c];
+            sumB += w * x[x1 + c];
+        }
+        y[yi] = sumA;
+        y[yi + stride] = sumB;
     }
 
     private static float dot(MemorySegment s, long off, int cols, float[] x, int xo, boolean bf16) {
