@@ -47,7 +47,15 @@ final class Q4_KGemv {
         float[] scales = holder[0];
         for (int r = from; r < to; r++) {
             long o = r * rowBytes;
-            for (int t = 0; t < a.rows; t++) {
+            int t = 0;
+            // two activation rows per pass (speculative verification, batched decode): Q4_K's nibbles are widened
+            // once for both; each row's sum is formed exactly as dot forms it alone
+            if (!q5)
+                for (; t + 2 <= a.rows; t += 2) {
+                    float mins0 = scales(s, o, nb, bb, a.sums, t * subs, scales), mins1 = minsTerm(s, o, nb, bb, a.sums, (t + 1) * subs, scales);
+                    dot2(s, o, nb, a.x, a.rowOffset(t), a.rowOffset(t + 1), scales, y, yOff + t * rows + r, rows, mins0, mins1);
+                }
+            for (; t < a.rows; t++) {
                 // First the scalar part of the row (scales unpacked, the mins' term), then a plain vector loop.
                 float mins = scales(s, o, nb, bb, a.sums, t * subs, scales);
                 float dot = q5 ? Q5_KGemv.dot(s, o, nb, a.x, a.rowOffset(t), scales) : dot(s, o, nb, a.x, a.rowOffset(t), scales);
@@ -91,6 +99,60 @@ final class Q4_KGemv {
         float total = 0;
         for (int j = scales.length - 8; j < scales.length; j++) total += scales[j];
         return total;
+    }
+
+    /**
+     * The mins term of {@link #scales} for another activation row (scales[] already holds this weight row's
+     * unpacked scales and is only used here as scratch for the lane sum), the same operations in the same order.
+     */
+    private static float minsTerm(MemorySegment s, long o, int nb, int blockBytes, float[] sums, int so, float[] scales) {
+        FloatVector mins = FloatVector.zero(F8);
+        for (int b = 0; b < nb; b++) {
+            long p = o + (long) b * blockBytes;
+            float dmin = Le.half(s, p + Q4_KFormat.DMIN);
+            IntVector a = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES, LE).convertShape(VectorOperators.B2I, I8, 0);
+            IntVector b4 = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, s, p + Q4_KFormat.SCALES + 4, LE).convertShape(VectorOperators.B2I, I8, 0);
+            IntVector m = b4.and(63).blend(b4.lanewise(VectorOperators.ASHR, 4).and(0xF).or(a.lanewise(VectorOperators.ASHR, 2).and(0x30)), UPPER);
+            mins = ((FloatVector) m.convertShape(VectorOperators.I2F, F8, 0)).mul(dmin).fma(FloatVector.fromArray(F8, sums, so + b * 8), mins);
+        }
+        mins.intoArray(scales, scales.length - 8);
+        float total = 0;
+        for (int j = scales.length - 8; j < scales.length; j++) total += scales[j];
+        return total;
+    }
+
+    /**
+     * {@link #dot} for two activation rows at x0 and x1, each nibble widened once; y[yi] and y[yi + stride] get
+     * each row's dot minus its mins term, as rows() writes a single row.
+     */
+    private static void dot2(MemorySegment s, long o, int nb, float[] x, int x0, int x1, float[] scales, float[] y, int yi, int stride,
+                             float mins0, float mins1) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F), bcc0 = FloatVector.zero(F), bcc1 = FloatVector.zero(F);
+        for (int gi = 0; gi < nb * 4; gi++) {
+            long q = o + (long) (gi >> 2) * BB + Q4_KFormat.QS + 32L * (gi & 3);
+            int xa = x0 + gi * 64, xb = x1 + gi * 64;
+            IntVector v0 = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q, LE).convertShape(VectorOperators.B2I, I, 0));
+            FloatVector wl = (FloatVector) v0.and(0xF).convertShape(VectorOperators.I2F, F, 0);
+            FloatVector wh = (FloatVector) v0.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0);
+            FloatVector lo = wl.mul(FloatVector.fromArray(F, x, xa)), hi = wh.mul(FloatVector.fromArray(F, x, xa + 32));
+            FloatVector lo1 = wl.mul(FloatVector.fromArray(F, x, xb)), hi1 = wh.mul(FloatVector.fromArray(F, x, xb + 32));
+            for (int k = L; k < 32; k += L) {
+                IntVector v = ((IntVector) ByteVector.fromMemorySegment(BQ, s, q + k, LE).convertShape(VectorOperators.B2I, I, 0));
+                wl = (FloatVector) v.and(0xF).convertShape(VectorOperators.I2F, F, 0);
+                wh = (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0xF).convertShape(VectorOperators.I2F, F, 0);
+                lo = wl.fma(FloatVector.fromArray(F, x, xa + k), lo);
+                hi = wh.fma(FloatVector.fromArray(F, x, xa + 32 + k), hi);
+                lo1 = wl.fma(FloatVector.fromArray(F, x, xb + k), lo1);
+                hi1 = wh.fma(FloatVector.fromArray(F, x, xb + 32 + k), hi1);
+            }
+            FloatVector sl = FloatVector.broadcast(F, scales[2 * gi]), sh = FloatVector.broadcast(F, scales[2 * gi + 1]);
+            acc0 = lo.fma(sl, acc0);
+            acc1 = hi.fma(sh, acc1);
+            bcc0 = lo1.fma(sl, bcc0);
+            bcc1 = hi1.fma(sh, bcc1);
+        }
+        y[yi] = VecMath.sum(acc0.add(acc1)) - mins0;
+        y[yi + stride] = VecMath.sum(bcc0.add(bcc1)) - mins1;
     }
 
     /**
