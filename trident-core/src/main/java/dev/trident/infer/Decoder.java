@@ -40,6 +40,7 @@ public final class Decoder {
     private final ExpertTask expertTask = new ExpertTask();
     private final boolean int8Activations;
     private final Segments segments;
+    private final SegmentSplit split = new SegmentSplit();
     private long expertBytesRead;
     /** Multi-head latent attention over latent cache rows; null for a GQA model. */
     private final LatentAttentionDecoder latent;
@@ -272,17 +273,27 @@ public final class Decoder {
             RmsNormKernel.forward(q, a.qNorm().gain(), q, null, n * c.heads(), c.headDim(), a.qNorm().eps());
             RmsNormKernel.forward(k, a.kNorm().gain(), k, null, n * c.kvHeads(), c.headDim(), a.kNorm().eps());
         }
-        for (int s = 0; s < segments.size(); s++) {
-            int r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
-            float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];
-            RopeKernel.apply(q, r0, m, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
-            RopeKernel.apply(k, r0, m, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
-            System.arraycopy(k, r0 * kvDim, keys, pos0 * kvDim, m * kvDim);
-            System.arraycopy(v, r0 * kvDim, values, pos0 * kvDim, m * kvDim);
-            DecodeAttention.attendMany(q, r0 * qDim, qDim, m, pos0, keys, values, 0, kvDim,
-                    c.heads(), c.kvHeads(), c.headDim(), scale, att, r0 * qDim, qDim);
-        }
+        gqaLayer = layer;
+        gqaScale = scale;
+        split.run(segments, 4L * c.heads() * c.headDim(), gqaSegment);
         mm.input(att, 0, n, qDim).multiply(a.wo(), proj, 0);
+    }
+
+    /** groupedQuery's per-segment part (fields, not a capturing lambda, so a step allocates nothing). */
+    private int gqaLayer;
+    private float gqaScale;
+    private final SegmentSplit.Body gqaSegment = this::attendSegment;
+
+    /** Segment s of this layer: RoPE at its positions, its keys and values appended to its cache, attention over it. */
+    private void attendSegment(int s) {
+        int layer = gqaLayer, r0 = segments.start[s], m = segments.count[s], pos0 = segments.pos[s];
+        float[] keys = segments.cache[s].keys[layer], values = segments.cache[s].values[layer];
+        RopeKernel.apply(q, r0, m, c.heads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
+        RopeKernel.apply(k, r0, m, c.kvHeads(), c.headDim(), pos0, Integer.MAX_VALUE, w.rope(), false);
+        System.arraycopy(k, r0 * kvDim, keys, pos0 * kvDim, m * kvDim);
+        System.arraycopy(v, r0 * kvDim, values, pos0 * kvDim, m * kvDim);
+        DecodeAttention.attendMany(q, r0 * qDim, qDim, m, pos0, keys, values, 0, kvDim,
+                c.heads(), c.kvHeads(), c.headDim(), gqaScale, att, r0 * qDim, qDim);
     }
 
     /** out[outOff + n * d] = down(silu(in gate^T) * (in up^T)) for n rows of in. */

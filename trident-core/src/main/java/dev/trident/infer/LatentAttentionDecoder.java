@@ -95,20 +95,41 @@ final class LatentAttentionDecoder {
         }
         RmsNormKernel.forward(latent, a.kvNorm().gain(), latentNorm, invRms, n, c, a.kvNorm().eps());
         if (path == Path.ABSORBED) absorbQueries(a, n);
-        for (int sg = 0; sg < segments.size(); sg++) {
-            int r0 = segments.start[sg], m = segments.count[sg], pos0 = segments.pos[sg];
-            float[] cache = segments.cache[sg].keys[layer];
-            RopeKernel.apply(qPe, r0, m, h, r, pos0, Integer.MAX_VALUE, rope, false);
-            RopeKernel.apply(kPe, r0, m, 1, r, pos0, Integer.MAX_VALUE, rope, false);
-            for (int i = r0; i < r0 + m; i++) {
-                System.arraycopy(latentNorm, i * c, cache, (pos0 + i - r0) * width, c);
-                System.arraycopy(kPe, i * r, cache, (pos0 + i - r0) * width + c, r);
-            }
-            if (path == Path.ABSORBED) attendLatent(r0, m, pos0, cache);
-            else naive(a, r0, m, pos0, cache);
+        this.a = a;
+        this.segments = segments;
+        this.layer = layer;
+        try {
+            // the absorbed path's segments write disjoint rows and may run side by side; the naive one shares scratch
+            if (path == Path.ABSORBED) split.run(segments, 4L * h * width, segmentBody);
+            else for (int sg = 0; sg < segments.size(); sg++) segment(sg);
+        } finally {
+            this.a = null;
+            this.segments = null;
         }
         if (path == Path.ABSORBED) absorbValues(a, n);
         mm.input(o, 0, n, h * s.vHeadDim()).multiply(a.wo(), out, 0);
+    }
+
+    /** forward's per-segment part, with its arguments in fields (no capturing lambda: a step allocates nothing). */
+    private ModelWeights.Mla a;
+    private Segments segments;
+    private int layer;
+    private final SegmentSplit split = new SegmentSplit();
+    private final SegmentSplit.Body segmentBody = this::segment;
+
+    /** Segment sg: RoPE at its positions, its latent rows appended to its cache, attention over it. */
+    private void segment(int sg) {
+        int h = s.heads(), r = s.qkRopeDim(), c = s.kvLoraRank();
+        int r0 = segments.start[sg], m = segments.count[sg], pos0 = segments.pos[sg];
+        float[] cache = segments.cache[sg].keys[layer];
+        RopeKernel.apply(qPe, r0, m, h, r, pos0, Integer.MAX_VALUE, rope, false);
+        RopeKernel.apply(kPe, r0, m, 1, r, pos0, Integer.MAX_VALUE, rope, false);
+        for (int i = r0; i < r0 + m; i++) {
+            System.arraycopy(latentNorm, i * c, cache, (pos0 + i - r0) * width, c);
+            System.arraycopy(kPe, i * r, cache, (pos0 + i - r0) * width + c, r);
+        }
+        if (path == Path.ABSORBED) attendLatent(r0, m, pos0, cache);
+        else naive(a, r0, m, pos0, cache);
     }
 
     /**

@@ -4,7 +4,7 @@ package dev.trident.kernels;
  * When to go parallel: element-wise and row-wise kernels split work over the global {@link WorkerPool} only when
  * there is enough of it to beat the hand-off cost (a few microseconds).
  */
-final class Parallel {
+public final class Parallel {
     /**
      * Roughly the number of float operations (~50-100 us of single-thread vector work) below which a hand-off to
      * the pool costs more than it saves: waking a parked worker, and on a busy machine waiting for it to be
@@ -13,6 +13,11 @@ final class Parallel {
     static final long MIN_WORK = 1L << 20;
 
     private Parallel() {}
+
+    /** Whether work of about this many flops is worth splitting over the pool at all. */
+    public static boolean worthThreads(long flops) {
+        return flops >= MIN_WORK;
+    }
 
     /**
      * Runs body over [0, n) items, each costing about {@code workPerItem} flops: serially when the total is small,

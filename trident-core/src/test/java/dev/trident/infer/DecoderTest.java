@@ -121,6 +121,47 @@ class DecoderTest {
         }
     }
 
+    /**
+     * A continuous-batching step of eight sequences with long caches: their attention is enough work to run side by
+     * side on the workers (SegmentSplit), and every sequence's logits are those of one thread, bit for bit (GQA and
+     * MLA's absorbed path).
+     */
+    @Test
+    void sequencesAttendSideBySideWithTheSerialLogits() {
+        ModelConfig wide = new ModelConfig(97, 256, 2, 8, 4, 32, 200, 192, 10000, 1e-5f, false);
+        for (ModelConfig config : new ModelConfig[]{wide, wide.withMla(new dev.trident.nn.MlaSpec(256, 8, 64, 64, 32, 16, 32))}) {
+            Transformer model = new Transformer(config, 21);
+            float[] serial = batchStepWithThreads(model, 1);
+            for (int threads : new int[]{2, 3})
+                org.junit.jupiter.api.Assertions.assertArrayEquals(serial, batchStepWithThreads(model, threads), threads + " threads");
+        }
+    }
+
+    /** Eight caches pre-filled with 140..175 tokens, then two steps: one row each, then rows 1, 3, 1, 2, ... */
+    private static float[] batchStepWithThreads(Transformer model, int threads) {
+        int before = dev.trident.kernels.WorkerPool.global().threads();
+        dev.trident.kernels.WorkerPool.setGlobalThreads(threads);
+        try {
+            Random rng = new Random(8);
+            int vocab = model.config.vocabSize();
+            Decoder decoder = new Decoder(model, 192);
+            KvCache[] caches = new KvCache[8];
+            for (int i = 0; i < 8; i++) {
+                caches[i] = decoder.newCache();
+                decoder.forward(caches[i], rng.ints(140 + 5 * i, 0, vocab).toArray(), 140 + 5 * i);
+            }
+            int[] ones = new int[8], mixed = {1, 3, 1, 2, 1, 1, 2, 1};
+            java.util.Arrays.fill(ones, 1);
+            float[] a = decoder.forward(caches, ones, 8, rng.ints(8, 0, vocab).toArray()).clone();
+            float[] b = decoder.forward(caches, mixed, 8, rng.ints(12, 0, vocab).toArray());
+            float[] both = java.util.Arrays.copyOf(a, 8 * vocab + 12 * vocab);
+            System.arraycopy(b, 0, both, 8 * vocab, 12 * vocab);
+            return both;
+        } finally {
+            dev.trident.kernels.WorkerPool.setGlobalThreads(before);
+        }
+    }
+
     /** One token, then chunks of 8 and 15, then a batch of 8 sequences of one token each, on a pool of the given size. */
     private static float[][] logitsWithThreads(Transformer model, int[] tokens, int threads) {
         int before = dev.trident.kernels.WorkerPool.global().threads();
