@@ -95,7 +95,7 @@ final class LatentAttentionDecoder {
         }
         RmsNormKernel.forward(latent, a.kvNorm().gain(), latentNorm, invRms, n, c, a.kvNorm().eps());
         if (path == Path.ABSORBED) absorbQueries(a, n);
-        this.a = a;
+        this.mla = a;
         this.segments = segments;
         this.layer = layer;
         try {
@@ -103,7 +103,7 @@ final class LatentAttentionDecoder {
             if (path == Path.ABSORBED) split.run(segments, 4L * h * width, segmentBody);
             else for (int sg = 0; sg < segments.size(); sg++) segment(sg);
         } finally {
-            this.a = null;
+            this.mla = null;
             this.segments = null;
         }
         if (path == Path.ABSORBED) absorbValues(a, n);
@@ -111,7 +111,7 @@ final class LatentAttentionDecoder {
     }
 
     /** forward's per-segment part, with its arguments in fields (no capturing lambda: a step allocates nothing). */
-    private ModelWeights.Mla a;
+    private ModelWeights.Mla mla;
     private Segments segments;
     private int layer;
     private final SegmentSplit split = new SegmentSplit();
@@ -129,7 +129,7 @@ final class LatentAttentionDecoder {
             System.arraycopy(kPe, i * r, cache, (pos0 + i - r0) * width + c, r);
         }
         if (path == Path.ABSORBED) attendLatent(r0, m, pos0, cache);
-        else naive(a, r0, m, pos0, cache);
+        else naive(mla, r0, m, pos0, cache);
     }
 
     /**
