@@ -44,6 +44,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed runs after one warm-up; figures are medians (default: ${DEFAULT-VALUE}).")
     int reps;
 
+    @Option(names = "--batch", paramLabel = "B,...", split = ",",
+            description = "Also measure aggregate decode tokens/s with B sequences decoding together (continuous "
+                    + "batching, one pass over the weights per step), e.g. 1,2,4,8; each sequence has its own prompt of "
+                    + "--prompt tokens (default: no batched run).")
+    int[] batch;
+
     @Option(names = "--stream-mb", paramLabel = "MB", defaultValue = "512",
             description = "Size of the array the read-bandwidth measurement sums (default: ${DEFAULT-VALUE}; keep it well above the L3 cache).")
     int streamMb;
@@ -55,6 +61,7 @@ final class BenchCommand implements Callable<Integer> {
         Checks.positive(spec, "--gen", gen);
         Checks.positive(spec, "--reps", reps);
         Checks.positive(spec, "--stream-mb", streamMb);
+        if (batch != null) for (int b : batch) Checks.positive(spec, "--batch", b);
         weights.format();
         Checks.model(model);
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -90,8 +97,21 @@ final class BenchCommand implements Callable<Integer> {
                 weightBytes / 1e6, kvBytes / 1e6);
         out.printf(Locale.ROOT, "achieved: %.2f GB/s = %.1f%% of the measured read bandwidth%n", gbs, 100 * gbs / bandwidth);
         out.printf(Locale.ROOT, "allocated per decoded token (calling thread): %.0f bytes%n", r.allocPerToken());
+        if (batch != null) batched(w, p, g, out, err);
         out.printf(Locale.ROOT, "prefill_tok_s=%.2f decode_tok_s=%.2f%n", r.prefillTokS(), r.decodeTokS());
         out.flush();
         return ExitCodes.OK;
+    }
+
+    /** The --batch table: aggregate decode tokens/s per batch size (one sequence always among them), and its ratio to one. */
+    private void batched(ModelWeights w, int p, int g, PrintWriter out, PrintWriter err) {
+        int[] sizes = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(1), java.util.Arrays.stream(batch)).distinct().sorted().toArray();
+        err.printf(Locale.ROOT, "bench: batched decode of %s sequences, each with its own %d-token prompt...%n", java.util.Arrays.toString(sizes), p);
+        err.flush();
+        double[] speed = SpeedBenchmark.batchedDecode(w, p, g, sizes, reps, 1);
+        out.printf(Locale.ROOT, "batched decode (medians of %d; tokens/s over all sequences, one pass over the weights per step):%n", reps);
+        out.printf(Locale.ROOT, "  %-6s %14s %14s %10s%n", "batch", "tokens/s", "per sequence", "vs 1");
+        for (int i = 0; i < sizes.length; i++)
+            out.printf(Locale.ROOT, "  %-6d %14.1f %14.1f %9.2fx%n", sizes[i], speed[i], speed[i] / sizes[i], speed[i] / speed[0]);
     }
 }

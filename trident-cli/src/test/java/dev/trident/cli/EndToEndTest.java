@@ -69,9 +69,15 @@ class EndToEndTest {
         Cli q8 = Cli.run("generate", "--model", model.toString(), "--prompt", "ROMEO:", "--max-tokens", "5", "--weights", "q8_0");
         assertEquals(ExitCodes.OK, q8.exitCode(), q8.err());
         assertTrue(q8.err().contains("weights: Q8_0"), q8.err());
-        Cli bench = Cli.run("bench", model.toString(), "--prompt", "16", "--gen", "4", "--reps", "1", "--stream-mb", "8", "--weights", "q8_0");
+        Cli bench = Cli.run("bench", model.toString(), "--prompt", "16", "--gen", "4", "--reps", "1", "--stream-mb", "8", "--weights", "q8_0",
+                "--batch", "3");
         assertEquals(ExitCodes.OK, bench.exitCode(), bench.err());
         assertTrue(bench.outLines().getLast().matches("prefill_tok_s=\\d+\\.\\d+ decode_tok_s=\\d+\\.\\d+"), bench.out());
+        // the batched table: one sequence (always measured, the reference) and the 3 asked for, each a positive rate
+        assertTrue(bench.outLines().stream().anyMatch(l -> l.matches("  1 +\\d+\\.\\d +\\d+\\.\\d +1\\.00x")), bench.out());
+        assertTrue(bench.outLines().stream().anyMatch(l -> l.matches("  3 +[1-9]\\d*\\.\\d +\\d+\\.\\d +\\d+\\.\\d\\dx")), bench.out());
+        Cli badBatch = Cli.run("bench", model.toString(), "--batch", "0");
+        assertEquals(ExitCodes.BAD_INPUT, badBatch.exitCode(), badBatch.err());
         Cli bad = Cli.run("bench", model.toString(), "--weights", "q3_k");
         assertEquals(ExitCodes.BAD_INPUT, bad.exitCode(), bad.err());
     }

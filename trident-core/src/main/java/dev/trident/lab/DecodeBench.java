@@ -47,10 +47,13 @@ public final class DecodeBench {
     public static Map<String, Measurement> measure(List<Job> jobs, Prompts prompts, IntConsumer progress) {
         SamplingOptions greedy = new SamplingOptions(prompts.maxTokens(), 0, 0, 1, 0, false);
         SamplingOptions warm = new SamplingOptions(Math.min(8, prompts.maxTokens()), 0, 0, 1, 0, false);
-        for (Job j : jobs) { // warm-up: the JIT compiles every path before anything is timed
-            j.engine().plain(prompts.texts().getFirst(), warm);
-            if (j.specDepth() > 0) j.engine().speculative(prompts.texts().getFirst(), warm, j.specDepth());
-        }
+        long warmStart = System.nanoTime();
+        do { // warm-up, for at least 3 s: the JIT compiles every path before anything is timed
+            for (Job j : jobs) {
+                j.engine().plain(prompts.texts().getFirst(), warm);
+                if (j.specDepth() > 0) j.engine().speculative(prompts.texts().getFirst(), warm, j.specDepth());
+            }
+        } while (System.nanoTime() - warmStart < 3_000_000_000L);
         int n = jobs.size();
         double[] plainSeconds = new double[n], specSeconds = new double[n], contextSum = new double[n];
         long[] plainTokens = new long[n], specTokens = new long[n], proposed = new long[n], accepted = new long[n], forwards = new long[n];
