@@ -37,7 +37,8 @@ public final class SpeculativeCompare {
             texts[i] = new String(Arrays.copyOfRange(val, at, Math.min(val.length, at + 64)), StandardCharsets.UTF_8);
         }
         SamplingOptions greedy = new SamplingOptions(Math.min(tokens, model.config().maxSeqLen() - 40), 0, 0, 1, 0, false);
-        for (int w = 0; w < 3; w++) { // warm-up of every path
+        long warm = System.nanoTime();
+        for (int w = 0; w < 3 || System.nanoTime() - warm < 5_000_000_000L; w++) { // warm-up of every path, >= 5 s (JIT)
             new Generator(model).generate(texts[w % prompts], greedy, null);
             for (int d = 1; d <= maxDepth; d++) new SpeculativeGenerator(model, d).generate(texts[w % prompts], greedy, null);
         }
