@@ -32,12 +32,45 @@ final class Q8_0Gemv {
         MemorySegment s = m.data();
         int nb = m.cols() / Q8_0Format.BLOCK, rows = m.rows();
         long rowBytes = m.rowBytes();
+        if (a.rows == 1) {
+            // One activation row (single-stream decode): two weight rows per pass, half the range apart, as
+            // BatchedGemv pairs them (the activation vector loaded once for both, the two weight streams in
+            // different pages); an odd last row pairs with itself. (Pairing the two-row kernel as well measured
+            // slower: JMH and the demo model in Q8_0.)
+            int half = (to - from) / 2, pairs = half + ((to - from) & 1);
+            for (int i = 0; i < pairs; i++) {
+                int r = i < half ? from + i : to - 1, rq = i < half ? r + half : r;
+                dotRows2(s, r * rowBytes, rq * rowBytes, nb, a.x, a.rowOffset(0), y, yOff, r, rq);
+            }
+            return;
+        }
         for (int r = from; r < to; r++) {
             int t = 0;
             // two activation rows per pass: each block is widened once for both (speculative verification)
             for (; t + 2 <= a.rows; t += 2) dot2(s, r * rowBytes, nb, a.x, a.rowOffset(t), a.rowOffset(t + 1), y, yOff + t * rows + r, rows);
             for (; t < a.rows; t++) y[yOff + t * rows + r] = dot(s, r * rowBytes, nb, a.x, a.rowOffset(t));
         }
+    }
+
+    /** y[yb + r] = W[r] . x and y[yb + rq] = W[rq] . x (weight rows at byte offsets o and oq), each as dot forms it. */
+    private static void dotRows2(MemorySegment s, long o, long oq, int nb, float[] x, int xo, float[] y, int yb, int r, int rq) {
+        FloatVector acc = FloatVector.zero(F), accq = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            long p = o + (long) b * BB + 2, pq = oq + (long) b * BB + 2;
+            int xb = xo + b * 32;
+            FloatVector xv = FloatVector.fromArray(F, x, xb);
+            FloatVector sb = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            FloatVector sq = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, pq, LE).convertShape(VectorOperators.B2F, F, 0)).mul(xv);
+            for (int k = L; k < 32; k += L) {
+                xv = FloatVector.fromArray(F, x, xb + k);
+                sb = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, p + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, sb);
+                sq = ((FloatVector) ByteVector.fromMemorySegment(BQ, s, pq + k, LE).convertShape(VectorOperators.B2F, F, 0)).fma(xv, sq);
+            }
+            acc = sb.fma(FloatVector.broadcast(F, Le.half(s, p - 2)), acc);
+            accq = sq.fma(FloatVector.broadcast(F, Le.half(s, pq - 2)), accq);
+        }
+        y[yb + r] = VecMath.sum(acc);
+        y[yb + rq] = VecMath.sum(accq);
     }
 
     /** y[yi] = W[row] . x0 and y[yi + stride] = W[row] . x1, widening each block once. */
