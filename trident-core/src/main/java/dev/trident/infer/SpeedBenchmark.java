@@ -12,8 +12,8 @@ import java.util.Arrays;
  * allocate none).
  */
 public final class SpeedBenchmark {
-    /** Untimed runs go on for at least this long before the timed ones. */
-    private static final long WARM_UP_NANOS = 3_000_000_000L;
+    /** Untimed runs go on for at least this long before the timed ones (the lab's decode measurement too). */
+    public static final long WARM_UP_NANOS = 3_000_000_000L;
 
     /** Largest prefill chunk (llama.cpp's default micro-batch). */
     public static final int MAX_CHUNK = 512;
@@ -84,11 +84,7 @@ public final class SpeedBenchmark {
                 int[] next = new int[b], ones = new int[b];
                 Arrays.fill(ones, 1);
                 for (int i = 0; i < b; i++) {
-                    caches[i].truncate(0);
-                    for (int at = 0; at < prompt - 1; at += decoder.maxBatch()) {
-                        int n = Math.min(decoder.maxBatch(), prompt - 1 - at);
-                        decoder.forwardLast(caches[i], Arrays.copyOfRange(prompts[i], at, at + n), n);
-                    }
+                    prefill(decoder, caches[i], prompts[i]);
                     next[i] = prompts[i][prompt - 1];
                 }
                 long t0 = System.nanoTime();
@@ -119,15 +115,21 @@ public final class SpeedBenchmark {
         return tokens;
     }
 
-    /** {prefill seconds, decode seconds, bytes allocated while decoding}. */
-    private static double[] once(Decoder decoder, KvCache cache, int[] tokens, int gen) {
-        int vocab = decoder.config().vocabSize(), chunk = decoder.maxBatch();
+    /** Empties cache and pre-fills it with all but the last of tokens, in chunks of up to the decoder's batch. */
+    private static void prefill(Decoder decoder, KvCache cache, int[] tokens) {
+        int chunk = decoder.maxBatch();
         cache.truncate(0);
-        long t0 = System.nanoTime();
         for (int i = 0; i < tokens.length - 1; i += chunk) {
             int n = Math.min(chunk, tokens.length - 1 - i);
             decoder.forwardLast(cache, Arrays.copyOfRange(tokens, i, i + n), n);
         }
+    }
+
+    /** {prefill seconds, decode seconds, bytes allocated while decoding}. */
+    private static double[] once(Decoder decoder, KvCache cache, int[] tokens, int gen) {
+        int vocab = decoder.config().vocabSize();
+        long t0 = System.nanoTime();
+        prefill(decoder, cache, tokens);
         long t1 = System.nanoTime();
         int[] one = {tokens[tokens.length - 1]};
         long a0 = allocated();

@@ -3,6 +3,7 @@ package dev.trident.lab;
 import dev.trident.TridentException;
 import dev.trident.infer.GenerationResult;
 import dev.trident.infer.SamplingOptions;
+import dev.trident.infer.SpeedBenchmark;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,12 +49,12 @@ public final class DecodeBench {
         SamplingOptions greedy = new SamplingOptions(prompts.maxTokens(), 0, 0, 1, 0, false);
         SamplingOptions warm = new SamplingOptions(Math.min(8, prompts.maxTokens()), 0, 0, 1, 0, false);
         long warmStart = System.nanoTime();
-        do { // warm-up, for at least 3 s: the JIT compiles every path before anything is timed
+        do { // warm-up, as long as trident bench's: the JIT compiles every path before anything is timed
             for (Job j : jobs) {
                 j.engine().plain(prompts.texts().getFirst(), warm);
                 if (j.specDepth() > 0) j.engine().speculative(prompts.texts().getFirst(), warm, j.specDepth());
             }
-        } while (System.nanoTime() - warmStart < 3_000_000_000L);
+        } while (System.nanoTime() - warmStart < SpeedBenchmark.WARM_UP_NANOS);
         int n = jobs.size();
         double[] plainSeconds = new double[n], specSeconds = new double[n], contextSum = new double[n];
         long[] plainTokens = new long[n], specTokens = new long[n], proposed = new long[n], accepted = new long[n], forwards = new long[n];
